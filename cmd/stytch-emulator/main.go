@@ -1,0 +1,143 @@
+// Command stytch-emulator serves the Stytch Consumer API emulator on a local address, as a stand-in
+// for https://test.stytch.com that any language's SDK can use.
+//
+//	stytch-emulator [--addr 127.0.0.1:9010] [--project-id ID] [--secret SECRET] [--auto-provision]
+//
+// It prints one line with the base URL when it is ready and stops cleanly on SIGINT or SIGTERM.
+package main
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/stytch-emulator/stytchemu/emulator"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv); err != nil {
+		fmt.Fprintln(os.Stderr, "stytch-emulator:", err)
+		os.Exit(1)
+	}
+}
+
+// options are the command's flags.
+type options struct {
+	addr          string
+	projectID     string
+	secret        string
+	autoProvision bool
+	rotation      string
+	grace         time.Duration
+	passwordCost  int
+	international bool
+	keyFile       string
+}
+
+// run parses args, serves until ctx ends, and shuts down gracefully.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	fs := flag.NewFlagSet("stytch-emulator", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o options
+	fs.StringVar(&o.addr, "addr", "127.0.0.1:9010", "address to listen on (loopback by default)")
+	fs.StringVar(&o.projectID, "project-id", "", "project_id clients authenticate with (default $STYTCH_PROJECT_ID or "+emulator.DefaultProjectID+")")
+	fs.StringVar(&o.secret, "secret", "", "the project's secret (default $STYTCH_SECRET or "+emulator.DefaultSecret+")")
+	fs.BoolVar(&o.autoProvision, "auto-provision", false, "accept any project-test-* project on first use (isolates parallel CI jobs)")
+	fs.StringVar(&o.rotation, "token-rotation", string(emulator.RotateTokens), "session token on step-up: rotate | keep")
+	fs.DurationVar(&o.grace, "rotation-grace", emulator.DefaultRotationGrace, "how long a rotated-out session token keeps working (virtual clock)")
+	fs.IntVar(&o.passwordCost, "password-cost", 0, "bcrypt cost of stored password hashes (0: minimum, fast)")
+	fs.BoolVar(&o.international, "international-sms", false, "allow SMS to numbers outside +1")
+	fs.StringVar(&o.keyFile, "signing-key", "", "PEM file with an RSA key for session JWTs (default: the built-in test key)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if o.projectID == "" {
+		o.projectID = or(getenv("STYTCH_PROJECT_ID"), emulator.DefaultProjectID)
+	}
+	if o.secret == "" {
+		o.secret = or(getenv("STYTCH_SECRET"), emulator.DefaultSecret)
+	}
+	opts, err := o.emulatorOptions()
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	if tcp, ok := ln.Addr().(*net.TCPAddr); ok && !tcp.IP.IsLoopback() {
+		fmt.Fprintf(stderr, "WARNING: stytch-emulator is listening on %s, which is not a loopback address: anyone who can reach it can read every OTP code and session. Bind 127.0.0.1 unless you mean it.\n", ln.Addr())
+	}
+	srv := &http.Server{Handler: emulator.New(opts...), ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	fmt.Fprintf(stdout, "stytch-emulator ready on http://%s (project %s)\n", ln.Addr(), o.projectID)
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// emulatorOptions turns the flags into emulator options.
+func (o options) emulatorOptions() ([]emulator.Option, error) {
+	opts := []emulator.Option{
+		emulator.WithProject(o.projectID, o.secret),
+		emulator.WithPasswordCost(o.passwordCost),
+		emulator.WithLogger(log.Printf),
+	}
+	switch emulator.Rotation(o.rotation) {
+	case emulator.RotateTokens, emulator.KeepTokens:
+		opts = append(opts, emulator.WithTokenRotation(emulator.Rotation(o.rotation), o.grace))
+	default:
+		return nil, fmt.Errorf("--token-rotation must be rotate or keep, not %q", o.rotation)
+	}
+	if o.autoProvision {
+		opts = append(opts, emulator.WithAutoProvision())
+	}
+	if o.international {
+		opts = append(opts, emulator.WithInternationalSMS())
+	}
+	if o.keyFile != "" {
+		raw, err := os.ReadFile(o.keyFile)
+		if err != nil {
+			return nil, fmt.Errorf("read signing key: %w", err)
+		}
+		block, _ := pem.Decode(raw)
+		if block == nil {
+			return nil, errors.New("signing key: no PEM block")
+		}
+		key, err := x509.ParsePKCS1PrivateKey(block.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("signing key: %w", err)
+		}
+		opts = append(opts, emulator.WithSigningKey(key, ""))
+	}
+	return opts, nil
+}
+
+func or(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}

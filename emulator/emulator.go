@@ -1,0 +1,386 @@
+// Package emulator is an in-memory emulator of the Stytch Consumer API (users, passwords, OTP by
+// SMS/WhatsApp/email, TOTP, sessions with RS256 JWTs) for tests and local development.
+//
+// An *Emulator is an http.Handler: mount it in httptest, serve it with net/http, or use it with no
+// socket at all through Transport / Responder. The official SDKs work against it unchanged but for
+// the base URL. State is kept per project (keyed by project_id, authenticated with HTTP Basic like the
+// real API), each with its own virtual Clock. The emulator-only control API lives under /emulator/v1/.
+package emulator
+
+import (
+	"bytes"
+	"crypto/rsa"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/stytch-emulator/stytchemu/emulator/internal/password"
+)
+
+// Default credentials of the emulator's built-in project (design.md §3.1).
+const (
+	DefaultProjectID = "project-test-00000000-0000-4000-8000-000000000000"
+	DefaultSecret    = "secret-test-emulator"
+)
+
+// MaxBodyBytes is the largest request body the emulator reads; a larger one gets a 400.
+const MaxBodyBytes = 1 << 20
+
+// Rotation says what happens to a session token when a factor is added to an existing session
+// (step-up). See design.md §4.
+type Rotation string
+
+const (
+	// RotateTokens mints a new session token on step-up and keeps the old one valid for the grace
+	// period (then it answers session_not_found). This is the default: the MFA guide's behaviour.
+	RotateTokens Rotation = "rotate"
+	// KeepTokens returns the same session token on step-up (what Stytch's sessions guide suggests).
+	KeepTokens Rotation = "keep"
+)
+
+// DefaultRotationGrace is how long a rotated-out session token keeps working, on the virtual clock.
+const DefaultRotationGrace = 60 * time.Second
+
+// Option configures an Emulator.
+type Option func(*config)
+
+type config struct {
+	projects      map[string]string // project_id -> secret
+	autoProvision bool
+	now           func() time.Time
+	rotation      Rotation
+	rotationGrace time.Duration
+	hasher        password.Hasher
+	strength      password.Checker
+	signingKey    *rsa.PrivateKey
+	signingKID    string
+	lockMax       int
+	lockWindow    time.Duration
+	lockDuration  time.Duration
+	logf          func(format string, args ...any)
+
+	internationalSMS bool
+}
+
+// WithProject adds a project with its secret. Without any WithProject option the emulator has one
+// project, DefaultProjectID with DefaultSecret.
+func WithProject(projectID, secret string) Option {
+	return func(c *config) {
+		if c.projects == nil {
+			c.projects = map[string]string{}
+		}
+		c.projects[projectID] = secret
+	}
+}
+
+// WithAutoProvision makes any project_id of the form project-test-* spring into existence on its
+// first authenticated request, with the secret that request used (later requests must use the same
+// secret). It lets parallel CI jobs isolate themselves by using a fresh project each.
+func WithAutoProvision() Option { return func(c *config) { c.autoProvision = true } }
+
+// WithClock sets the base time source of every project's virtual clock (time.Now when nil).
+func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }
+
+// WithTokenRotation sets the step-up token behaviour and the grace period of a rotated-out token
+// (a grace of 0 means DefaultRotationGrace; use a negative grace to revoke the old token at once).
+func WithTokenRotation(mode Rotation, grace time.Duration) Option {
+	return func(c *config) { c.rotation, c.rotationGrace = mode, grace }
+}
+
+// WithPasswordCost sets the bcrypt cost of stored password hashes (0 means bcrypt's minimum, 4,
+// which keeps tests fast; production-like figures are 10-12).
+func WithPasswordCost(cost int) Option { return func(c *config) { c.hasher.Cost = cost } }
+
+// WithLUDSPolicy switches the password strength policy from zxcvbn (Stytch's default) to LUDS
+// with the given minimum length and complexity (0 means Stytch's defaults, 8 and 3).
+func WithLUDSPolicy(minLength, minComplexity int) Option {
+	return func(c *config) {
+		c.strength = password.Checker{Policy: password.PolicyLUDS, LUDS: password.LUDSConfig{MinLength: minLength, MinComplexity: minComplexity}}
+	}
+}
+
+// WithSigningKey replaces the built-in session-JWT signing key (kid "" derives one from the key).
+func WithSigningKey(key *rsa.PrivateKey, kid string) Option {
+	return func(c *config) { c.signingKey, c.signingKID = key, kid }
+}
+
+// WithLockout sets the per-user lock: after maxAttempts failed password or OTP attempts within
+// window the user is locked for duration (user_lock_limit_reached, 429). maxAttempts 0 means the
+// default of 10 attempts in 1 hour, locked for 1 hour; a negative maxAttempts disables locking.
+func WithLockout(maxAttempts int, window, duration time.Duration) Option {
+	return func(c *config) { c.lockMax, c.lockWindow, c.lockDuration = maxAttempts, window, duration }
+}
+
+// WithInternationalSMS allows SMS OTPs to numbers outside the US and Canada, which Stytch projects
+// refuse by default (invalid_phone_number_country_code).
+func WithInternationalSMS() Option { return func(c *config) { c.internationalSMS = true } }
+
+// WithLogger routes the emulator's diagnostics (nil: log.Printf).
+func WithLogger(logf func(format string, args ...any)) Option {
+	return func(c *config) { c.logf = logf }
+}
+
+// Emulator is the Stytch API emulator: an http.Handler holding per-project state. Create it with
+// New; the zero value is also usable and behaves like New() with no options.
+type Emulator struct {
+	cfg    config
+	routes *router
+
+	initOnce sync.Once
+	initErr  error
+	sign     *signer
+
+	mu       sync.RWMutex
+	projects map[string]*project
+}
+
+// New returns an Emulator configured by opts. It does no expensive work: the signing key is the
+// built-in one, parsed once per process, unless WithSigningKey gives another.
+func New(opts ...Option) *Emulator {
+	e := &Emulator{}
+	for _, o := range opts {
+		o(&e.cfg)
+	}
+	e.init()
+	return e
+}
+
+// init fills in defaults; it runs once, from New or on first use of a zero Emulator.
+func (e *Emulator) init() {
+	e.initOnce.Do(func() {
+		c := &e.cfg
+		if len(c.projects) == 0 {
+			c.projects = map[string]string{DefaultProjectID: DefaultSecret}
+		}
+		if c.rotation == "" {
+			c.rotation = RotateTokens
+		}
+		if c.rotationGrace == 0 {
+			c.rotationGrace = DefaultRotationGrace
+		}
+		if c.lockMax == 0 {
+			c.lockMax, c.lockWindow, c.lockDuration = 10, time.Hour, time.Hour
+		}
+		if c.logf == nil {
+			c.logf = log.Printf
+		}
+		e.routes = newRouter()
+		e.projects = make(map[string]*project, len(c.projects))
+		for id, secret := range c.projects {
+			e.projects[id] = newProject(id, secret, c.now)
+		}
+		if c.signingKey != nil {
+			e.sign = newSigner(c.signingKey, nil, c.signingKID)
+			return
+		}
+		e.sign, e.initErr = loadDefaultKey()
+	})
+}
+
+// Clock returns the virtual clock of a project, or nil when the project does not exist.
+func (e *Emulator) Clock(projectID string) *Clock {
+	if p := e.project(projectID); p != nil {
+		return p.clock
+	}
+	return nil
+}
+
+// project returns an existing project.
+func (e *Emulator) project(id string) *project {
+	e.init()
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return e.projects[id]
+}
+
+// authenticate resolves the project of a request's Basic credentials, provisioning it when allowed.
+func (e *Emulator) authenticate(r *http.Request) (*project, *Error) {
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		return nil, newError("unauthorized_credentials", "Basic authentication with your project_id and secret is required.")
+	}
+	scheme, enc, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Basic") {
+		return nil, newError("invalid_authorization_header", "The Authorization header must be Basic base64(project_id:secret).")
+	}
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(enc))
+	if err != nil {
+		return nil, newError("invalid_authorization_header", "The Authorization header is not valid base64.")
+	}
+	id, secret, ok := strings.Cut(string(raw), ":")
+	if !ok {
+		return nil, newError("invalid_authorization_header", "The Authorization header must be Basic base64(project_id:secret).")
+	}
+	p := e.project(id)
+	if p == nil && e.cfg.autoProvision && strings.HasPrefix(id, testProjectPref) && secret != "" {
+		e.mu.Lock()
+		if p = e.projects[id]; p == nil {
+			p = newProject(id, secret, e.cfg.now)
+			e.projects[id] = p
+		}
+		e.mu.Unlock()
+	}
+	if p == nil {
+		if strings.HasPrefix(id, liveProjectPref) {
+			return nil, newError("unauthorized_credentials", "The emulator refuses live projects: use a project-test-* project_id.")
+		}
+		return nil, newError("unauthorized_credentials", "Unauthorized credentials: unknown project_id or wrong secret.")
+	}
+	if subtle.ConstantTimeCompare([]byte(secret), []byte(p.secret)) != 1 {
+		return nil, newError("unauthorized_credentials", "Unauthorized credentials: unknown project_id or wrong secret.")
+	}
+	return p, nil
+}
+
+// call is one API request on its way through a handler.
+type call struct {
+	e         *Emulator
+	p         *project
+	r         *http.Request
+	body      []byte
+	param     string // the path parameter of the route, if any
+	requestID string
+}
+
+// meta is embedded in every response body.
+type meta struct {
+	RequestID  string `json:"request_id"`
+	StatusCode int    `json:"status_code"`
+}
+
+func (m *meta) setMeta(requestID string, status int) { m.RequestID, m.StatusCode = requestID, status }
+
+// metaSetter is implemented by response bodies that embed meta.
+type metaSetter interface {
+	setMeta(requestID string, status int)
+}
+
+// handler serves one route. It returns the HTTP status (200 or 201) and a body embedding meta, or an
+// error (an *Error for API errors). A handler that fails must leave the project state unchanged.
+type handler func(c *call) (int, metaSetter, error)
+
+// ServeHTTP serves the Stytch API, the JWKS and the control API.
+func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	e.init()
+	requestID := newID(prefixRequest)
+	if e.initErr != nil {
+		writeError(w, requestID, &Error{Status: http.StatusInternalServerError, Type: "internal_server_error", Message: e.initErr.Error()})
+		return
+	}
+	path := "/" + strings.TrimLeft(r.URL.Path, "/")
+	rt, param, allowed := e.routes.match(r.Method, path)
+	if rt == nil {
+		if allowed != "" {
+			w.Header().Set("Allow", allowed)
+			writeError(w, requestID, newError("method_not_allowed", "Method %s is not allowed on %s (allowed: %s).", r.Method, path, allowed))
+			return
+		}
+		writeError(w, requestID, newError("route_not_found", "The emulator has no route %s %s (see the README's fidelity table).", r.Method, path))
+		return
+	}
+	c := &call{e: e, r: r, param: param, requestID: requestID}
+	if !rt.public {
+		p, aerr := e.authenticate(r)
+		if aerr != nil {
+			writeError(w, requestID, aerr)
+			return
+		}
+		c.p = p
+	}
+	status, errType := e.serveRoute(w, c, rt)
+	if c.p != nil {
+		c.p.logRequest(RequestRecord{Method: r.Method, Path: path, Status: status, ErrorType: errType, RequestID: requestID, Time: c.p.clock.Now()})
+	}
+}
+
+// serveRoute reads the body, applies faults, runs the handler and writes the answer; it returns the
+// status and error_type written, for the request log.
+func (e *Emulator) serveRoute(w http.ResponseWriter, c *call, rt *route) (int, string) {
+	fail := func(err *Error) (int, string) {
+		writeError(w, c.requestID, err)
+		return err.Status, err.Type
+	}
+	if c.r.Body != nil && c.r.Body != http.NoBody {
+		body, err := io.ReadAll(io.LimitReader(c.r.Body, MaxBodyBytes+1))
+		if err != nil {
+			return fail(newError("bad_request", "The request body could not be read."))
+		}
+		if len(body) > MaxBodyBytes {
+			return fail(newError("bad_request", "The request body exceeds %d bytes.", MaxBodyBytes))
+		}
+		c.body = body
+	}
+	if c.p != nil && !rt.control {
+		if f, ok := c.p.takeFault(c.r.Method, rt.pathFor(c)); ok {
+			if f.delay > 0 {
+				t := time.NewTimer(f.delay)
+				select {
+				case <-t.C:
+				case <-c.r.Context().Done():
+					t.Stop()
+				}
+			}
+			if f.status != 0 {
+				return fail(&Error{Status: f.status, Type: f.errorType, Message: "Injected fault (emulator control API)."})
+			}
+		}
+	}
+	status, body, err := rt.h(c)
+	if err != nil {
+		var aerr *Error
+		if !errors.As(err, &aerr) {
+			e.cfg.logf("emulator: %s %s: %v", c.r.Method, c.r.URL.Path, err)
+			aerr = &Error{Status: http.StatusInternalServerError, Type: "internal_server_error", Message: "The emulator failed: " + err.Error()}
+		}
+		return fail(aerr)
+	}
+	body.setMeta(c.requestID, status)
+	writeJSON(w, status, body)
+	return status, ""
+}
+
+// writeJSON writes a JSON response.
+func writeJSON(w http.ResponseWriter, status int, body any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(body); err != nil {
+		status = http.StatusInternalServerError
+		buf.Reset()
+		fmt.Fprintf(&buf, `{"status_code":500,"error_type":"internal_server_error","error_message":%q}`, err.Error())
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", fmt.Sprint(buf.Len()))
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// errorBody is the JSON shape of every error.
+type errorBody struct {
+	StatusCode   int            `json:"status_code"`
+	RequestID    string         `json:"request_id"`
+	ErrorType    string         `json:"error_type"`
+	ErrorMessage string         `json:"error_message"`
+	ErrorURL     string         `json:"error_url"`
+	ErrorDetails map[string]any `json:"error_details,omitempty"`
+}
+
+// writeError writes a Stytch-shaped error.
+func writeError(w http.ResponseWriter, requestID string, err *Error) {
+	writeJSON(w, err.Status, errorBody{
+		StatusCode:   err.Status,
+		RequestID:    requestID,
+		ErrorType:    err.Type,
+		ErrorMessage: err.Message,
+		ErrorURL:     errorURL(err.Status, err.Type),
+		ErrorDetails: err.Details,
+	})
+}

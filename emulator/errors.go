@@ -1,0 +1,69 @@
+package emulator
+
+import (
+	"fmt"
+	"net/http"
+)
+
+// Error is a Stytch API error as the emulator answers it: the HTTP status comes from the one error
+// catalogue (StatusOf), so a given error_type always has the same status everywhere. The zero value is
+// not a meaningful error; build one with newError.
+type Error struct {
+	// Status is the HTTP status and the body's status_code.
+	Status int
+	// Type is Stytch's error_type, e.g. "session_not_found".
+	Type string
+	// Message is the human-readable error_message (the emulator's own wording).
+	Message string
+	// Details becomes error_details when non-nil.
+	Details map[string]any
+}
+
+// Error implements error.
+func (e *Error) Error() string {
+	return fmt.Sprintf("%d %s: %s", e.Status, e.Type, e.Message)
+}
+
+// newError builds an Error whose status is looked up in the catalogue.
+func newError(errorType, format string, args ...any) *Error {
+	return &Error{Status: StatusOf(errorType), Type: errorType, Message: fmt.Sprintf(format, args...)}
+}
+
+// errorURL is the documentation URL the live API puts in error_url.
+func errorURL(status int, errorType string) string {
+	return fmt.Sprintf("https://stytch.com/docs/api/errors/%d#%s", status, errorType)
+}
+
+// StatusOf returns the HTTP status the emulator answers for a Stytch error_type: the single error
+// catalogue used by every handler. Types marked UNCONFIRMED in stytch-api.md §2.2 take the most likely
+// status (400 for argument errors). An unknown type maps to 400.
+func StatusOf(errorType string) int {
+	switch errorType {
+	// 401: credentials and authentication failures.
+	case "unauthorized_credentials", "unable_to_auth_otp_code", "unable_to_auth_magic_link",
+		"unable_to_auth_password_reset_token", "unable_to_authenticate_totp",
+		"unable_to_authenticate_recovery_code":
+		return http.StatusUnauthorized
+	// 403: forbidden by policy.
+	case "session_authorization_error":
+		return http.StatusForbidden
+	// 404: things that do not exist.
+	case "route_not_found", "session_not_found", "user_not_found", "email_not_found",
+		"phone_number_not_found", "otp_code_not_found", "totp_not_found", "password_not_found",
+		"magic_link_not_found", "totps_not_found_for_user", "project_not_found":
+		return http.StatusNotFound
+	case "method_not_allowed":
+		return http.StatusMethodNotAllowed
+	// 429: rate limits and locks.
+	case "too_many_requests", "user_lock_limit_reached":
+		return http.StatusTooManyRequests
+	case "internal_server_error":
+		return http.StatusInternalServerError
+	case "server_unavailable":
+		return http.StatusServiceUnavailable
+	default:
+		// bad_request, invalid_*, duplicate_*, weak_password, too_many_unverified_factors,
+		// too_many_session_arguments, no_session_arguments, active_totp_exists, reset_password, ...
+		return http.StatusBadRequest
+	}
+}

@@ -1,0 +1,194 @@
+package emulator
+
+import (
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	_ "embed"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"math/big"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// jwtLifetime is a session JWT's fixed lifetime (exp = iat + 300), whatever the session's length.
+const jwtLifetime = 5 * time.Minute
+
+// stytchSessionClaim is the claim that carries the session in a session JWT.
+const stytchSessionClaim = "https://stytch.com/session"
+
+// defaultKeyPEM is the emulator's built-in RS256 signing key and its self-signed certificate.
+// It is a test key, public by design: shipping it keeps RSA key generation off the start-up path
+// and keeps the JWKS stable across restarts, so an SDK's cached JWKS stays valid. Use WithSigningKey
+// for a key of your own.
+//
+//go:embed keys/default.pem
+var defaultKeyPEM []byte
+
+// defaultKeyID is the kid of the built-in key, in Stytch's jwk-test-<uuid> format.
+const defaultKeyID = prefixJWK + "7b4a2f36-445d-4665-889c-7543df90cb13"
+
+// loadDefaultKey parses the built-in key once per process: a constant, computed lazily.
+var loadDefaultKey = sync.OnceValues(func() (*signer, error) { return parseSigner(defaultKeyPEM, defaultKeyID) })
+
+// signer signs session JWTs and publishes the matching JWK.
+type signer struct {
+	key  *rsa.PrivateKey
+	kid  string
+	jwk  map[string]any // the public JWK as served by /v1/sessions/jwks
+	cert []byte         // DER certificate for x5c, when the PEM carries one
+}
+
+// parseSigner reads an RSA private key (PKCS#1 or PKCS#8) and an optional certificate from PEM.
+func parseSigner(pemBytes []byte, kid string) (*signer, error) {
+	s := &signer{}
+	for rest := pemBytes; ; {
+		var block *pem.Block
+		block, rest = pem.Decode(rest)
+		if block == nil {
+			break
+		}
+		switch block.Type {
+		case "RSA PRIVATE KEY":
+			k, err := x509.ParsePKCS1PrivateKey(block.Bytes)
+			if err != nil {
+				return nil, fmt.Errorf("parse signing key: %w", err)
+			}
+			s.key = k
+		case "PRIVATE KEY":
+			k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+			if err != nil {
+				return nil, fmt.Errorf("parse signing key: %w", err)
+			}
+			rk, ok := k.(*rsa.PrivateKey)
+			if !ok {
+				return nil, errors.New("signing key is not an RSA key")
+			}
+			s.key = rk
+		case "CERTIFICATE":
+			s.cert = block.Bytes
+		}
+	}
+	if s.key == nil {
+		return nil, errors.New("no RSA private key in PEM")
+	}
+	return newSigner(s.key, s.cert, kid), nil
+}
+
+// newSigner builds a signer for key; cert (DER, optional) is published in x5c, and an empty kid is
+// derived from the public key.
+func newSigner(key *rsa.PrivateKey, cert []byte, kid string) *signer {
+	s := &signer{key: key, kid: kid, cert: cert}
+	if s.kid == "" {
+		sum := sha256.Sum256(x509.MarshalPKCS1PublicKey(&s.key.PublicKey))
+		s.kid = prefixJWK + fmt.Sprintf("%x-%x-%x-%x-%x", sum[0:4], sum[4:6], sum[6:8], sum[8:10], sum[10:16])
+	}
+	s.jwk = map[string]any{
+		"alg":     "RS256",
+		"e":       base64.RawURLEncoding.EncodeToString(big.NewInt(int64(s.key.E)).Bytes()),
+		"key_ops": []string{"verify"},
+		"kid":     s.kid,
+		"kty":     "RSA",
+		"n":       base64.RawURLEncoding.EncodeToString(s.key.N.Bytes()),
+		"use":     "sig",
+	}
+	if s.cert != nil {
+		sum := sha256.Sum256(s.cert)
+		s.jwk["x5c"] = []string{base64.StdEncoding.EncodeToString(s.cert)}
+		s.jwk["x5tS256"] = base64.RawURLEncoding.EncodeToString(sum[:])
+	}
+	return s
+}
+
+// sessionJWT mints the session JWT of stytch-api.md §5.1 for a session snapshot at now.
+func (s *signer) sessionJWT(projectID string, sess *wireSession, now time.Time) (string, error) {
+	claims := jwt.MapClaims{}
+	for k, v := range sess.CustomClaims {
+		claims[k] = v
+	}
+	factors := make([]wireFactor, len(sess.AuthenticationFactors))
+	for i, f := range sess.AuthenticationFactors {
+		f.CreatedAt, f.UpdatedAt = "", ""
+		factors[i] = f
+	}
+	iat := now.Truncate(time.Second)
+	claims["aud"] = []string{projectID}
+	claims["iss"] = "stytch.com/" + projectID
+	claims["sub"] = sess.UserID
+	claims["iat"] = iat.Unix()
+	claims["nbf"] = iat.Unix()
+	claims["exp"] = iat.Add(jwtLifetime).Unix()
+	claims[stytchSessionClaim] = map[string]any{
+		"id":                     sess.SessionID,
+		"started_at":             sess.StartedAt,
+		"last_accessed_at":       sess.LastAccessedAt,
+		"expires_at":             sess.ExpiresAt,
+		"attributes":             sess.Attributes,
+		"authentication_factors": factors,
+		"roles":                  sess.Roles,
+	}
+	tok := jwt.NewWithClaims(jwt.SigningMethodRS256, claims)
+	tok.Header["kid"] = s.kid
+	out, err := tok.SignedString(s.key)
+	if err != nil {
+		return "", fmt.Errorf("sign session jwt: %w", err)
+	}
+	return out, nil
+}
+
+// jwtSession is what the emulator needs from a presented session JWT.
+type jwtSession struct {
+	sessionID string
+	userID    string
+}
+
+// parseSessionJWT verifies a session JWT presented to the API: RS256 only (alg "none" and HMAC are
+// refused), signed by this emulator's key, issued for projectID. An exp in the past is accepted,
+// as the real sessions/authenticate does when the session itself is still alive; the session's own
+// state decides.
+func (s *signer) parseSessionJWT(projectID, token string) (jwtSession, error) {
+	var claims struct {
+		jwt.RegisteredClaims
+		Session struct {
+			ID string `json:"id"`
+		} `json:"https://stytch.com/session"`
+	}
+	// Time claims are not checked here: the SDKs check exp against the host clock, while the
+	// emulator's clock is virtual, and the real API accepts an expired JWT of a live session.
+	parser := jwt.NewParser(jwt.WithValidMethods([]string{jwt.SigningMethodRS256.Alg()}), jwt.WithoutClaimsValidation())
+	if _, err := parser.ParseWithClaims(token, &claims, func(t *jwt.Token) (any, error) {
+		if kid, _ := t.Header["kid"].(string); kid != s.kid {
+			return nil, fmt.Errorf("unknown kid %q", kid)
+		}
+		return &s.key.PublicKey, nil
+	}); err != nil {
+		return jwtSession{}, err
+	}
+	if claims.Issuer != "stytch.com/"+projectID || !slices.Contains(claims.Audience, projectID) {
+		return jwtSession{}, errors.New("jwt was issued for another project")
+	}
+	if claims.Session.ID == "" || !strings.HasPrefix(claims.Subject, prefixUser) {
+		return jwtSession{}, errors.New("jwt carries no stytch session")
+	}
+	return jwtSession{sessionID: claims.Session.ID, userID: claims.Subject}, nil
+}
+
+// jwksBody is the JSON body of GET /v1/sessions/jwks/{project_id} without request_id.
+func (s *signer) jwks() []map[string]any { return []map[string]any{s.jwk} }
+
+// marshalJSON is json.Marshal for values that cannot fail to encode (the emulator's own wire types).
+func marshalJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("emulator: encode response: %v", err))
+	}
+	return b
+}

@@ -1,0 +1,682 @@
+package emulator
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/stytch-emulator/stytchemu/emulator/internal/password"
+)
+
+// resetSessionWindow is how recent a password, email-OTP or magic-link factor must be for
+// /v1/passwords/session/reset.
+const resetSessionWindow = 5 * time.Minute
+
+// passwordFactor is the factor every password endpoint adds: password/knowledge, no sub-object.
+func passwordFactor() *factor { return &factor{typ: "password", delivery: "knowledge"} }
+
+// checkStrength answers weak_password when the configured policy rejects pw.
+func (c *call) checkStrength(pw, email string) *Error {
+	res := c.e.cfg.strength.Check(pw, email)
+	if res.Valid {
+		return nil
+	}
+	err := newError("weak_password", "The password does not meet the project's strength policy (%s).", res.Policy)
+	if res.Warning != "" {
+		err.Message += " " + res.Warning
+	}
+	return err
+}
+
+// hashPassword hashes pw for storage; it runs before the project lock is taken.
+func (c *call) hashPassword(pw string) (*storedPassword, error) {
+	h, err := c.e.cfg.hasher.Hash(pw)
+	if err != nil {
+		return nil, err
+	}
+	return &storedPassword{id: newID(prefixPassword), hash: h}, nil
+}
+
+// verifyPasswordLocked checks pw against u's stored password, upgrading a migrated hash to the
+// emulator's own on first success. The sandbox user accepts any password.
+func (c *call) verifyPasswordLocked(u *user, pw string) bool {
+	if u.sandbox {
+		return true
+	}
+	sp := u.password
+	switch {
+	case sp == nil:
+		return false
+	case sp.migrated != nil:
+		if !sp.migrated.Verify(pw) {
+			return false
+		}
+		if h, err := c.e.cfg.hasher.Hash(pw); err == nil {
+			u.password = &storedPassword{id: sp.id, hash: h, requiresReset: sp.requiresReset}
+		}
+		return true
+	default:
+		return c.e.cfg.hasher.Verify(sp.hash, pw)
+	}
+}
+
+type createPasswordParams struct {
+	sessionParams
+	Email             string         `json:"email"`
+	Password          string         `json:"password"`
+	TrustedMetadata   map[string]any `json:"trusted_metadata"`
+	UntrustedMetadata map[string]any `json:"untrusted_metadata"`
+	Name              *wireName      `json:"name"`
+}
+
+type createPasswordResponse struct {
+	authResponse
+	EmailID string `json:"email_id"`
+}
+
+// createPassword serves POST /v1/passwords: a new user with an (unverified) email and a password.
+func createPassword(c *call) (int, metaSetter, error) {
+	var req createPasswordParams
+	if err := c.decode(&req); err != nil {
+		return 0, nil, err
+	}
+	if err := checkEmail(req.Email); err != nil {
+		return 0, nil, err
+	}
+	if req.Password == "" {
+		return 0, nil, required("password")
+	}
+	if req.SessionToken != "" || req.SessionJWT != "" {
+		return 0, nil, newError("bad_request", "/v1/passwords does not take session_token or session_jwt.")
+	}
+	if err := req.validate(); err != nil {
+		return 0, nil, err
+	}
+	sandbox := strings.EqualFold(req.Email, sandboxEmail)
+	if !sandbox {
+		if err := c.checkStrength(req.Password, req.Email); err != nil {
+			return 0, nil, err
+		}
+	}
+	stored, err := c.hashPassword(req.Password)
+	if err != nil {
+		return 0, nil, err
+	}
+	p := c.p
+	now := p.clock.Now()
+	resp := &createPasswordResponse{}
+	p.mu.Lock()
+	u := p.userByEmailLocked(req.Email, now)
+	switch {
+	case sandbox && u != nil:
+		// The sandbox email answers 200 whatever the password (stytch-api.md §8).
+	case u != nil:
+		p.mu.Unlock()
+		return 0, nil, newError("duplicate_email", "A user with this email already exists; use migrate or a reset flow to add a password.")
+	default:
+		u = p.newUserLocked(now)
+		if req.Name != nil {
+			u.name = *req.Name
+		}
+		u.trusted, u.untrusted = req.TrustedMetadata, req.UntrustedMetadata
+		p.addEmailLocked(u, req.Email, false, time.Time{})
+		u.password = stored
+	}
+	resp.EmailID = u.email(req.Email).id
+	s, token := p.applyFactorLocked(c, u, nil, passwordFactor(), &req.sessionParams, now)
+	resp.fill(u, s, token, now)
+	p.mu.Unlock()
+	return http.StatusOK, resp, resp.sign(c, now)
+}
+
+type authenticatePasswordParams struct {
+	sessionParams
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+// authenticatePassword serves POST /v1/passwords/authenticate.
+func authenticatePassword(c *call) (int, metaSetter, error) {
+	var req authenticatePasswordParams
+	if err := c.decode(&req); err != nil {
+		return 0, nil, err
+	}
+	if err := checkEmail(req.Email); err != nil {
+		return 0, nil, err
+	}
+	if req.Password == "" {
+		return 0, nil, required("password")
+	}
+	if err := req.validate(); err != nil {
+		return 0, nil, err
+	}
+	p := c.p
+	now := p.clock.Now()
+	resp := &authResponse{}
+	p.mu.Lock()
+	u := p.userByEmailLocked(req.Email, now)
+	if u == nil {
+		p.mu.Unlock()
+		return 0, nil, newError("email_not_found", "No user has this email.")
+	}
+	existing, aerr := p.existingSessionLocked(c, &req.sessionParams, now)
+	if aerr == nil {
+		aerr = p.checkLockLocked(u, now)
+	}
+	if aerr == nil && u.password == nil && !u.sandbox {
+		aerr = newError("no_user_password", "This user has no password; use a reset flow to set one.")
+	}
+	if aerr == nil && !c.verifyPasswordLocked(u, req.Password) {
+		p.failLocked(c, u, now)
+		aerr = newError("unauthorized_credentials", "Unauthorized credentials: the email or password is wrong.")
+	}
+	if aerr == nil && u.password != nil && u.password.requiresReset {
+		aerr = newError("reset_password", "This password must be reset before it can be used.")
+	}
+	if aerr != nil {
+		p.mu.Unlock()
+		return 0, nil, aerr
+	}
+	u.succeedLocked()
+	s, token := p.applyFactorLocked(c, u, existing, passwordFactor(), &req.sessionParams, now)
+	resp.fill(u, s, token, now)
+	p.mu.Unlock()
+	return http.StatusOK, resp, resp.sign(c, now)
+}
+
+type strengthCheckParams struct {
+	Password string `json:"password"`
+	Email    string `json:"email"`
+}
+
+type strengthCheckResponse struct {
+	meta
+	ValidPassword           bool             `json:"valid_password"`
+	Score                   int              `json:"score"`
+	BreachedPassword        bool             `json:"breached_password"`
+	StrengthPolicy          string           `json:"strength_policy"`
+	BreachDetectionOnCreate bool             `json:"breach_detection_on_create"`
+	Feedback                strengthFeedback `json:"feedback"`
+}
+
+type strengthFeedback struct {
+	Warning          string            `json:"warning"`
+	Suggestions      []string          `json:"suggestions"`
+	LUDSRequirements *ludsRequirements `json:"luds_requirements"`
+}
+
+type ludsRequirements struct {
+	HasLowerCase      bool `json:"has_lower_case"`
+	HasUpperCase      bool `json:"has_upper_case"`
+	HasDigit          bool `json:"has_digit"`
+	HasSymbol         bool `json:"has_symbol"`
+	MissingComplexity int  `json:"missing_complexity"`
+	MissingCharacters int  `json:"missing_characters"`
+}
+
+// strengthCheck serves POST /v1/passwords/strength_check with the project's policy (zxcvbn by
+// default, LUDS with WithLUDSPolicy). The emulator has no breach corpus, so breach detection is off.
+func strengthCheck(c *call) (int, metaSetter, error) {
+	var req strengthCheckParams
+	if err := c.decode(&req); err != nil {
+		return 0, nil, err
+	}
+	if req.Password == "" {
+		return 0, nil, required("password")
+	}
+	if req.Email != "" {
+		if err := checkEmail(req.Email); err != nil {
+			return 0, nil, err
+		}
+	}
+	res := c.e.cfg.strength.Check(req.Password, req.Email)
+	resp := &strengthCheckResponse{
+		ValidPassword:  res.Valid,
+		Score:          res.Score,
+		StrengthPolicy: string(res.Policy),
+		Feedback:       strengthFeedback{Warning: res.Warning, Suggestions: res.Suggestions},
+	}
+	if resp.Feedback.Suggestions == nil {
+		resp.Feedback.Suggestions = []string{}
+	}
+	if l := res.LUDS; l != nil {
+		resp.Feedback.LUDSRequirements = &ludsRequirements{
+			HasLowerCase: l.HasLowerCase, HasUpperCase: l.HasUpperCase, HasDigit: l.HasDigit, HasSymbol: l.HasSymbol,
+			MissingComplexity: l.MissingComplexity, MissingCharacters: l.MissingCharacters,
+		}
+	}
+	return http.StatusOK, resp, nil
+}
+
+type saltConfig struct {
+	PrependSalt string `json:"prepend_salt"`
+	AppendSalt  string `json:"append_salt"`
+}
+
+func (s *saltConfig) config() *password.SaltConfig {
+	if s == nil {
+		return nil
+	}
+	return &password.SaltConfig{PrependSalt: s.PrependSalt, AppendSalt: s.AppendSalt}
+}
+
+type migrateParams struct {
+	Email        string      `json:"email"`
+	Hash         string      `json:"hash"`
+	HashType     string      `json:"hash_type"`
+	MD5Config    *saltConfig `json:"md_5_config"`
+	SHA1Config   *saltConfig `json:"sha_1_config"`
+	SHA512Config *saltConfig `json:"sha_512_config"`
+	Argon2Config *struct {
+		Salt            string `json:"salt"`
+		IterationAmount int32  `json:"iteration_amount"`
+		Memory          int32  `json:"memory"`
+		Threads         int32  `json:"threads"`
+		KeyLength       int32  `json:"key_length"`
+	} `json:"argon_2_config"`
+	ScryptConfig *struct {
+		Salt       string `json:"salt"`
+		NParameter int32  `json:"n_parameter"`
+		RParameter int32  `json:"r_parameter"`
+		PParameter int32  `json:"p_parameter"`
+		KeyLength  int32  `json:"key_length"`
+	} `json:"scrypt_config"`
+	PBKDF2Config *struct {
+		Salt            string `json:"salt"`
+		IterationAmount int32  `json:"iteration_amount"`
+		KeyLength       int32  `json:"key_length"`
+		Algorithm       string `json:"algorithm"`
+	} `json:"pbkdf_2_config"`
+	TrustedMetadata        map[string]any `json:"trusted_metadata"`
+	UntrustedMetadata      map[string]any `json:"untrusted_metadata"`
+	SetEmailVerified       bool           `json:"set_email_verified"`
+	Name                   *wireName      `json:"name"`
+	PhoneNumber            string         `json:"phone_number"`
+	SetPhoneNumberVerified bool           `json:"set_phone_number_verified"`
+	ExternalID             string         `json:"external_id"`
+	Roles                  []string       `json:"roles"`
+}
+
+func (m *migrateParams) config() password.MigrateConfig {
+	cfg := password.MigrateConfig{MD5: m.MD5Config.config(), SHA1: m.SHA1Config.config(), SHA512: m.SHA512Config.config()}
+	if a := m.Argon2Config; a != nil {
+		cfg.Argon2 = &password.Argon2Config{Salt: a.Salt, IterationAmount: a.IterationAmount, Memory: a.Memory, Threads: a.Threads, KeyLength: a.KeyLength}
+	}
+	if s := m.ScryptConfig; s != nil {
+		cfg.Scrypt = &password.ScryptConfig{Salt: s.Salt, NParameter: s.NParameter, RParameter: s.RParameter, PParameter: s.PParameter, KeyLength: s.KeyLength}
+	}
+	if k := m.PBKDF2Config; k != nil {
+		cfg.PBKDF2 = &password.PBKDF2Config{Salt: k.Salt, IterationAmount: k.IterationAmount, KeyLength: k.KeyLength, Algorithm: k.Algorithm}
+	}
+	return cfg
+}
+
+type migrateResponse struct {
+	meta
+	UserID      string   `json:"user_id"`
+	EmailID     string   `json:"email_id"`
+	UserCreated bool     `json:"user_created"`
+	User        wireUser `json:"user"`
+}
+
+// migratePassword serves POST /v1/passwords/migrate: imports a password hash (bcrypt, scrypt,
+// argon2i/argon2id, md5/sha1/sha512, pbkdf2) for a new or existing user. The hash is checked on the
+// first authenticate and then replaced by the emulator's own.
+func migratePassword(c *call) (int, metaSetter, error) {
+	var req migrateParams
+	if err := c.decode(&req); err != nil {
+		return 0, nil, err
+	}
+	if err := checkEmail(req.Email); err != nil {
+		return 0, nil, err
+	}
+	if req.Hash == "" {
+		return 0, nil, newError("invalid_hash", "hash is required.")
+	}
+	if req.PhoneNumber != "" {
+		if err := checkPhone(req.PhoneNumber); err != nil {
+			return 0, nil, err
+		}
+	}
+	if req.ExternalID != "" && !externalIDPattern.MatchString(req.ExternalID) {
+		return 0, nil, newError("invalid_external_id", "external_id must be 1-128 characters of A-Z a-z 0-9 . _ - |.")
+	}
+	mig, err := password.NewMigrated(req.HashType, req.Hash, req.config())
+	switch {
+	case errors.Is(err, password.ErrInvalidHashType):
+		return 0, nil, newError("invalid_hash_type", "hash_type %q is not supported.", req.HashType)
+	case err != nil && req.HashType == "bcrypt":
+		return 0, nil, newError("invalid_bcrypt_hash", "The bcrypt hash is invalid: %v.", err)
+	case err != nil:
+		return 0, nil, newError("invalid_hash", "The hash is invalid for %s: %v.", req.HashType, err)
+	}
+	p := c.p
+	now := p.clock.Now()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	u := p.userByEmailLocked(req.Email, now)
+	if u != nil && u.sandbox {
+		return 0, nil, newError("bad_request", "The sandbox user's password cannot be migrated.")
+	}
+	if req.PhoneNumber != "" {
+		if owner := p.userByPhoneLocked(req.PhoneNumber, now); owner != nil && owner != u {
+			return 0, nil, newError("duplicate_phone_number", "Another user has this phone number.")
+		}
+	}
+	if req.ExternalID != "" {
+		if owner := p.externalIDs[req.ExternalID]; owner != "" && (u == nil || owner != u.id) {
+			return 0, nil, newError("duplicate_user_external_id", "A user with this external_id already exists.")
+		}
+	}
+	resp := &migrateResponse{}
+	if u == nil {
+		u = p.newUserLocked(now)
+		p.addEmailLocked(u, req.Email, false, time.Time{})
+		resp.UserCreated = true
+	}
+	pwID := newID(prefixPassword)
+	if u.password != nil {
+		pwID = u.password.id
+	}
+	u.password = &storedPassword{id: pwID, migrated: &mig}
+	if req.SetEmailVerified {
+		u.email(req.Email).verified = true
+	}
+	if req.PhoneNumber != "" {
+		ph := u.phone(req.PhoneNumber)
+		if ph == nil {
+			ph = p.addPhoneLocked(u, req.PhoneNumber, false, time.Time{})
+		}
+		if req.SetPhoneNumberVerified {
+			ph.verified = true
+		}
+	}
+	if req.Name != nil {
+		u.name = *req.Name
+	}
+	if req.TrustedMetadata != nil {
+		u.trusted = mergeClaims(u.trusted, req.TrustedMetadata)
+	}
+	if req.UntrustedMetadata != nil {
+		u.untrusted = mergeClaims(u.untrusted, req.UntrustedMetadata)
+	}
+	if req.Roles != nil {
+		u.roles = req.Roles
+	}
+	if req.ExternalID != "" {
+		delete(p.externalIDs, u.externalID)
+		u.externalID = req.ExternalID
+		p.externalIDs[u.externalID] = u.id
+	}
+	resp.UserID, resp.EmailID, resp.User = u.id, u.email(req.Email).id, u.wire(now)
+	return http.StatusOK, resp, nil
+}
+
+type resetStartParams struct {
+	Email                          string `json:"email"`
+	ResetPasswordRedirectURL       string `json:"reset_password_redirect_url"`
+	ResetPasswordExpirationMinutes int32  `json:"reset_password_expiration_minutes"`
+	LoginRedirectURL               string `json:"login_redirect_url"`
+	Locale                         string `json:"locale"`
+	CodeChallenge                  string `json:"code_challenge"`
+	ResetPasswordTemplateID        string `json:"reset_password_template_id"`
+}
+
+type resetStartResponse struct {
+	meta
+	UserID  string `json:"user_id"`
+	EmailID string `json:"email_id"`
+}
+
+// resetByEmailStart serves POST /v1/passwords/email/reset/start: the reset token goes to the
+// outbox (GET /emulator/v1/messages, type password_reset).
+func resetByEmailStart(c *call) (int, metaSetter, error) {
+	var req resetStartParams
+	if err := c.decode(&req); err != nil {
+		return 0, nil, err
+	}
+	if err := checkEmail(req.Email); err != nil {
+		return 0, nil, err
+	}
+	minutes := req.ResetPasswordExpirationMinutes
+	if minutes == 0 {
+		minutes = 30
+	}
+	if minutes < 5 || minutes > 10080 {
+		return 0, nil, newError("invalid_expiration", "reset_password_expiration_minutes must be between 5 and 10080.")
+	}
+	p := c.p
+	now := p.clock.Now()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	u := p.userByEmailLocked(req.Email, now)
+	if u == nil {
+		return 0, nil, newError("email_not_found", "No user has this email.")
+	}
+	e := u.email(req.Email)
+	tok := newResetToken()
+	exp := now.Add(time.Duration(minutes) * time.Minute)
+	p.resets[tok] = &resetToken{userID: u.id, emailID: e.id, expiresAt: exp}
+	p.recordMessage(Message{Channel: "email", Type: "password_reset", To: e.address, Token: tok, MethodID: e.id, UserID: u.id, SentAt: now, ExpiresAt: exp})
+	return http.StatusOK, &resetStartResponse{UserID: u.id, EmailID: e.id}, nil
+}
+
+type resetByEmailParams struct {
+	sessionParams
+	Token        string `json:"token"`
+	Password     string `json:"password"`
+	CodeVerifier string `json:"code_verifier"`
+}
+
+// resetByEmail serves POST /v1/passwords/email/reset: sets the password, verifies the email and
+// revokes all of the user's sessions; a new session starts when a duration is given.
+func resetByEmail(c *call) (int, metaSetter, error) {
+	var req resetByEmailParams
+	if err := c.decode(&req); err != nil {
+		return 0, nil, err
+	}
+	if req.Token == "" {
+		return 0, nil, newError("invalid_token", "token is required.")
+	}
+	if req.Password == "" {
+		return 0, nil, required("password")
+	}
+	if err := req.validate(); err != nil {
+		return 0, nil, err
+	}
+	stored, err := c.hashPassword(req.Password)
+	if err != nil {
+		return 0, nil, err
+	}
+	p := c.p
+	now := p.clock.Now()
+	p.mu.Lock()
+	rt := p.resets[req.Token]
+	var u *user
+	if rt != nil {
+		u = p.userLocked(rt.userID, now)
+	}
+	if rt == nil || rt.used || !now.Before(rt.expiresAt) || u == nil {
+		p.mu.Unlock()
+		return 0, nil, newError("unable_to_auth_password_reset_token", "The password reset token is unknown, used or expired.")
+	}
+	var e *emailMethod
+	for _, em := range u.emails {
+		if em.id == rt.emailID {
+			e = em
+		}
+	}
+	var aerr *Error
+	if e == nil {
+		aerr = newError("unable_to_auth_password_reset_token", "The email of this reset token is no longer on the user.")
+	}
+	if aerr == nil {
+		_, aerr = p.existingSessionLocked(c, &req.sessionParams, now)
+	}
+	if aerr == nil {
+		aerr = c.checkStrength(req.Password, e.address)
+	}
+	if aerr != nil {
+		p.mu.Unlock()
+		return 0, nil, aerr
+	}
+	rt.used = true
+	e.verified, e.pendingSince = true, time.Time{}
+	stored.id = u.passwordID()
+	u.password = stored
+	u.succeedLocked()
+	u.lockCreated, u.lockExpires = time.Time{}, time.Time{}
+	p.revokeUserSessionsLocked(u.id, "")
+	resp := &authResponse{}
+	s, token := p.applyFactorLocked(c, u, nil, passwordFactor(), &req.sessionParams, now)
+	resp.fill(u, s, token, now)
+	p.mu.Unlock()
+	return http.StatusOK, resp, resp.sign(c, now)
+}
+
+// passwordID keeps a user's password_id across resets.
+func (u *user) passwordID() string {
+	if u.password != nil {
+		return u.password.id
+	}
+	return newID(prefixPassword)
+}
+
+type resetByExistingParams struct {
+	sessionParams
+	Email            string `json:"email"`
+	ExistingPassword string `json:"existing_password"`
+	NewPassword      string `json:"new_password"`
+}
+
+// resetByExistingPassword serves POST /v1/passwords/existing_password/reset: revokes all of the
+// user's sessions; a new session starts when a duration is given.
+func resetByExistingPassword(c *call) (int, metaSetter, error) {
+	var req resetByExistingParams
+	if err := c.decode(&req); err != nil {
+		return 0, nil, err
+	}
+	if err := checkEmail(req.Email); err != nil {
+		return 0, nil, err
+	}
+	if req.ExistingPassword == "" {
+		return 0, nil, required("existing_password")
+	}
+	if req.NewPassword == "" {
+		return 0, nil, required("new_password")
+	}
+	if err := req.validate(); err != nil {
+		return 0, nil, err
+	}
+	if err := c.checkStrength(req.NewPassword, req.Email); err != nil {
+		return 0, nil, err
+	}
+	stored, err := c.hashPassword(req.NewPassword)
+	if err != nil {
+		return 0, nil, err
+	}
+	p := c.p
+	now := p.clock.Now()
+	p.mu.Lock()
+	u := p.userByEmailLocked(req.Email, now)
+	if u == nil {
+		p.mu.Unlock()
+		return 0, nil, newError("email_not_found", "No user has this email.")
+	}
+	_, aerr := p.existingSessionLocked(c, &req.sessionParams, now)
+	if aerr == nil {
+		aerr = p.checkLockLocked(u, now)
+	}
+	if aerr == nil && (u.sandbox || u.password == nil) {
+		aerr = newError("no_user_password", "This user has no password to reset.")
+	}
+	if aerr == nil && !c.verifyPasswordLocked(u, req.ExistingPassword) {
+		p.failLocked(c, u, now)
+		aerr = newError("unauthorized_credentials", "Unauthorized credentials: the existing password is wrong.")
+	}
+	if aerr != nil {
+		p.mu.Unlock()
+		return 0, nil, aerr
+	}
+	u.succeedLocked()
+	stored.id = u.passwordID()
+	u.password = stored
+	p.revokeUserSessionsLocked(u.id, "")
+	resp := &authResponse{}
+	s, token := p.applyFactorLocked(c, u, nil, passwordFactor(), &req.sessionParams, now)
+	resp.fill(u, s, token, now)
+	p.mu.Unlock()
+	return http.StatusOK, resp, resp.sign(c, now)
+}
+
+type resetBySessionParams struct {
+	sessionParams
+	Password string `json:"password"`
+}
+
+// resetBySession serves POST /v1/passwords/session/reset: the session must carry a password,
+// email-OTP or magic-link factor authenticated in the last 5 minutes; all other sessions of the
+// user are revoked and the password factor is added to this one.
+func resetBySession(c *call) (int, metaSetter, error) {
+	var req resetBySessionParams
+	if err := c.decode(&req); err != nil {
+		return 0, nil, err
+	}
+	if req.Password == "" {
+		return 0, nil, required("password")
+	}
+	if err := req.validate(); err != nil {
+		return 0, nil, err
+	}
+	if req.SessionToken == "" && req.SessionJWT == "" {
+		return 0, nil, newError("no_session_arguments", "Pass session_token or session_jwt.")
+	}
+	stored, err := c.hashPassword(req.Password)
+	if err != nil {
+		return 0, nil, err
+	}
+	p := c.p
+	now := p.clock.Now()
+	p.mu.Lock()
+	s, aerr := p.existingSessionLocked(c, &req.sessionParams, now)
+	var u *user
+	if aerr == nil {
+		if u = p.userLocked(s.userID, now); u == nil {
+			aerr = errSessionNotFound()
+		}
+	}
+	if aerr == nil && !s.hasRecentResetFactor(now) {
+		aerr = newError("session_too_old_to_reset_password", "The session needs a password, email OTP or magic link factor from the last 5 minutes.")
+	}
+	if aerr == nil {
+		email := ""
+		if len(u.emails) > 0 {
+			email = u.emails[0].address
+		}
+		aerr = c.checkStrength(req.Password, email)
+	}
+	if aerr != nil {
+		p.mu.Unlock()
+		return 0, nil, aerr
+	}
+	stored.id = u.passwordID()
+	u.password = stored
+	p.revokeUserSessionsLocked(u.id, s.id)
+	resp := &authResponse{}
+	s, token := p.applyFactorLocked(c, u, s, passwordFactor(), &req.sessionParams, now)
+	resp.fill(u, s, token, now)
+	p.mu.Unlock()
+	return http.StatusOK, resp, resp.sign(c, now)
+}
+
+// hasRecentResetFactor reports whether s has a factor that allows a session password reset.
+func (s *session) hasRecentResetFactor(now time.Time) bool {
+	for _, f := range s.factors {
+		ok := f.typ == "password" || f.typ == "magic_link" || (f.typ == "otp" && f.delivery == "email")
+		if ok && now.Sub(f.lastAuthAt) <= resetSessionWindow {
+			return true
+		}
+	}
+	return false
+}

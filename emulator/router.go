@@ -1,0 +1,214 @@
+package emulator
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+)
+
+// route is one entry of the route table.
+type route struct {
+	method  string
+	pattern string // e.g. "/v1/users/{}" — at most one {} segment
+	h       handler
+	public  bool // no Basic auth (JWKS, health)
+	control bool // emulator control API: faults do not apply
+}
+
+// pathFor is the path a fault is matched against: the request's path.
+func (rt *route) pathFor(c *call) string { return "/" + strings.TrimLeft(c.r.URL.Path, "/") }
+
+// router finds the route of a method and path: static paths by map lookup, then patterns with one
+// parameter segment.
+type router struct {
+	static  map[string][]*route
+	dynamic []*route
+}
+
+// match returns the route for method and path and its parameter. When the path exists under other
+// methods only, route is nil and allowed lists them.
+func (rr *router) match(method, path string) (rt *route, param, allowed string) {
+	candidates := rr.static[path]
+	if candidates == nil {
+		for _, d := range rr.dynamic {
+			if p, ok := matchPattern(d.pattern, path); ok {
+				if d.method == method {
+					return d, p, ""
+				}
+				candidates = append(candidates, d)
+				param = p
+			}
+		}
+	}
+	var methods []string
+	for _, c := range candidates {
+		if c.method == method {
+			return c, param, ""
+		}
+		methods = append(methods, c.method)
+	}
+	slices.Sort(methods)
+	return nil, "", strings.Join(slices.Compact(methods), ", ")
+}
+
+// matchPattern matches a pattern with one "{}" segment against path.
+func matchPattern(pattern, path string) (string, bool) {
+	prefix, suffix, _ := strings.Cut(pattern, "{}")
+	if !strings.HasPrefix(path, prefix) || !strings.HasSuffix(path, suffix) || len(path) <= len(prefix)+len(suffix) {
+		return "", false
+	}
+	p := path[len(prefix) : len(path)-len(suffix)]
+	if strings.Contains(p, "/") {
+		return "", false
+	}
+	return p, true
+}
+
+func (rr *router) add(rt *route) {
+	if strings.Contains(rt.pattern, "{}") {
+		rr.dynamic = append(rr.dynamic, rt)
+		return
+	}
+	if rr.static == nil {
+		rr.static = map[string][]*route{}
+	}
+	rr.static[rt.pattern] = append(rr.static[rt.pattern], rt)
+}
+
+// newRouter is the route table of the emulator: every emulated endpoint, in one place.
+func newRouter() *router {
+	rr := &router{}
+	api := func(method, pattern string, h handler) { rr.add(&route{method: method, pattern: pattern, h: h}) }
+
+	// Users.
+	api("POST", "/v1/users", createUser)
+	api("POST", "/v1/users/search", searchUsers)
+	api("GET", "/v1/users/{}", getUser)
+	api("PUT", "/v1/users/{}", updateUser)
+	api("DELETE", "/v1/users/{}", deleteUser)
+	api("DELETE", "/v1/users/emails/{}", deleteUserEmail)
+	api("DELETE", "/v1/users/phone_numbers/{}", deleteUserPhone)
+	api("DELETE", "/v1/users/passwords/{}", deleteUserPassword)
+	api("DELETE", "/v1/users/totps/{}", deleteUserTOTP)
+
+	// Passwords.
+	api("POST", "/v1/passwords", createPassword)
+	api("POST", "/v1/passwords/authenticate", authenticatePassword)
+	api("POST", "/v1/passwords/strength_check", strengthCheck)
+	api("POST", "/v1/passwords/migrate", migratePassword)
+	api("POST", "/v1/passwords/email/reset/start", resetByEmailStart)
+	api("POST", "/v1/passwords/email/reset", resetByEmail)
+	api("POST", "/v1/passwords/existing_password/reset", resetByExistingPassword)
+	api("POST", "/v1/passwords/session/reset", resetBySession)
+
+	// One-time passcodes.
+	api("POST", "/v1/otps/sms/send", otpSend(channelSMS))
+	api("POST", "/v1/otps/sms/login_or_create", otpLoginOrCreate(channelSMS))
+	api("POST", "/v1/otps/whatsapp/send", otpSend(channelWhatsApp))
+	api("POST", "/v1/otps/whatsapp/login_or_create", otpLoginOrCreate(channelWhatsApp))
+	api("POST", "/v1/otps/email/send", otpSend(channelEmail))
+	api("POST", "/v1/otps/email/login_or_create", otpLoginOrCreate(channelEmail))
+	api("POST", "/v1/otps/authenticate", authenticateOTP)
+
+	// TOTP.
+	api("POST", "/v1/totps", createTOTP)
+	api("POST", "/v1/totps/authenticate", authenticateTOTP)
+	api("POST", "/v1/totps/recovery_codes", totpRecoveryCodes)
+	api("POST", "/v1/totps/recover", recoverTOTP)
+
+	// Sessions.
+	api("GET", "/v1/sessions", getSessions)
+	api("POST", "/v1/sessions/authenticate", authenticateSession)
+	api("POST", "/v1/sessions/revoke", revokeSession)
+	rr.add(&route{method: "GET", pattern: "/v1/sessions/jwks/{}", h: getJWKS, public: true})
+	api("GET", "/v1/rbac/policy", getRBACPolicy)
+
+	// Control API (design.md §3.2).
+	ctl := func(method, pattern string, h handler) {
+		rr.add(&route{method: method, pattern: pattern, h: h, control: true})
+	}
+	rr.add(&route{method: "GET", pattern: "/emulator/v1/health", h: health, public: true, control: true})
+	ctl("GET", "/emulator/v1/messages", controlMessages)
+	ctl("GET", "/emulator/v1/clock", controlClockGet)
+	ctl("POST", "/emulator/v1/clock", controlClockSet)
+	ctl("POST", "/emulator/v1/reset", controlReset)
+	ctl("POST", "/emulator/v1/faults", controlFaultsAdd)
+	ctl("DELETE", "/emulator/v1/faults", controlFaultsClear)
+	ctl("GET", "/emulator/v1/requests", controlRequests)
+	return rr
+}
+
+// Routes lists every route the emulator serves as "METHOD /path" ({} marks the path parameter),
+// for fidelity tables and documentation.
+func Routes() []string {
+	rr := newRouter()
+	var out []string
+	for _, rts := range rr.static {
+		for _, rt := range rts {
+			out = append(out, rt.method+" "+rt.pattern)
+		}
+	}
+	for _, rt := range rr.dynamic {
+		out = append(out, rt.method+" "+rt.pattern)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// decode reads the JSON request body into v. An empty body decodes as {}. Malformed JSON, a value
+// of the wrong JSON type, or trailing data give a 400 bad_request naming the problem.
+func (c *call) decode(v any) error {
+	if len(bytes.TrimSpace(c.body)) == 0 {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(c.body))
+	if err := dec.Decode(v); err != nil {
+		return decodeError(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return newError("bad_request", "The request body must be a single JSON object.")
+	}
+	return nil
+}
+
+// decodeError turns a json decoding error into a Stytch-shaped 400.
+func decodeError(err error) *Error {
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	switch {
+	case errors.As(err, &typeErr):
+		field := typeErr.Field
+		if field == "" {
+			return newError("bad_request", "The request body must be a JSON object, not %s.", typeErr.Value)
+		}
+		return newError("bad_request", "Field %q must be %s, not %s.", field, jsonKind(typeErr.Type.Kind().String()), typeErr.Value)
+	case errors.As(err, &syntaxErr):
+		return newError("bad_request", "The request body is not valid JSON (offset %d).", syntaxErr.Offset)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return newError("bad_request", "The request body is truncated JSON.")
+	default:
+		return newError("bad_request", "The request body is not valid JSON: %s.", err.Error())
+	}
+}
+
+// jsonKind names a Go kind the way a JSON client thinks of it.
+func jsonKind(kind string) string {
+	switch kind {
+	case "string":
+		return "a string"
+	case "bool":
+		return "a boolean"
+	case "int", "int32", "int64", "uint32", "uint64", "float64":
+		return "a number"
+	case "slice":
+		return "an array"
+	case "map", "struct", "ptr":
+		return "an object"
+	default:
+		return fmt.Sprintf("a %s", kind)
+	}
+}

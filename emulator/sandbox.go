@@ -1,0 +1,82 @@
+package emulator
+
+import "time"
+
+// Stytch's sandbox values (stytch-api.md §8, https://stytch.com/docs/guides/testing/sandbox-values):
+// inputs that the real test environment answers the same way in every project. This file is the
+// one table of them; installSandbox puts the fixtures into each project.
+const (
+	// SandboxUserID is the sandbox user, present in every project.
+	SandboxUserID = "user-test-e3795c81-f849-4167-bfda-e4a6e9c280fd"
+	// sandboxEmail and sandboxPhone receive no message; their OTP code is always sandboxCode.
+	sandboxEmail = "sandbox@stytch.com"
+	sandboxPhone = "+10000000000"
+	// sandboxCode is the OTP code of the sandbox identities and the sandbox user's TOTP code.
+	sandboxCode = "000000"
+	// sandboxRecoveryCode is the sandbox user's TOTP recovery code.
+	sandboxRecoveryCode = "a1b2-c3d4-e5f6"
+	// SandboxSessionToken authenticates (200) as a session of the sandbox user; it cannot be revoked.
+	SandboxSessionToken = "WJtR5BCy38Szd5AfoDpf0iqFKEt4EE5JhjlWUY7l3FtY"
+	// SandboxMissingSessionToken always answers 404 session_not_found.
+	SandboxMissingSessionToken = "59cnLELtq5cFVS6uYK9f-pAWzBkhqZl8AvLhbhOvKNWw"
+
+	sandboxEmailID   = "email-test-4e5b6c1d-8a6f-4c1e-9d2b-5f3a7e8c9b10"
+	sandboxPhoneID   = "phone-number-test-0b6e0d3c-3c5f-4b8a-8e9d-1a2b3c4d5e6f"
+	sandboxTOTPID    = "totp-test-9f8e7d6c-5b4a-4392-8180-7f6e5d4c3b2a"
+	sandboxSessionID = "session-test-fe6c042b-6286-479f-8a4f-b046a6c46509"
+	sandboxPassword  = "password-test-2c7a5b1e-6d4f-4e3a-9b8c-0d1e2f3a4b5c"
+	// sandboxTOTPSecret is a fixed base32 secret; the sandbox TOTP also takes sandboxCode.
+	sandboxTOTPSecret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+)
+
+// Sandbox identities, exported for harnesses that pick the sandbox identity on any target.
+const (
+	SandboxEmail        = sandboxEmail
+	SandboxPhone        = sandboxPhone
+	SandboxCode         = sandboxCode
+	SandboxRecoveryCode = sandboxRecoveryCode
+)
+
+// sandboxStartedAt is the sandbox session's start time as the real API reports it.
+var sandboxStartedAt = time.Date(2021, 8, 28, 0, 41, 58, 935673000, time.UTC)
+
+// installSandbox adds the sandbox user (verified email and phone, a password that accepts
+// anything, a verified TOTP taking 000000 and the recovery code a1b2-c3d4-e5f6) and the sandbox
+// session to a project. The 404 session token needs no fixture: it is simply unknown.
+func installSandbox(p *project) {
+	u := &user{
+		id:        SandboxUserID,
+		createdAt: sandboxStartedAt,
+		status:    "active",
+		sandbox:   true,
+		emails:    []*emailMethod{{id: sandboxEmailID, address: sandboxEmail, verified: true}},
+		phones:    []*phoneMethod{{id: sandboxPhoneID, number: sandboxPhone, verified: true}},
+		password:  &storedPassword{id: sandboxPassword},
+		totps: []*totpRecord{{
+			id: sandboxTOTPID, secret: sandboxTOTPSecret, verified: true, sandboxFixed: true, createdAt: sandboxStartedAt,
+			recovery: []*recoveryCode{{id: prefixRecovery + "5d7f0c2e-1b3a-4c5d-8e6f-7a8b9c0d1e2f", code: sandboxRecoveryCode}},
+		}},
+	}
+	p.users[u.id] = u
+	p.emails[sandboxEmail] = u.id
+	p.phones[sandboxPhone] = u.id
+	p.methods[sandboxEmailID] = u.id
+	p.methods[sandboxPhoneID] = u.id
+	s := &session{
+		id:             sandboxSessionID,
+		userID:         u.id,
+		startedAt:      sandboxStartedAt,
+		lastAccessedAt: sandboxStartedAt,
+		// The sandbox session never expires.
+		expiresAt: time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC),
+		factors: []*factor{{
+			typ: "magic_link", delivery: "email", emailID: sandboxEmailID, emailAddress: sandboxEmail,
+			createdAt: sandboxStartedAt, updatedAt: sandboxStartedAt, lastAuthAt: sandboxStartedAt,
+		}},
+		token:   SandboxSessionToken,
+		tokens:  []string{SandboxSessionToken},
+		sandbox: true,
+	}
+	p.sessions[s.id] = s
+	p.tokens[s.token] = &tokenEntry{sessionID: s.id}
+}

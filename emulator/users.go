@@ -1,0 +1,544 @@
+package emulator
+
+import (
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+type createUserParams struct {
+	Email               string          `json:"email"`
+	PhoneNumber         string          `json:"phone_number"`
+	Name                *wireName       `json:"name"`
+	Attributes          *wireAttributes `json:"attributes"`
+	CreateUserAsPending bool            `json:"create_user_as_pending"`
+	TrustedMetadata     map[string]any  `json:"trusted_metadata"`
+	UntrustedMetadata   map[string]any  `json:"untrusted_metadata"`
+	ExternalID          string          `json:"external_id"`
+	Roles               []string        `json:"roles"`
+}
+
+type createUserResponse struct {
+	meta
+	UserID  string   `json:"user_id"`
+	EmailID string   `json:"email_id"`
+	Status  string   `json:"status"`
+	PhoneID string   `json:"phone_id"`
+	User    wireUser `json:"user"`
+}
+
+// createUser serves POST /v1/users (HTTP 201).
+func createUser(c *call) (int, metaSetter, error) {
+	var req createUserParams
+	if err := c.decode(&req); err != nil {
+		return 0, nil, err
+	}
+	if req.Email == "" && req.PhoneNumber == "" {
+		return 0, nil, newError("bad_request", "email or phone_number is required.")
+	}
+	if req.Email != "" {
+		if err := checkEmail(req.Email); err != nil {
+			return 0, nil, err
+		}
+	}
+	if req.PhoneNumber != "" {
+		if err := checkPhone(req.PhoneNumber); err != nil {
+			return 0, nil, err
+		}
+	}
+	if req.ExternalID != "" && !externalIDPattern.MatchString(req.ExternalID) {
+		return 0, nil, newError("invalid_external_id", "external_id must be 1-128 characters of A-Z a-z 0-9 . _ - |.")
+	}
+	p := c.p
+	now := p.clock.Now()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if req.Email != "" && p.userByEmailLocked(req.Email, now) != nil {
+		return 0, nil, newError("duplicate_email", "A user with this email already exists.")
+	}
+	if req.PhoneNumber != "" && p.userByPhoneLocked(req.PhoneNumber, now) != nil {
+		return 0, nil, newError("duplicate_phone_number", "A user with this phone number already exists.")
+	}
+	if req.ExternalID != "" && p.externalIDs[req.ExternalID] != "" {
+		return 0, nil, newError("duplicate_user_external_id", "A user with this external_id already exists.")
+	}
+	u := p.newUserLocked(now)
+	if req.CreateUserAsPending {
+		u.status = "pending"
+	}
+	if req.Name != nil {
+		u.name = *req.Name
+	}
+	u.trusted, u.untrusted, u.roles = req.TrustedMetadata, req.UntrustedMetadata, req.Roles
+	if req.ExternalID != "" {
+		u.externalID = req.ExternalID
+		p.externalIDs[req.ExternalID] = u.id
+	}
+	resp := &createUserResponse{UserID: u.id, Status: u.status}
+	if req.Email != "" {
+		resp.EmailID = p.addEmailLocked(u, req.Email, false, time.Time{}).id
+	}
+	if req.PhoneNumber != "" {
+		resp.PhoneID = p.addPhoneLocked(u, req.PhoneNumber, false, time.Time{}).id
+	}
+	resp.User = u.wire(now)
+	return http.StatusCreated, resp, nil
+}
+
+type getUserResponse struct {
+	meta
+	wireUser
+}
+
+// getUser serves GET /v1/users/{user_id} (external_id accepted): the user, flattened.
+func getUser(c *call) (int, metaSetter, error) {
+	p := c.p
+	now := p.clock.Now()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	u := p.userLocked(c.param, now)
+	if u == nil {
+		return 0, nil, newError("user_not_found", "User %s not found.", c.param)
+	}
+	return http.StatusOK, &getUserResponse{wireUser: u.wire(now)}, nil
+}
+
+type updateUserParams struct {
+	Name              *wireName       `json:"name"`
+	Attributes        *wireAttributes `json:"attributes"`
+	TrustedMetadata   map[string]any  `json:"trusted_metadata"`
+	UntrustedMetadata map[string]any  `json:"untrusted_metadata"`
+	ExternalID        *string         `json:"external_id"`
+	Roles             []string        `json:"roles"`
+}
+
+type updateUserResponse struct {
+	meta
+	UserID        string      `json:"user_id"`
+	Emails        []wireEmail `json:"emails"`
+	PhoneNumbers  []wirePhone `json:"phone_numbers"`
+	CryptoWallets []any       `json:"crypto_wallets"`
+	User          wireUser    `json:"user"`
+}
+
+// updateUser serves PUT /v1/users/{user_id}: name, metadata, external_id and roles. Emails and
+// phones are added through OTP sends, as on the real API.
+func updateUser(c *call) (int, metaSetter, error) {
+	var req updateUserParams
+	if err := c.decode(&req); err != nil {
+		return 0, nil, err
+	}
+	if req.ExternalID != nil && *req.ExternalID != "" && !externalIDPattern.MatchString(*req.ExternalID) {
+		return 0, nil, newError("invalid_external_id", "external_id must be 1-128 characters of A-Z a-z 0-9 . _ - |.")
+	}
+	p := c.p
+	now := p.clock.Now()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	u := p.userLocked(c.param, now)
+	if u == nil {
+		return 0, nil, newError("user_not_found", "User %s not found.", c.param)
+	}
+	if req.ExternalID != nil && *req.ExternalID != "" {
+		if owner := p.externalIDs[*req.ExternalID]; owner != "" && owner != u.id {
+			return 0, nil, newError("duplicate_user_external_id", "A user with this external_id already exists.")
+		}
+	}
+	if req.Name != nil {
+		u.name = *req.Name
+	}
+	if req.TrustedMetadata != nil {
+		u.trusted = mergeClaims(u.trusted, req.TrustedMetadata)
+	}
+	if req.UntrustedMetadata != nil {
+		u.untrusted = mergeClaims(u.untrusted, req.UntrustedMetadata)
+	}
+	if req.Roles != nil {
+		u.roles = slices.Clone(req.Roles)
+	}
+	if req.ExternalID != nil {
+		delete(p.externalIDs, u.externalID)
+		u.externalID = *req.ExternalID
+		if u.externalID != "" {
+			p.externalIDs[u.externalID] = u.id
+		}
+	}
+	w := u.wire(now)
+	return http.StatusOK, &updateUserResponse{UserID: u.id, Emails: w.Emails, PhoneNumbers: w.PhoneNumbers, CryptoWallets: []any{}, User: w}, nil
+}
+
+type deleteUserResponse struct {
+	meta
+	UserID string `json:"user_id"`
+}
+
+// deleteUser serves DELETE /v1/users/{user_id}: the user, its sessions and codes are gone.
+func deleteUser(c *call) (int, metaSetter, error) {
+	p := c.p
+	now := p.clock.Now()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	u := p.userLocked(c.param, now)
+	if u == nil {
+		return 0, nil, newError("user_not_found", "User %s not found.", c.param)
+	}
+	if u.sandbox {
+		return 0, nil, newError("bad_request", "The sandbox user is a fixture of every test project and cannot be deleted.")
+	}
+	p.deleteUserLocked(u)
+	return http.StatusOK, &deleteUserResponse{UserID: u.id}, nil
+}
+
+type userResponse struct {
+	meta
+	UserID string   `json:"user_id"`
+	User   wireUser `json:"user"`
+}
+
+// deleteUserEmail serves DELETE /v1/users/emails/{email_id}.
+func deleteUserEmail(c *call) (int, metaSetter, error) {
+	return deleteMethod(c, "email_not_found", func(p *project, u *user) bool {
+		i := slices.IndexFunc(u.emails, func(e *emailMethod) bool { return e.id == c.param })
+		if i < 0 {
+			return false
+		}
+		e := u.emails[i]
+		delete(p.emails, strings.ToLower(e.address))
+		delete(p.methods, e.id)
+		delete(p.otps, e.id)
+		u.emails = slices.Delete(u.emails, i, i+1)
+		return true
+	})
+}
+
+// deleteUserPhone serves DELETE /v1/users/phone_numbers/{phone_id}.
+func deleteUserPhone(c *call) (int, metaSetter, error) {
+	return deleteMethod(c, "phone_number_not_found", func(p *project, u *user) bool {
+		i := slices.IndexFunc(u.phones, func(ph *phoneMethod) bool { return ph.id == c.param })
+		if i < 0 {
+			return false
+		}
+		ph := u.phones[i]
+		delete(p.phones, ph.number)
+		delete(p.methods, ph.id)
+		delete(p.otps, ph.id)
+		u.phones = slices.Delete(u.phones, i, i+1)
+		return true
+	})
+}
+
+// deleteUserPassword serves DELETE /v1/users/passwords/{password_id}.
+func deleteUserPassword(c *call) (int, metaSetter, error) {
+	return deleteMethod(c, "password_not_found", func(p *project, u *user) bool {
+		if u.password == nil || u.password.id != c.param {
+			return false
+		}
+		u.password = nil
+		return true
+	})
+}
+
+// deleteUserTOTP serves DELETE /v1/users/totps/{totp_id}.
+func deleteUserTOTP(c *call) (int, metaSetter, error) {
+	return deleteMethod(c, "totp_not_found", func(p *project, u *user) bool {
+		i := slices.IndexFunc(u.totps, func(t *totpRecord) bool { return t.id == c.param })
+		if i < 0 {
+			return false
+		}
+		u.totps = slices.Delete(u.totps, i, i+1)
+		return true
+	})
+}
+
+// deleteMethod finds the user owning c.param and removes the method with del.
+func deleteMethod(c *call, notFound string, del func(p *project, u *user) bool) (int, metaSetter, error) {
+	p := c.p
+	now := p.clock.Now()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, u := range p.users {
+		p.pruneLocked(u, now)
+		if del(p, u) {
+			return http.StatusOK, &userResponse{UserID: u.id, User: u.wire(now)}, nil
+		}
+	}
+	return 0, nil, newError(notFound, "%s not found.", c.param)
+}
+
+type searchParams struct {
+	Cursor string `json:"cursor"`
+	Limit  *int64 `json:"limit"`
+	Query  *struct {
+		Operator string          `json:"operator"`
+		Operands []searchOperand `json:"operands"`
+	} `json:"query"`
+}
+
+// searchOperand is one search filter: {"filter_name": ..., "filter_value": ...}.
+type searchOperand struct {
+	FilterName  string `json:"filter_name"`
+	FilterValue any    `json:"filter_value"`
+}
+
+type searchResponse struct {
+	meta
+	Results         []wireUser `json:"results"`
+	ResultsMetadata struct {
+		Total      int     `json:"total"`
+		NextCursor *string `json:"next_cursor"`
+	} `json:"results_metadata"`
+}
+
+// userFilter is a compiled search filter.
+type userFilter func(u *user) bool
+
+// searchUsers serves POST /v1/users/search: the common filters (emails, phones, ids, status,
+// verification, password/TOTP presence, creation time, fuzzy email/phone/name), AND or OR, with a
+// cursor over a stable (created_at, user_id) order. The sandbox fixture user is not listed.
+func searchUsers(c *call) (int, metaSetter, error) {
+	var req searchParams
+	if err := c.decode(&req); err != nil {
+		return 0, nil, err
+	}
+	limit := 100
+	if req.Limit != nil {
+		if *req.Limit < 0 || *req.Limit > 1000 {
+			return 0, nil, newError("user_search_invalid_limit", "limit must be between 1 and 1000.")
+		}
+		if *req.Limit > 0 {
+			limit = int(*req.Limit)
+		}
+	}
+	var after *cursorKey
+	if req.Cursor != "" {
+		k, ok := parseCursor(req.Cursor)
+		if !ok {
+			return 0, nil, newError("user_search_invalid_cursor", "cursor is invalid.")
+		}
+		after = &k
+	}
+	var filters []userFilter
+	or := false
+	if req.Query != nil {
+		switch strings.ToUpper(req.Query.Operator) {
+		case "", "AND":
+		case "OR":
+			or = true
+		default:
+			return 0, nil, newError("user_search_invalid_operator", "operator must be AND or OR.")
+		}
+		for _, op := range req.Query.Operands {
+			f, err := compileFilter(op)
+			if err != nil {
+				return 0, nil, err
+			}
+			filters = append(filters, f)
+		}
+	}
+	match := func(u *user) bool {
+		if len(filters) == 0 {
+			return true
+		}
+		for _, f := range filters {
+			if f(u) == or {
+				return or
+			}
+		}
+		return !or
+	}
+
+	p := c.p
+	now := p.clock.Now()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var all []*user
+	for _, u := range p.users {
+		if u.sandbox {
+			continue
+		}
+		p.pruneLocked(u, now)
+		if match(u) {
+			all = append(all, u)
+		}
+	}
+	slices.SortFunc(all, func(a, b *user) int { return keyOf(a).compare(keyOf(b)) })
+	resp := &searchResponse{Results: []wireUser{}}
+	resp.ResultsMetadata.Total = len(all)
+	start := 0
+	if after != nil {
+		start, _ = slices.BinarySearchFunc(all, *after, func(u *user, k cursorKey) int { return keyOf(u).compare(k) })
+		if start < len(all) && keyOf(all[start]) == *after {
+			start++
+		}
+	}
+	end := min(start+limit, len(all))
+	for _, u := range all[start:end] {
+		resp.Results = append(resp.Results, u.wire(now))
+	}
+	if end < len(all) {
+		cur := keyOf(all[end-1]).encode()
+		resp.ResultsMetadata.NextCursor = &cur
+	}
+	return http.StatusOK, resp, nil
+}
+
+// cursorKey orders users for pagination.
+type cursorKey struct {
+	created int64
+	id      string
+}
+
+func keyOf(u *user) cursorKey { return cursorKey{created: u.createdAt.UnixNano(), id: u.id} }
+
+func (k cursorKey) compare(o cursorKey) int {
+	switch {
+	case k.created < o.created:
+		return -1
+	case k.created > o.created:
+		return 1
+	}
+	return strings.Compare(k.id, o.id)
+}
+
+func (k cursorKey) encode() string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(k.created, 10) + ":" + k.id))
+}
+
+func parseCursor(s string) (cursorKey, bool) {
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return cursorKey{}, false
+	}
+	ns, id, ok := strings.Cut(string(raw), ":")
+	n, err := strconv.ParseInt(ns, 10, 64)
+	if !ok || err != nil || !strings.HasPrefix(id, prefixUser) {
+		return cursorKey{}, false
+	}
+	return cursorKey{created: n, id: id}, true
+}
+
+// compileFilter turns one search operand into a predicate, or a 400 for an unknown filter name or a
+// value of the wrong type.
+func compileFilter(op searchOperand) (userFilter, *Error) {
+	badValue := func(want string) *Error {
+		return newError("bad_request", "filter_value of %s must be %s.", op.FilterName, want)
+	}
+	strs := func() ([]string, *Error) {
+		arr, ok := op.FilterValue.([]any)
+		if !ok {
+			return nil, badValue("an array of strings")
+		}
+		out := make([]string, 0, len(arr))
+		for _, v := range arr {
+			s, ok := v.(string)
+			if !ok {
+				return nil, badValue("an array of strings")
+			}
+			out = append(out, s)
+		}
+		return out, nil
+	}
+	str := func() (string, *Error) {
+		s, ok := op.FilterValue.(string)
+		if !ok {
+			return "", badValue("a string")
+		}
+		return s, nil
+	}
+	boolean := func() (bool, *Error) {
+		b, ok := op.FilterValue.(bool)
+		if !ok {
+			return false, badValue("a boolean")
+		}
+		return b, nil
+	}
+	anyEmail := func(pred func(e *emailMethod) bool) userFilter {
+		return func(u *user) bool { return slices.ContainsFunc(u.emails, pred) }
+	}
+	anyPhone := func(pred func(ph *phoneMethod) bool) userFilter {
+		return func(u *user) bool { return slices.ContainsFunc(u.phones, pred) }
+	}
+	switch op.FilterName {
+	case "user_id", "email_address", "email_id", "phone_number", "phone_id", "totp_id":
+		vals, err := strs()
+		if err != nil {
+			return nil, err
+		}
+		switch op.FilterName {
+		case "user_id":
+			return func(u *user) bool { return slices.Contains(vals, u.id) }, nil
+		case "email_address":
+			return anyEmail(func(e *emailMethod) bool {
+				return slices.ContainsFunc(vals, func(v string) bool { return strings.EqualFold(v, e.address) })
+			}), nil
+		case "email_id":
+			return anyEmail(func(e *emailMethod) bool { return slices.Contains(vals, e.id) }), nil
+		case "phone_number":
+			return anyPhone(func(ph *phoneMethod) bool { return slices.Contains(vals, ph.number) }), nil
+		case "phone_id":
+			return anyPhone(func(ph *phoneMethod) bool { return slices.Contains(vals, ph.id) }), nil
+		default:
+			return func(u *user) bool {
+				return slices.ContainsFunc(u.totps, func(t *totpRecord) bool { return slices.Contains(vals, t.id) })
+			}, nil
+		}
+	case "status":
+		v, err := str()
+		if err != nil {
+			return nil, err
+		}
+		return func(u *user) bool { return u.status == v }, nil
+	case "email_verified", "phone_verified", "password_exists", "totp_verified":
+		v, err := boolean()
+		if err != nil {
+			return nil, err
+		}
+		switch op.FilterName {
+		case "email_verified":
+			return anyEmail(func(e *emailMethod) bool { return e.verified == v }), nil
+		case "phone_verified":
+			return anyPhone(func(ph *phoneMethod) bool { return ph.verified == v }), nil
+		case "password_exists":
+			return func(u *user) bool { return (u.password != nil) == v }, nil
+		default:
+			return func(u *user) bool {
+				return slices.ContainsFunc(u.totps, func(t *totpRecord) bool { return t.verified == v })
+			}, nil
+		}
+	case "email_address_fuzzy", "phone_number_fuzzy", "full_name_fuzzy":
+		v, err := str()
+		if err != nil {
+			return nil, err
+		}
+		v = strings.ToLower(v)
+		switch op.FilterName {
+		case "email_address_fuzzy":
+			return anyEmail(func(e *emailMethod) bool { return strings.Contains(strings.ToLower(e.address), v) }), nil
+		case "phone_number_fuzzy":
+			return anyPhone(func(ph *phoneMethod) bool { return strings.Contains(ph.number, v) }), nil
+		default:
+			return func(u *user) bool {
+				full := strings.ToLower(strings.Join([]string{u.name.FirstName, u.name.MiddleName, u.name.LastName}, " "))
+				return strings.Contains(full, v)
+			}, nil
+		}
+	case "created_at_greater_than", "created_at_less_than":
+		v, err := str()
+		if err != nil {
+			return nil, err
+		}
+		t, perr := time.Parse(time.RFC3339, v)
+		if perr != nil {
+			return nil, badValue("an RFC 3339 timestamp")
+		}
+		if op.FilterName == "created_at_greater_than" {
+			return func(u *user) bool { return u.createdAt.After(t) }, nil
+		}
+		return func(u *user) bool { return u.createdAt.Before(t) }, nil
+	}
+	return nil, newError("user_search_filter_name_not_recognized", "%s is not a recognised filter_name.", fmt.Sprintf("%q", op.FilterName))
+}

@@ -1,0 +1,62 @@
+package emulator
+
+import (
+	"net/mail"
+	"regexp"
+	"strings"
+)
+
+// e164 is an E.164 phone number: +, a non-zero digit, 7 to 15 digits in all.
+var e164 = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
+
+// externalIDPattern is Stytch's external_id alphabet and length.
+var externalIDPattern = regexp.MustCompile(`^[A-Za-z0-9._\-|]{1,128}$`)
+
+// validEmail reports whether addr is a plain email address (no display name, a dotted domain).
+func validEmail(addr string) bool {
+	if len(addr) > 254 || strings.TrimSpace(addr) != addr {
+		return false
+	}
+	a, err := mail.ParseAddress(addr)
+	if err != nil || a.Address != addr || a.Name != "" {
+		return false
+	}
+	at := strings.LastIndexByte(addr, '@')
+	return at > 0 && strings.Contains(addr[at+1:], ".")
+}
+
+// checkEmail validates a required email field.
+func checkEmail(addr string) *Error {
+	if addr == "" {
+		return newError("invalid_email", "email is required.")
+	}
+	if !validEmail(addr) {
+		return newError("invalid_email", "Email format is invalid.")
+	}
+	return nil
+}
+
+// checkPhone validates a required E.164 phone number field.
+func checkPhone(number string) *Error {
+	if number == "" {
+		return newError("invalid_phone_number", "phone_number is required.")
+	}
+	if !e164.MatchString(number) {
+		return newError("invalid_phone_number", "phone_number must be in E.164 format, e.g. +15555550123.")
+	}
+	return nil
+}
+
+// checkSMSCountry enforces the project default that SMS goes only to US and Canadian numbers
+// (+1) unless international SMS is enabled.
+func (c *call) checkSMSCountry(number string) *Error {
+	if !c.e.cfg.internationalSMS && !strings.HasPrefix(number, "+1") {
+		return newError("invalid_phone_number_country_code", "SMS to this country is not enabled for the project (only +1 by default; see WithInternationalSMS).")
+	}
+	return nil
+}
+
+// required answers a 400 naming a missing field of a type without a field-specific error.
+func required(field string) *Error {
+	return newError("bad_request", "%s is required.", field)
+}

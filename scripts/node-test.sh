@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Runs the Node SDK test against the standalone emulator, or says plainly why it is skipped.
+#
+# It builds cmd/stytch-emulator into a temporary directory, starts it on 127.0.0.1:0 (the OS picks a
+# free port; the emulator prints the real address in its ready line, which is parsed here), installs
+# test/node's pinned dependencies (npm ci, or npm install when there is no lockfile), runs
+# `node --test` in test/node with STYTCH_EMULATOR_URL, STYTCH_PROJECT_ID and STYTCH_SECRET set, and
+# always stops the emulator. Exits non-zero when anything fails.
+set -euo pipefail
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  echo "SKIP node-test: node and npm are not installed (the Node SDK test needs them)"
+  exit 0
+fi
+
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+GO="${GO:-go}"
+project_id="${STYTCH_PROJECT_ID:-project-test-6e6f6465-7364-4b00-8000-000000000001}"
+secret="${STYTCH_SECRET:-secret-test-node-sdk}"
+ready_timeout=10
+
+tmp="$(mktemp -d "${TMPDIR:-/tmp}/stytch-node-test.XXXXXX")"
+emu_pid=""
+cleanup() {
+  if [[ -n "$emu_pid" ]] && kill -0 "$emu_pid" 2>/dev/null; then
+    kill "$emu_pid" 2>/dev/null || true
+    wait "$emu_pid" 2>/dev/null || true
+  fi
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+show_log() {
+  echo "--- emulator log ($1) ---" >&2
+  cat "$tmp/emulator.out" "$tmp/emulator.err" >&2 2>/dev/null || true
+  echo "--- end of emulator log ---" >&2
+}
+
+"$GO" build -o "$tmp/stytch-emulator" ./cmd/stytch-emulator
+
+"$tmp/stytch-emulator" --addr 127.0.0.1:0 --project-id "$project_id" --secret "$secret" \
+  >"$tmp/emulator.out" 2>"$tmp/emulator.err" &
+emu_pid=$!
+
+url=""
+deadline=$((SECONDS + ready_timeout))
+while [[ -z "$url" ]]; do
+  url="$(sed -n 's|^stytch-emulator ready on \(http://[^ ]*\) .*|\1|p' "$tmp/emulator.out" | head -n 1)"
+  [[ -n "$url" ]] && break
+  if ! kill -0 "$emu_pid" 2>/dev/null; then
+    show_log "exited before it was ready"
+    echo "FAIL node-test: the emulator exited before printing its ready line" >&2
+    exit 1
+  fi
+  if ((SECONDS >= deadline)); then
+    show_log "not ready"
+    echo "FAIL node-test: the emulator printed no ready line within ${ready_timeout}s" >&2
+    exit 1
+  fi
+  sleep 0.1
+done
+
+cd "$root/test/node"
+if [[ -f package-lock.json ]]; then
+  install=(npm ci --no-audit --no-fund --loglevel=error)
+else
+  install=(npm install --no-audit --no-fund --loglevel=error)
+fi
+if ! "${install[@]}" >"$tmp/npm.log" 2>&1; then
+  cat "$tmp/npm.log" >&2
+  echo "FAIL node-test: '${install[*]}' failed in test/node" >&2
+  exit 1
+fi
+
+echo "node-test: node $(node --version), $(npm ls stytch --depth=0 --parseable --long 2>/dev/null | sed -n 's|.*:\(stytch@[^:]*\).*|\1|p' | head -n 1): running 'node --test' in test/node against $url (project $project_id)"
+status=0
+STYTCH_EMULATOR_URL="$url" STYTCH_PROJECT_ID="$project_id" STYTCH_SECRET="$secret" node --test || status=$?
+if ((status != 0)); then
+  show_log "after the failed run"
+  echo "FAIL node-test: node --test exited with status $status" >&2
+  exit "$status"
+fi
+echo "PASS node-test"
