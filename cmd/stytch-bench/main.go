@@ -1,0 +1,407 @@
+// Command stytch-bench measures the emulator against baselines taken on the same machine in the
+// same run, and prints ratios (issue 7). Machines are noisy: only the ratios are claims.
+//
+//	stytch-bench [--duration 3s] [--workers 8] [--starts 20] [--skip-suite]
+//
+// (a) sessions/authenticate over loopback ÷ bare RS256 signing of the same JWT (the floor of a call
+// that must mint a JWT); (b) JWKS over loopback ÷ a bare net/http handler, same load generator;
+// (c) cold start of the binary to its first served request; (d) memory per live session, from the
+// emulator's BenchmarkSessionMemory; (e) wall time of the Gherkin suite on the in-process emulator.
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/stytchauth/stytch-go/v16/stytch/consumer/passwords"
+	"github.com/stytchauth/stytch-go/v16/stytch/consumer/stytchapi"
+
+	"github.com/stytch-emulator/stytchemu/emulator"
+	"github.com/stytch-emulator/stytchemu/internal/loadgen"
+)
+
+func main() {
+	if len(os.Args) == 3 && os.Args[1] == "--serve-bare" {
+		serveBare(os.Args[2])
+		return
+	}
+	if err := run(context.Background(), os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "stytch-bench:", err)
+		os.Exit(1)
+	}
+}
+
+type config struct {
+	duration  time.Duration
+	workers   int
+	starts    int
+	skipSuite bool
+	keepTmp   bool
+}
+
+func run(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("stytch-bench", flag.ContinueOnError)
+	var cfg config
+	fs.DurationVar(&cfg.duration, "duration", 3*time.Second, "measuring time of each rate")
+	fs.IntVar(&cfg.workers, "workers", 2*runtime.NumCPU(), "concurrent workers of the load generator and of the signing baseline")
+	fs.IntVar(&cfg.starts, "starts", 20, "cold starts measured for (c)")
+	fs.BoolVar(&cfg.skipSuite, "skip-suite", false, "skip (e), the Gherkin suite's wall time")
+	fs.BoolVar(&cfg.keepTmp, "keep", false, "keep the built binaries")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp("", "stytch-bench-")
+	if err != nil {
+		return err
+	}
+	if !cfg.keepTmp {
+		defer os.RemoveAll(tmp)
+	}
+	fmt.Fprintf(out, "stytch-bench: %s/%s, %d CPUs, %s per rate, %d workers\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), cfg.duration, cfg.workers)
+	emuBin := filepath.Join(tmp, "stytch-emulator")
+	if err := goBuild(ctx, emuBin, "./cmd/stytch-emulator"); err != nil {
+		return err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+
+	var rows []row
+	// (a) and (b) share one standalone emulator.
+	emu, err := startServer(ctx, emuBin, "--addr", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("start emulator: %w", err)
+	}
+	defer emu.stop()
+	a, err := measureAuthenticate(ctx, cfg, emu.url)
+	if err != nil {
+		return err
+	}
+	rows = append(rows, a)
+	bare, err := startServer(ctx, self, "--serve-bare", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("start bare server: %w", err)
+	}
+	defer bare.stop()
+	b, err := measureNoJWT(ctx, cfg, emu.url, bare.url)
+	if err != nil {
+		return err
+	}
+	rows = append(rows, b)
+	c, err := measureColdStart(ctx, cfg, emuBin)
+	if err != nil {
+		return err
+	}
+	rows = append(rows, c)
+	d, err := measureSessionMemory(ctx)
+	if err != nil {
+		return err
+	}
+	rows = append(rows, d)
+	if !cfg.skipSuite {
+		e, err := measureSuite(ctx, tmp)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, e)
+	}
+	fmt.Fprintln(out)
+	for _, r := range rows {
+		status := "PASS"
+		if !r.pass {
+			status = "MISS"
+		}
+		fmt.Fprintf(out, "%-4s (%s) %-58s %s   [target %s]\n      %s\n", status, r.id, r.name, r.value, r.target, r.detail)
+	}
+	return nil
+}
+
+// row is one line of the report.
+type row struct {
+	id, name, value, target, detail string
+	pass                            bool
+}
+
+// goBuild builds a package of this module into out.
+func goBuild(ctx context.Context, out, pkg string) error {
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, pkg)
+	cmd.Stderr = os.Stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("go build %s: %w", pkg, err)
+	}
+	return nil
+}
+
+// server is a child process serving HTTP.
+type server struct {
+	cmd *exec.Cmd
+	url string
+}
+
+var addrPattern = regexp.MustCompile(`http://[0-9.:\[\]a-f]+`)
+
+// startServer runs bin with args and waits for the line with its base URL.
+func startServer(ctx context.Context, bin string, args ...string) (*server, error) {
+	cmd := exec.CommandContext(ctx, bin, args...)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	urlc := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if u := addrPattern.FindString(sc.Text()); u != "" {
+				urlc <- u
+				break
+			}
+		}
+		_, _ = io.Copy(io.Discard, stdout)
+	}()
+	select {
+	case u := <-urlc:
+		return &server{cmd: cmd, url: u}, nil
+	case <-time.After(10 * time.Second):
+		_ = cmd.Process.Kill()
+		return nil, errors.New("no ready line within 10s")
+	}
+}
+
+func (s *server) stop() {
+	_ = s.cmd.Process.Signal(os.Interrupt)
+	done := make(chan struct{})
+	go func() { _ = s.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		_ = s.cmd.Process.Kill()
+	}
+}
+
+// serveBare is the baseline of (b): a bare net/http handler answering a small JSON body.
+func serveBare(addr string) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	body := []byte(`{"status":"ok"}` + "\n")
+	fmt.Printf("bare server ready on http://%s\n", ln.Addr())
+	_ = http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(body)
+	}))
+}
+
+func basicAuth() http.Header {
+	h := http.Header{}
+	h.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(emulator.DefaultProjectID+":"+emulator.DefaultSecret)))
+	h.Set("Content-Type", "application/json")
+	return h
+}
+
+// measureAuthenticate is (a).
+func measureAuthenticate(ctx context.Context, cfg config, url string) (row, error) {
+	client, err := stytchapi.NewClient(emulator.DefaultProjectID, emulator.DefaultSecret, stytchapi.WithBaseURI(url))
+	if err != nil {
+		return row{}, err
+	}
+	created, err := client.Passwords.Create(ctx, &passwords.CreateParams{
+		Email: "bench@example.com", Password: "correct-horse-battery-staple-91!", SessionDurationMinutes: 600,
+	})
+	if err != nil {
+		return row{}, fmt.Errorf("create bench session: %w", err)
+	}
+	body, _ := json.Marshal(map[string]string{"session_token": created.SessionToken})
+	emu, err := loadgen.Run(ctx, loadgen.Request{Method: "POST", URL: url + "/v1/sessions/authenticate", Header: basicAuth(), Body: body}, cfg.workers, cfg.duration)
+	if err != nil {
+		return row{}, err
+	}
+	if emu.Errors > 0 {
+		return row{}, fmt.Errorf("sessions/authenticate under load: %d errors, first: %s", emu.Errors, emu.FirstError)
+	}
+	signRate, err := signingRate(created.SessionJWT, cfg)
+	if err != nil {
+		return row{}, err
+	}
+	ratio := emu.Rate() / signRate
+	return row{
+		id: "a", name: "sessions/authenticate over loopback ÷ bare RS256 signing",
+		value: fmt.Sprintf("%.2f", ratio), target: "≥ 0.75", pass: ratio >= 0.75,
+		detail: fmt.Sprintf("emulator %.0f req/s, signing %.0f JWT/s (%d goroutines)", emu.Rate(), signRate, cfg.workers),
+	}, nil
+}
+
+// signingRate is the baseline of (a): RS256 signing of the claims of a real session JWT, with a key
+// of the emulator's size, from cfg.workers goroutines.
+func signingRate(sampleJWT string, cfg config) (float64, error) {
+	var claims jwt.MapClaims
+	if _, _, err := jwt.NewParser().ParseUnverified(sampleJWT, &claims); err != nil {
+		return 0, fmt.Errorf("parse sample jwt: %w", err)
+	}
+	// A key of the emulator's size (RSA-2048): signing cost depends only on the size.
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return 0, err
+	}
+	var n atomic.Int64
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	sign := func(k *rsa.PrivateKey) error {
+		t := jwt.NewWithClaims(jwt.SigningMethodRS256, claims)
+		t.Header["kid"] = "bench"
+		_, err := t.SignedString(k)
+		return err
+	}
+	if err := sign(key); err != nil {
+		return 0, err
+	}
+	for range cfg.workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for !stop.Load() {
+				if sign(key) == nil {
+					n.Add(1)
+				}
+			}
+		}()
+	}
+	time.Sleep(cfg.duration / 5)
+	start, before := time.Now(), n.Load()
+	time.Sleep(cfg.duration)
+	done, elapsed := n.Load()-before, time.Since(start)
+	stop.Store(true)
+	wg.Wait()
+	return float64(done) / elapsed.Seconds(), nil
+}
+
+// measureNoJWT is (b): JWKS (no JWT minted) vs a bare handler, same load generator.
+func measureNoJWT(ctx context.Context, cfg config, emuURL, bareURL string) (row, error) {
+	emu, err := loadgen.Run(ctx, loadgen.Request{URL: emuURL + "/v1/sessions/jwks/" + emulator.DefaultProjectID}, cfg.workers, cfg.duration)
+	if err != nil {
+		return row{}, err
+	}
+	bare, err := loadgen.Run(ctx, loadgen.Request{URL: bareURL + "/"}, cfg.workers, cfg.duration)
+	if err != nil {
+		return row{}, err
+	}
+	if emu.Errors+bare.Errors > 0 {
+		return row{}, fmt.Errorf("errors under load: emulator %d (%s), bare %d (%s)", emu.Errors, emu.FirstError, bare.Errors, bare.FirstError)
+	}
+	ratio := emu.Rate() / bare.Rate()
+	return row{
+		id: "b", name: "JWKS over loopback ÷ bare net/http handler",
+		value: fmt.Sprintf("%.2f", ratio), target: "≥ 0.5", pass: ratio >= 0.5,
+		detail: fmt.Sprintf("emulator %.0f req/s, bare handler %.0f req/s", emu.Rate(), bare.Rate()),
+	}, nil
+}
+
+// measureColdStart is (c): exec of the binary to its first 200 from /emulator/v1/health.
+func measureColdStart(ctx context.Context, cfg config, bin string) (row, error) {
+	var times []time.Duration
+	client := &http.Client{Timeout: time.Second}
+	for range cfg.starts {
+		start := time.Now()
+		srv, err := startServer(ctx, bin, "--addr", "127.0.0.1:0")
+		if err != nil {
+			return row{}, err
+		}
+		for {
+			resp, err := client.Get(srv.url + "/emulator/v1/health")
+			if err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusOK {
+					break
+				}
+			}
+			if time.Since(start) > 10*time.Second {
+				srv.stop()
+				return row{}, errors.New("emulator did not serve within 10s")
+			}
+		}
+		times = append(times, time.Since(start))
+		srv.stop()
+	}
+	slices.Sort(times)
+	med, p90 := times[len(times)/2], times[len(times)*9/10]
+	return row{
+		id: "c", name: "cold start to first served request (median)",
+		value: med.Round(100 * time.Microsecond).String(), target: "< 50ms", pass: med < 50*time.Millisecond,
+		detail: fmt.Sprintf("%d starts: min %s, p90 %s, max %s", len(times), times[0].Round(100*time.Microsecond), p90.Round(100*time.Microsecond), times[len(times)-1].Round(100*time.Microsecond)),
+	}, nil
+}
+
+var bytesPerSession = regexp.MustCompile(`([0-9.]+) B/session`)
+
+// measureSessionMemory is (d), read from the emulator's BenchmarkSessionMemory.
+func measureSessionMemory(ctx context.Context) (row, error) {
+	cmd := exec.CommandContext(ctx, "go", "test", "-run", "^$", "-bench", "^BenchmarkSessionMemory$", "-benchtime", "1x", "./emulator")
+	outb, err := cmd.CombinedOutput()
+	if err != nil {
+		return row{}, fmt.Errorf("BenchmarkSessionMemory: %w\n%s", err, outb)
+	}
+	m := bytesPerSession.FindSubmatch(outb)
+	if m == nil {
+		return row{}, fmt.Errorf("BenchmarkSessionMemory printed no B/session:\n%s", outb)
+	}
+	v, _ := strconv.ParseFloat(string(m[1]), 64)
+	return row{
+		id: "d", name: "memory per live session (100k sessions)",
+		value: fmt.Sprintf("%.0f B", v), target: "< 2048 B", pass: v < 2048,
+		detail: "heap growth ÷ sessions, after GC, sessions made through applyFactorLocked (go test -bench BenchmarkSessionMemory ./emulator)",
+	}, nil
+}
+
+// measureSuite is (e): the embedded Gherkin suite on the in-process emulator, best of 3.
+func measureSuite(ctx context.Context, tmp string) (row, error) {
+	bin := filepath.Join(tmp, "stytch-conform")
+	if err := goBuild(ctx, bin, "./cmd/stytch-conform"); err != nil {
+		return row{}, err
+	}
+	var best time.Duration
+	for i := range 3 {
+		start := time.Now()
+		cmd := exec.CommandContext(ctx, bin, "--target", "emulator", "--format", "progress")
+		var outb strings.Builder
+		cmd.Stdout, cmd.Stderr = &outb, &outb
+		if err := cmd.Run(); err != nil {
+			return row{}, fmt.Errorf("stytch-conform: %w\n%s", err, outb.String())
+		}
+		if d := time.Since(start); i == 0 || d < best {
+			best = d
+		}
+	}
+	return row{
+		id: "e", name: "whole Gherkin suite on the in-process emulator (best of 3)",
+		value: best.Round(time.Millisecond).String(), target: "< 2s", pass: best < 2*time.Second,
+		detail: "stytch-conform --target emulator, process start to exit",
+	}, nil
+}
