@@ -11,9 +11,9 @@ import (
 	"testing"
 
 	"github.com/stytchauth/stytch-go/v16/stytch/consumer/otp"
+	"github.com/stytchauth/stytch-go/v16/stytch/consumer/otp/email"
 	"github.com/stytchauth/stytch-go/v16/stytch/consumer/otp/sms"
 	"github.com/stytchauth/stytch-go/v16/stytch/consumer/passwords"
-	"github.com/stytchauth/stytch-go/v16/stytch/consumer/otp/email"
 	"github.com/stytchauth/stytch-go/v16/stytch/consumer/sessions"
 	"github.com/stytchauth/stytch-go/v16/stytch/consumer/stytchapi"
 	"github.com/stytchauth/stytch-go/v16/stytch/consumer/users"

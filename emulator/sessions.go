@@ -307,8 +307,8 @@ func authenticateSession(c *call) (int, metaSetter, error) {
 	if req.AuthorizationCheck != nil {
 		// The default consumer policy grants stytch_user no permissions (getRBACPolicy).
 		p.mu.Unlock()
-		return 0, nil, &Error{Status: http.StatusForbidden, Type: "unauthorized_action",
-			Message: "The session's roles do not grant " + req.AuthorizationCheck.Action + " on " + req.AuthorizationCheck.ResourceID + "."}
+		return 0, nil, newError("session_authorization_error", "The session's roles do not grant %q on %q.",
+			req.AuthorizationCheck.Action, req.AuthorizationCheck.ResourceID)
 	}
 	if req.SessionDurationMinutes > 0 {
 		s.expiresAt = now.Add(time.Duration(req.SessionDurationMinutes) * time.Minute)
