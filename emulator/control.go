@@ -26,9 +26,14 @@ type messagesResponse struct {
 	Messages []Message `json:"messages"`
 }
 
-// controlMessages serves GET /emulator/v1/messages?to=: the project's outbox, oldest first.
+// controlMessages serves GET /emulator/v1/messages?to=: the project's outbox, oldest first. An
+// unencoded "+" of an E.164 number arrives as a space (?to=+1555…), so a leading space means "+".
 func controlMessages(c *call) (int, metaSetter, error) {
-	return http.StatusOK, &messagesResponse{Messages: c.p.messagesTo(c.r.URL.Query().Get("to"))}, nil
+	to := c.r.URL.Query().Get("to")
+	if strings.HasPrefix(to, " ") {
+		to = "+" + strings.TrimLeft(to, " ")
+	}
+	return http.StatusOK, &messagesResponse{Messages: c.p.messagesTo(to)}, nil
 }
 
 // messagesTo returns the outbox filtered by recipient ("" for all). Emails match case-insensitively.

@@ -1,0 +1,160 @@
+package target
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/stytch-emulator/stytchemu/emulator"
+)
+
+// InProcess is a Target on an *emulator.Emulator in the same process, with no socket: the client's
+// requests are served through the emulator's in-memory transport. Codes come from the emulator's
+// outbox, time is the project's virtual clock, faults are installed directly. It has every
+// capability. Create it with NewInProcess or an InProcessOpener; its zero value is not usable.
+type InProcess struct {
+	*base
+	e      *emulator.Emulator
+	creds  Credentials
+	clock  *emulator.Clock
+	shared bool
+}
+
+var _ Target = (*InProcess)(nil)
+
+// NewInProcess returns a target on project creds of e. The project must exist (WithProject) or e
+// must auto-provision it (WithAutoProvision); NewInProcess makes one authenticated request, which
+// provisions it. Options used: WithLogger, WithIdentityPrefix.
+func NewInProcess(ctx context.Context, e *emulator.Emulator, creds Credentials, opts ...Option) (*InProcess, error) {
+	o := newOptions(opts)
+	hc := e.HTTPClient()
+	if _, err := probeInProcess(hc)(ctx, creds); err != nil {
+		return nil, fmt.Errorf("in-process emulator project %s (create it with WithProject or WithAutoProvision): %w", creds.ProjectID, err)
+	}
+	return newInProcess(ctx, e, hc, creds, false, o)
+}
+
+func newInProcess(ctx context.Context, e *emulator.Emulator, hc *http.Client, creds Credentials, shared bool, o options) (*InProcess, error) {
+	clock := e.Clock(creds.ProjectID)
+	if clock == nil {
+		return nil, fmt.Errorf("in-process emulator: project %s does not exist", creds.ProjectID)
+	}
+	b, err := newBase(ctx, SpecEmulator, creds, emulator.InProcessURL, hc, o)
+	if err != nil {
+		return nil, err
+	}
+	return &InProcess{base: b, e: e, creds: creds, clock: clock, shared: shared}, nil
+}
+
+// probeInProcess makes an authenticated control request through the in-process transport.
+func probeInProcess(hc *http.Client) probeFunc {
+	return func(ctx context.Context, creds Credentials) (time.Time, error) {
+		return NewControlClient(emulator.InProcessURL, creds, hc).Now(ctx)
+	}
+}
+
+// Emulator returns the emulator the target runs on.
+func (t *InProcess) Emulator() *emulator.Emulator { return t.e }
+
+// ProjectID returns the target's project.
+func (t *InProcess) ProjectID() string { return t.creds.ProjectID }
+
+// Shared reports whether the project is shared with other targets (the opener's fallback when the
+// emulator does not auto-provision), so clock moves and faults are seen by them too.
+func (t *InProcess) Shared() bool { return t.shared }
+
+// Has reports true for every capability.
+func (t *InProcess) Has(c Capability) bool { return emulatorHas(c) }
+
+// Code returns the latest code sent to to, from the emulator's outbox; the sandbox identities'
+// code is 000000.
+func (t *InProcess) Code(ctx context.Context, to string) (string, error) {
+	if isSandboxContact(to) {
+		return emulator.SandboxCode, nil
+	}
+	return latestCode(t.e.Messages(t.creds.ProjectID, to), to)
+}
+
+// NewIdentity returns a unique identity; its codes can always be read, so needCodes changes nothing.
+func (t *InProcess) NewIdentity(ctx context.Context, needCodes bool) (Identity, error) {
+	return t.ids.unique()
+}
+
+// Now returns the project's virtual time.
+func (t *InProcess) Now() time.Time { return t.clock.Now() }
+
+// Advance moves the project's clock (and so Now) forward by d.
+func (t *InProcess) Advance(ctx context.Context, d time.Duration) error {
+	if _, err := t.clock.Advance(d); err != nil {
+		return fmt.Errorf("advance %s: %w", d, err)
+	}
+	return nil
+}
+
+// InjectFault installs f in the project.
+func (t *InProcess) InjectFault(ctx context.Context, f Fault) error {
+	if err := t.e.AddFault(t.creds.ProjectID, f); err != nil {
+		return fmt.Errorf("inject fault %s %s: %w", f.Method, f.Path, err)
+	}
+	return nil
+}
+
+// ClearFaults removes the project's faults.
+func (t *InProcess) ClearFaults(ctx context.Context) error {
+	t.e.ClearFaults(t.creds.ProjectID)
+	return nil
+}
+
+// InProcessOpener opens InProcess targets on one emulator, each on a fresh project-test-<uuid>
+// project. When the emulator does not auto-provision, every target shares the fallback project
+// (see WithCredentials) and a log line says so. Create it with NewInProcessOpener.
+type InProcessOpener struct {
+	e    *emulator.Emulator
+	hc   *http.Client
+	opts options
+	prov *provisioner
+}
+
+var _ Opener = (*InProcessOpener)(nil)
+
+// NewInProcessOpener returns an opener on e; a nil e means emulator.New(emulator.WithAutoProvision()).
+// Options used: WithLogger, WithIdentityPrefix, WithCredentials and WithEnv (the fallback project).
+func NewInProcessOpener(e *emulator.Emulator, opts ...Option) *InProcessOpener {
+	if e == nil {
+		e = emulator.New(emulator.WithAutoProvision())
+	}
+	o := newOptions(opts)
+	return &InProcessOpener{
+		e:    e,
+		hc:   e.HTTPClient(),
+		opts: o,
+		prov: &provisioner{name: "in-process emulator", hint: "create it with emulator.WithAutoProvision()", fallback: fallbackCredentials(o), logf: o.logf},
+	}
+}
+
+// Emulator returns the emulator the targets run on.
+func (o *InProcessOpener) Emulator() *emulator.Emulator { return o.e }
+
+// Name returns "emulator".
+func (o *InProcessOpener) Name() string { return SpecEmulator }
+
+// Shared reports whether the opener has fallen back on one shared project.
+func (o *InProcessOpener) Shared() bool { return o.prov.isShared() }
+
+// Has reports true for every capability.
+func (o *InProcessOpener) Has(c Capability) bool { return emulatorHas(c) }
+
+// Open returns an InProcess target on a fresh project (or the shared fallback project).
+func (o *InProcessOpener) Open(ctx context.Context) (Target, error) {
+	return o.OpenInProcess(ctx)
+}
+
+// OpenInProcess is Open returning the concrete type.
+func (o *InProcessOpener) OpenInProcess(ctx context.Context) (*InProcess, error) {
+	creds, _, shared, err := o.prov.provision(ctx, probeInProcess(o.hc))
+	if err != nil {
+		return nil, err
+	}
+	return newInProcess(ctx, o.e, o.hc, creds, shared, o.opts)
+}

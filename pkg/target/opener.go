@@ -1,0 +1,161 @@
+package target
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/stytch-emulator/stytchemu/emulator"
+)
+
+// Spec values of NewOpener besides emulator URLs (design.md §3.3).
+const (
+	// SpecEmulator is the in-process emulator, no network and no credentials (the default).
+	SpecEmulator = "emulator"
+	// SpecSandbox is the real Stytch test environment, credentials from STYTCH_PROJECT_ID and
+	// STYTCH_SECRET.
+	SpecSandbox = "sandbox"
+)
+
+// NewOpener returns the Opener a single setting names: "emulator" or "" (an in-process emulator
+// with auto-provisioning, see NewInProcessOpener), "http://host:port" or "https://..." (a running
+// emulator, see NewRemoteOpener), or "sandbox" (the real test environment, see NewSandboxOpener;
+// credentials from WithCredentials or the environment). It does no I/O.
+func NewOpener(spec string, opts ...Option) (Opener, error) {
+	switch s := strings.TrimSpace(spec); {
+	case s == "" || s == SpecEmulator:
+		return NewInProcessOpener(nil, opts...), nil
+	case s == SpecSandbox:
+		o := newOptions(opts)
+		creds := o.creds
+		if creds == nil {
+			c, err := CredentialsFromEnv(o.getenv)
+			if err != nil {
+				return nil, err
+			}
+			creds = &c
+		}
+		return NewSandboxOpener(*creds, opts...)
+	case strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://"):
+		return NewRemoteOpener(s, opts...)
+	default:
+		return nil, fmt.Errorf("unknown target %q: want %q, %q, or an emulator URL such as http://127.0.0.1:9010", spec, SpecEmulator, SpecSandbox)
+	}
+}
+
+// Open opens one Target from a setting, as NewOpener(spec, opts...).Open(ctx) does. Each call with
+// "emulator" starts a new in-process emulator; to open one target per scenario, call NewOpener once
+// and its Open per scenario.
+func Open(ctx context.Context, spec string, opts ...Option) (Target, error) {
+	o, err := NewOpener(spec, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return o.Open(ctx)
+}
+
+// checkEmulatorURL validates an emulator base URL and refuses Stytch's own hosts, which have no
+// control API (use the sandbox target for them).
+func checkEmulatorURL(raw string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", fmt.Errorf("emulator url %q: %w", raw, err)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", fmt.Errorf("emulator url %q: want http://host:port or https://host", raw)
+	}
+	if h := strings.ToLower(u.Hostname()); h == "stytch.com" || strings.HasSuffix(h, ".stytch.com") {
+		return "", fmt.Errorf("%s is Stytch itself, not an emulator: use the %q target for the real test environment", raw, SpecSandbox)
+	}
+	return strings.TrimSuffix(u.String(), "/"), nil
+}
+
+// fallbackCredentials are the shared project an emulator opener falls back on.
+func fallbackCredentials(o options) Credentials {
+	if o.creds != nil {
+		return *o.creds
+	}
+	if id, secret := o.getenv(EnvProjectID), o.getenv(EnvSecret); id != "" && secret != "" {
+		return Credentials{ProjectID: id, Secret: secret}
+	}
+	return Credentials{ProjectID: emulator.DefaultProjectID, Secret: emulator.DefaultSecret}
+}
+
+// provisioner picks the project of each new emulator target: a fresh project-test-<uuid>, which an
+// auto-provisioning emulator creates on first use, or, once the emulator has refused a fresh
+// project (401), the shared fallback project for this and every later target.
+type provisioner struct {
+	name     string
+	hint     string // how to make the emulator auto-provision
+	fallback Credentials
+	logf     func(format string, args ...any)
+	logOnce  sync.Once
+
+	mu     sync.Mutex
+	shared bool
+}
+
+// probeFunc makes one authenticated control request as creds (which provisions the project) and
+// returns the project's time.
+type probeFunc func(ctx context.Context, creds Credentials) (time.Time, error)
+
+// provision returns the credentials of a new target, the project's time, and whether the project
+// is the shared fallback.
+func (p *provisioner) provision(ctx context.Context, probe probeFunc) (Credentials, time.Time, bool, error) {
+	p.mu.Lock()
+	shared := p.shared
+	p.mu.Unlock()
+	if !shared {
+		creds := NewTestCredentials()
+		now, err := probe(ctx, creds)
+		var ce *ControlError
+		switch {
+		case err == nil:
+			return creds, now, false, nil
+		case !errors.As(err, &ce) || ce.StatusCode != http.StatusUnauthorized:
+			return Credentials{}, time.Time{}, false, fmt.Errorf("%s: %w", p.name, err)
+		}
+		p.mu.Lock()
+		p.shared = true
+		p.mu.Unlock()
+		p.logOnce.Do(func() {
+			p.logf("target: %s refused a fresh project (%s): it does not auto-provision (%s); every scenario now shares project %s, so scenarios see each other's clock moves and faults", p.name, ce.ErrorType, p.hint, p.fallback.ProjectID)
+		})
+	}
+	now, err := probe(ctx, p.fallback)
+	if err != nil {
+		return Credentials{}, time.Time{}, false, fmt.Errorf("%s: shared project %s: %w", p.name, p.fallback.ProjectID, err)
+	}
+	return p.fallback, now, true, nil
+}
+
+// isShared reports whether the provisioner has fallen back on the shared project.
+func (p *provisioner) isShared() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.shared
+}
+
+// emulatorHas is the capability set of the emulator targets: everything.
+func emulatorHas(c Capability) bool {
+	switch c {
+	case ClockControl, ReadCodes, FaultInjection, RealPasswordCheck, RevocationTiming:
+		return true
+	}
+	return false
+}
+
+// latestCode returns the code of the newest OTP message in msgs (oldest first).
+func latestCode(msgs []emulator.Message, to string) (string, error) {
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if msgs[i].Code != "" {
+			return msgs[i].Code, nil
+		}
+	}
+	return "", fmt.Errorf("code for %s: %w", to, ErrNoCode)
+}

@@ -1,0 +1,196 @@
+package target
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/stytch-emulator/stytchemu/emulator"
+)
+
+// Remote is a Target on a running emulator reached at a URL (stytch-emulator, or
+// emulator.NewTestServer). Stytch calls go through stytch-go with that base URL; codes, time and
+// faults through the control API (ControlClient). It has every capability. Create it with NewRemote
+// or a RemoteOpener; its zero value is not usable.
+//
+// Now follows the project's server clock without a request per call: it is the server time seen
+// at creation and at each Advance, carried forward by the local clock (so it assumes the server's
+// base clock runs at real time, as stytch-emulator's does). A clock moved by someone else (another
+// target on a shared project, or ControlClient.SetTime) is seen at the next Advance.
+type Remote struct {
+	*base
+	url    string
+	creds  Credentials
+	ctl    *ControlClient
+	shared bool
+
+	mu   sync.Mutex
+	skew time.Duration // server time minus local time
+}
+
+var _ Target = (*Remote)(nil)
+
+// NewRemote returns a target on project creds of the emulator at baseURL. The project must exist
+// on the emulator, or the emulator must run with --auto-provision; NewRemote makes one
+// authenticated control request, which provisions it. Options used: WithHTTPClient, WithLogger,
+// WithIdentityPrefix.
+func NewRemote(ctx context.Context, baseURL string, creds Credentials, opts ...Option) (*Remote, error) {
+	u, err := checkEmulatorURL(baseURL)
+	if err != nil {
+		return nil, err
+	}
+	o := newOptions(opts)
+	ctl := NewControlClient(u, creds, o.httpClient)
+	start := time.Now()
+	now, err := ctl.Now(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("emulator at %s, project %s: %w", u, creds.ProjectID, err)
+	}
+	return newRemote(ctx, u, creds, now, start, false, o)
+}
+
+func newRemote(ctx context.Context, u string, creds Credentials, serverNow, sent time.Time, shared bool, o options) (*Remote, error) {
+	b, err := newBase(ctx, u, creds, u, o.httpClient, o)
+	if err != nil {
+		return nil, err
+	}
+	t := &Remote{base: b, url: u, creds: creds, ctl: NewControlClient(u, creds, o.httpClient), shared: shared}
+	t.observe(serverNow, sent)
+	return t, nil
+}
+
+// observe records the server time now, read by a request sent at sent.
+func (t *Remote) observe(now, sent time.Time) {
+	received := time.Now()
+	local := sent.Add(received.Sub(sent) / 2)
+	t.mu.Lock()
+	t.skew = now.Sub(local)
+	t.mu.Unlock()
+}
+
+// Control returns the target's control API client, for what the Target interface does not cover
+// (request log, reset, setting the clock).
+func (t *Remote) Control() *ControlClient { return t.ctl }
+
+// ProjectID returns the target's project.
+func (t *Remote) ProjectID() string { return t.creds.ProjectID }
+
+// Shared reports whether the project is shared with other targets (the opener's fallback when the
+// emulator does not auto-provision), so clock moves and faults are seen by them too.
+func (t *Remote) Shared() bool { return t.shared }
+
+// Has reports true for every capability.
+func (t *Remote) Has(c Capability) bool { return emulatorHas(c) }
+
+// Code returns the latest code sent to to, read from the emulator's outbox; the sandbox
+// identities' code is 000000.
+func (t *Remote) Code(ctx context.Context, to string) (string, error) {
+	if isSandboxContact(to) {
+		return emulator.SandboxCode, nil
+	}
+	msgs, err := t.ctl.Messages(ctx, to)
+	if err != nil {
+		return "", fmt.Errorf("code for %s: %w", to, err)
+	}
+	return latestCode(msgs, to)
+}
+
+// NewIdentity returns a unique identity; its codes can always be read, so needCodes changes nothing.
+func (t *Remote) NewIdentity(ctx context.Context, needCodes bool) (Identity, error) {
+	return t.ids.unique()
+}
+
+// Now returns the project's server time (see Remote).
+func (t *Remote) Now() time.Time {
+	t.mu.Lock()
+	skew := t.skew
+	t.mu.Unlock()
+	return time.Now().Add(skew).UTC()
+}
+
+// Advance moves the project's server clock, and so Now, forward by d.
+func (t *Remote) Advance(ctx context.Context, d time.Duration) error {
+	if d < 0 {
+		return fmt.Errorf("advance %s: time only moves forward", d)
+	}
+	sent := time.Now()
+	now, err := t.ctl.Advance(ctx, d)
+	if err != nil {
+		return fmt.Errorf("advance %s: %w", d, err)
+	}
+	t.observe(now, sent)
+	return nil
+}
+
+// InjectFault installs f in the project.
+func (t *Remote) InjectFault(ctx context.Context, f Fault) error {
+	if err := t.ctl.AddFault(ctx, f); err != nil {
+		return fmt.Errorf("inject fault %s %s: %w", f.Method, f.Path, err)
+	}
+	return nil
+}
+
+// ClearFaults removes the project's faults.
+func (t *Remote) ClearFaults(ctx context.Context) error {
+	if err := t.ctl.ClearFaults(ctx); err != nil {
+		return fmt.Errorf("clear faults: %w", err)
+	}
+	return nil
+}
+
+// RemoteOpener opens Remote targets on one running emulator, each on a fresh project-test-<uuid>
+// project; the emulator must run with --auto-provision for that. When it does not (the first fresh
+// project answers 401), every target shares the fallback project (WithCredentials, else
+// STYTCH_PROJECT_ID / STYTCH_SECRET, else the emulator's defaults) and a log line says so: the
+// scenarios then see each other's clock moves and faults. Create it with NewRemoteOpener.
+type RemoteOpener struct {
+	url  string
+	opts options
+	prov *provisioner
+}
+
+var _ Opener = (*RemoteOpener)(nil)
+
+// NewRemoteOpener returns an opener on the emulator at baseURL. It does no I/O. Options used:
+// WithHTTPClient, WithLogger, WithIdentityPrefix, WithCredentials and WithEnv (fallback project).
+func NewRemoteOpener(baseURL string, opts ...Option) (*RemoteOpener, error) {
+	u, err := checkEmulatorURL(baseURL)
+	if err != nil {
+		return nil, err
+	}
+	o := newOptions(opts)
+	return &RemoteOpener{
+		url:  u,
+		opts: o,
+		prov: &provisioner{name: "emulator at " + u, hint: "run stytch-emulator --auto-provision", fallback: fallbackCredentials(o), logf: o.logf},
+	}, nil
+}
+
+// Name returns the emulator's URL.
+func (o *RemoteOpener) Name() string { return o.url }
+
+// Has reports true for every capability.
+func (o *RemoteOpener) Has(c Capability) bool { return emulatorHas(c) }
+
+// Shared reports whether the opener has fallen back on one shared project.
+func (o *RemoteOpener) Shared() bool { return o.prov.isShared() }
+
+// Open returns a Remote target on a fresh project (or the shared fallback project).
+func (o *RemoteOpener) Open(ctx context.Context) (Target, error) {
+	return o.OpenRemote(ctx)
+}
+
+// OpenRemote is Open returning the concrete type.
+func (o *RemoteOpener) OpenRemote(ctx context.Context) (*Remote, error) {
+	var sent time.Time
+	probe := func(ctx context.Context, creds Credentials) (time.Time, error) {
+		sent = time.Now()
+		return NewControlClient(o.url, creds, o.opts.httpClient).Now(ctx)
+	}
+	creds, now, shared, err := o.prov.provision(ctx, probe)
+	if err != nil {
+		return nil, err
+	}
+	return newRemote(ctx, o.url, creds, now, sent, shared, o.opts)
+}
