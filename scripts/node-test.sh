@@ -2,7 +2,9 @@
 # Runs the Node SDK test against the standalone emulator, or says plainly why it is skipped.
 #
 # It builds cmd/stytch-emulator into a temporary directory, starts it on 127.0.0.1:0 (the OS picks a
-# free port; the emulator prints the real address in its ready line, which is parsed here), installs
+# free port; the emulator prints the real address in its ready line, which is parsed here) with
+# --auto-provision (the endpoint-coverage tests each use a project-test-<uuid> project of their own,
+# created on first use, besides the STYTCH_PROJECT_ID project the first tests share), installs
 # test/node's pinned dependencies (npm ci, or npm install when there is no lockfile), runs
 # `node --test` in test/node with STYTCH_EMULATOR_URL, STYTCH_PROJECT_ID and STYTCH_SECRET set, and
 # always stops the emulator. Exits non-zero when anything fails.
@@ -40,7 +42,7 @@ show_log() {
 
 "$GO" build -o "$tmp/stytch-emulator" ./cmd/stytch-emulator
 
-"$tmp/stytch-emulator" --addr 127.0.0.1:0 --project-id "$project_id" --secret "$secret" \
+"$tmp/stytch-emulator" --addr 127.0.0.1:0 --project-id "$project_id" --secret "$secret" --auto-provision \
   >"$tmp/emulator.out" 2>"$tmp/emulator.err" &
 emu_pid=$!
 
