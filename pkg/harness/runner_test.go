@@ -1,0 +1,177 @@
+package harness_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stytch-emulator/stytchemu/pkg/harness"
+	"github.com/stytch-emulator/stytchemu/pkg/target"
+)
+
+// mustRun runs a step and fails t on error.
+func mustRun(t *testing.T, r *harness.Runner, step harness.TestStep) {
+	t.Helper()
+	if err := r.Run(context.Background(), step); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestRunner_GherkinStyle drives a scenario the way the godog steps do: one Run per Gherkin step,
+// "When" steps allowing the error and "Then" steps judging it.
+func TestRunner_GherkinStyle(t *testing.T) {
+	ctx := context.Background()
+	r := newRunner(t)
+	for _, step := range verifiedUser() {
+		mustRun(t, r, step)
+	}
+	// When the user signs in with the wrong password
+	mustRun(t, r, harness.TestStep{Name: "the user signs in with the wrong password",
+		Action: harness.PasswordsAuthenticate{Password: "wrong-password-but-strong-7!"}, AllowError: true})
+	if r.UncheckedError() == nil {
+		t.Fatal("want an unchecked error after a failed When")
+	}
+	// Then the request fails with status 401 and error "unauthorized_credentials"
+	mustRun(t, r, harness.TestStep{Name: "the request fails",
+		Check: harness.CheckLastError(harness.ExpectError{Status: 401, ErrorType: "unauthorized_credentials"})})
+	if err := r.UncheckedError(); err != nil {
+		t.Fatalf("the error was checked, got %v", err)
+	}
+	// When the user signs in with their password
+	mustRun(t, r, harness.TestStep{Name: "the user signs in", Action: harness.PasswordsAuthenticate{}, AllowError: true})
+	// Then the request succeeded and the session has exactly these factors
+	mustRun(t, r, harness.TestStep{Check: harness.ComposeCheckFunc(
+		harness.CheckLastSucceeded(), harness.CheckSessionFactors(harness.FactorPassword))})
+
+	// A failure names the step without a total.
+	err := r.Run(ctx, harness.TestStep{Name: "the session has an SMS factor", Check: harness.CheckSessionHasFactor(harness.FactorSMS)})
+	var se *harness.StepError
+	if !errors.As(err, &se) || se.Step != 8 || se.Total != 0 {
+		t.Fatalf("want a StepError for step 8, got %#v", err)
+	}
+	if want := "step 8 (the session has an SMS factor): session factors: want a otp/sms factor, got [password/knowledge]"; err.Error() != want {
+		t.Errorf("got  %q\nwant %q", err, want)
+	}
+	if n := len(r.State().History); n != 8 {
+		t.Errorf("want 8 steps in the history, got %d", n)
+	}
+}
+
+func TestRunner_UncheckedErrorFailsTheNextAction(t *testing.T) {
+	ctx := context.Background()
+	r := newRunner(t)
+	mustRun(t, r, harness.TestStep{Name: "sign up", Action: harness.PasswordsCreate{}})
+	mustRun(t, r, harness.TestStep{Name: "bad token", Action: harness.SessionsAuthenticate{Token: harness.LiteralToken("nope")}, AllowError: true})
+	err := r.Run(ctx, harness.TestStep{Name: "next", Action: harness.SessionsAuthenticate{}})
+	if err == nil || !strings.HasPrefix(err.Error(), "step 3 (next): no step checked the error of step 2 (bad token): sessions.authenticate: unexpected error:") {
+		t.Fatalf("got %v", err)
+	}
+	// Reported once: the scenario can go on.
+	mustRun(t, r, harness.TestStep{Name: "again", Action: harness.SessionsAuthenticate{}})
+	if err := r.UncheckedError(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRunner_AllowErrorDoesNotHideHarnessErrors(t *testing.T) {
+	r := newRunner(t)
+	err := r.Run(context.Background(), harness.TestStep{Action: harness.OTPAuthenticate{}, AllowError: true})
+	if !errors.Is(err, harness.ErrMissingState) {
+		t.Fatalf("want ErrMissingState, got %v", err)
+	}
+}
+
+func TestRunner_SkipFunc(t *testing.T) {
+	r := newRunner(t)
+	err := r.Run(context.Background(), harness.TestStep{Name: "maybe", Action: harness.PasswordsCreate{},
+		SkipFunc: func(*harness.State) (bool, error) { return true, nil }})
+	if !errors.Is(err, harness.ErrStepSkipped) || err.Error() != "step 1 (maybe): skipped by SkipFunc" {
+		t.Fatalf("got %v", err)
+	}
+	if h := r.State().History; len(h) != 1 || !h[0].Skipped {
+		t.Fatalf("want one skipped record, got %+v", h)
+	}
+}
+
+func TestNewRunner_Identity(t *testing.T) {
+	o, _ := emulatorOpener(t)
+	tgt, err := o.Open(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tgt.Close()
+	id := target.Identity{Email: "ada@example.com", Phone: "+15555550123", Password: "correct-horse-battery-staple-91!"}
+	r, err := harness.NewRunner(context.Background(), tgt, harness.RunnerOptions{Identity: &id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.State().Identity != id || r.Target() != tgt {
+		t.Fatalf("identity %+v, target %v", r.State().Identity, r.Target())
+	}
+	if _, err := harness.NewRunner(context.Background(), nil, harness.RunnerOptions{}); err == nil {
+		t.Fatal("want an error for a nil target")
+	}
+}
+
+// TestActions_Surface runs every action not covered by the flows above once, with its check.
+func TestActions_Surface(t *testing.T) {
+	ctx := context.Background()
+	r := newRunner(t)
+	s := r.State()
+	steps := append(verifiedUser(),
+		harness.TestStep{Name: "weak password", Action: harness.PasswordsStrengthCheck{Password: "password"},
+			Check: harness.CheckPasswordValid(false)},
+		harness.TestStep{Name: "strong password", Action: harness.PasswordsStrengthCheck{Email: "x@example.com"},
+			Check: harness.CheckPasswordValid(true)},
+		harness.TestStep{Name: "log in", Action: harness.PasswordsAuthenticate{SessionMinutes: 30},
+			Check: harness.CheckSessionExpiresIn(30*time.Minute, time.Minute)},
+		harness.TestStep{Name: "second session", Action: harness.PasswordsAuthenticate{}},
+		harness.TestStep{Name: "list sessions", Action: harness.SessionsGet{}, Check: harness.CheckSessionCount(2)},
+		harness.TestStep{Name: "jwt", Action: harness.SessionsAuthenticate{ByJWT: true, ExtendMinutes: 90},
+			Check: harness.CheckSessionExpiresIn(90*time.Minute, time.Minute)},
+		harness.TestStep{Name: "both", Action: harness.SessionsAuthenticate{Both: true},
+			ExpectError: &harness.ExpectError{Status: 400, ErrorType: "too_many_session_arguments"}},
+		harness.TestStep{Name: "add a phone", Action: harness.OTPSend{WithSession: true}},
+		harness.TestStep{Name: "read user", Action: harness.UsersGet{},
+			Check: harness.ComposeAggregateCheckFunc(harness.CheckPhoneVerified(false), harness.CheckPhoneCount(1))},
+		harness.TestStep{Name: "verify phone", Action: harness.OTPAuthenticate{WithSession: true},
+			Check: harness.CheckPhoneVerified(true)},
+		harness.TestStep{Name: "rate limit", Action: harness.InjectFault{Fault: target.Fault{
+			Method: "POST", Path: "/v1/otps/sms/send", Status: 429, ErrorType: "too_many_requests"}}},
+		harness.TestStep{Name: "limited", Action: harness.OTPSend{WithSession: true},
+			ExpectError: &harness.ExpectError{Status: 429, ErrorType: "too_many_requests"}},
+		harness.TestStep{Name: "revoke by id", Action: harness.SessionsRevoke{BySessionID: true}},
+		harness.TestStep{Name: "revoked", Action: harness.SessionsAuthenticate{},
+			ExpectError: &harness.ExpectError{ErrorType: "session_not_found"}},
+		harness.TestStep{Name: "one session left", Action: harness.SessionsGet{}, Check: harness.CheckSessionCount(1)},
+		harness.TestStep{Name: "email login_or_create", Action: harness.OTPLoginOrCreate{Channel: harness.ChannelEmail, To: "new+surface@example.com"}},
+		harness.TestStep{Name: "new user logs in", Action: harness.OTPAuthenticate{},
+			Check: harness.CheckSessionFactors(harness.FactorEmailOTP)},
+		harness.TestStep{Name: "delete the new user", Action: harness.UsersDelete{}},
+		harness.TestStep{Name: "gone", Action: harness.UsersGet{},
+			ExpectError: &harness.ExpectError{Status: 404, ErrorType: "user_not_found"}},
+	)
+	for _, step := range steps {
+		mustRun(t, r, step)
+	}
+	if len(s.CreatedUsers) != 2 {
+		t.Errorf("want 2 created users, got %v", s.CreatedUsers)
+	}
+	if err := r.Cleanup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := harness.CheckUsersDeleted()(s); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestActions_SessionsRevokeRefusesConflictingFields(t *testing.T) {
+	r := newRunner(t)
+	mustRun(t, r, harness.TestStep{Action: harness.PasswordsCreate{}})
+	err := r.Run(context.Background(), harness.TestStep{Action: harness.SessionsRevoke{BySessionID: true, ByJWT: true}})
+	if err == nil || !strings.Contains(err.Error(), "BySessionID revokes the current session") {
+		t.Fatalf("got %v", err)
+	}
+}
