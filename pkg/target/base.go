@@ -28,12 +28,12 @@ type base struct {
 	tracked []string
 }
 
-// newBase builds the stytch-go client for creds at baseURL over hc. The client's background JWKS
-// refresher lives until Close.
+// newBase builds the stytch-go client for creds at baseURL over hc, its transport wrapped as
+// WithTransport says. The client's background JWKS refresher lives until Close.
 func newBase(ctx context.Context, name string, creds Credentials, baseURL string, hc *http.Client, o options) (*base, error) {
 	jwksCtx, stop := context.WithCancel(ctx)
 	client, err := stytchapi.NewClient(creds.ProjectID, creds.Secret,
-		stytchapi.WithHTTPClient(hc),
+		stytchapi.WithHTTPClient(wrapClient(hc, o.wrap)),
 		stytchapi.WithBaseURI(baseURL),
 		stytchapi.WithInitializationContext(jwksCtx),
 	)

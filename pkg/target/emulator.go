@@ -25,7 +25,7 @@ var _ Target = (*InProcess)(nil)
 
 // NewInProcess returns a target on project creds of e. The project must exist (WithProject) or e
 // must auto-provision it (WithAutoProvision); NewInProcess makes one authenticated request, which
-// provisions it. Options used: WithLogger, WithIdentityPrefix.
+// provisions it. Options used: WithLogger, WithIdentityPrefix, WithTransport.
 func NewInProcess(ctx context.Context, e *emulator.Emulator, creds Credentials, opts ...Option) (*InProcess, error) {
 	o := newOptions(opts)
 	hc := e.HTTPClient()
@@ -119,7 +119,8 @@ type InProcessOpener struct {
 var _ Opener = (*InProcessOpener)(nil)
 
 // NewInProcessOpener returns an opener on e; a nil e means emulator.New(emulator.WithAutoProvision()).
-// Options used: WithLogger, WithIdentityPrefix, WithCredentials and WithEnv (the fallback project).
+// Options used: WithLogger, WithIdentityPrefix, WithTransport, WithCredentials and WithEnv (the
+// fallback project).
 func NewInProcessOpener(e *emulator.Emulator, opts ...Option) *InProcessOpener {
 	if e == nil {
 		e = emulator.New(emulator.WithAutoProvision())

@@ -92,6 +92,7 @@ type options struct {
 	creds      *Credentials
 	getenv     func(string) string
 	ids        *identities
+	wrap       func(http.RoundTripper) http.RoundTripper
 }
 
 // newOptions applies opts over the defaults.
@@ -122,6 +123,32 @@ func WithLogger(logf func(format string, args ...any)) Option {
 // WithHTTPClient sets the HTTP client of the URL and sandbox targets (stytch-go and the control
 // client). Nil means a client with a 30-second timeout, shared by the targets of one opener.
 func WithHTTPClient(c *http.Client) Option { return func(o *options) { o.httpClient = c } }
+
+// WithTransport wraps the transport of every target's stytch-go client with wrap, for instance
+// to record or log the Stytch calls (drift.Recorder.Wrap). It is given the transport the client
+// would use otherwise: the emulator's in-memory transport for in-process targets; for URL and
+// sandbox targets the transport of the WithHTTPClient client, or http.DefaultTransport when that
+// client has none. The wrapped client is a copy, so the WithHTTPClient client is not modified. The
+// stytch-go client's background JWKS fetches go through it too; the control API calls of emulator
+// targets (ControlClient) do not. Nil means no wrapping. Used by every constructor.
+func WithTransport(wrap func(http.RoundTripper) http.RoundTripper) Option {
+	return func(o *options) { o.wrap = wrap }
+}
+
+// wrapClient returns hc with its transport wrapped by wrap: a copy of hc, or hc itself when wrap
+// is nil.
+func wrapClient(hc *http.Client, wrap func(http.RoundTripper) http.RoundTripper) *http.Client {
+	if wrap == nil {
+		return hc
+	}
+	rt := hc.Transport
+	if rt == nil {
+		rt = http.DefaultTransport
+	}
+	c := *hc
+	c.Transport = wrap(rt)
+	return &c
+}
 
 // WithIdentityPrefix sets the start of identities' email local parts (empty means
 // DefaultIdentityPrefix). Used by every constructor.

@@ -34,7 +34,7 @@ var _ Target = (*Remote)(nil)
 // NewRemote returns a target on project creds of the emulator at baseURL. The project must exist
 // on the emulator, or the emulator must run with --auto-provision; NewRemote makes one
 // authenticated control request, which provisions it. Options used: WithHTTPClient, WithLogger,
-// WithIdentityPrefix.
+// WithIdentityPrefix, WithTransport.
 func NewRemote(ctx context.Context, baseURL string, creds Credentials, opts ...Option) (*Remote, error) {
 	u, err := checkEmulatorURL(baseURL)
 	if err != nil {
@@ -153,7 +153,8 @@ type RemoteOpener struct {
 var _ Opener = (*RemoteOpener)(nil)
 
 // NewRemoteOpener returns an opener on the emulator at baseURL. It does no I/O. Options used:
-// WithHTTPClient, WithLogger, WithIdentityPrefix, WithCredentials and WithEnv (fallback project).
+// WithHTTPClient, WithLogger, WithIdentityPrefix, WithTransport, WithCredentials and WithEnv
+// (fallback project).
 func NewRemoteOpener(baseURL string, opts ...Option) (*RemoteOpener, error) {
 	u, err := checkEmulatorURL(baseURL)
 	if err != nil {

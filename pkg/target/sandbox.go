@@ -30,7 +30,7 @@ var _ Target = (*Sandbox)(nil)
 
 // NewSandbox returns a sandbox target for the test project creds. It refuses project-live- ids
 // (and anything that is not project-test-), since the suite creates and deletes users. Options
-// used: WithBaseURL, WithHTTPClient, WithLogger, WithIdentityPrefix.
+// used: WithBaseURL, WithHTTPClient, WithLogger, WithIdentityPrefix, WithTransport.
 func NewSandbox(ctx context.Context, creds Credentials, opts ...Option) (*Sandbox, error) {
 	if err := creds.checkTestProject(); err != nil {
 		return nil, fmt.Errorf("sandbox target: %w", err)
