@@ -35,27 +35,43 @@ func (c *Clock) Now() time.Time {
 	return c.base().Add(off).UTC()
 }
 
-// errClockBackwards is returned by Advance for a negative duration.
-var errClockBackwards = errors.New("the clock only moves forward; use set to move it back")
+// maxClockOffset bounds how far the virtual clock may be from its base (100 years either way),
+// far inside time.Duration's ±292 years, so offsets never overflow.
+const maxClockOffset = 100 * 365 * 24 * time.Hour
 
-// Advance moves the clock forward by d and returns the new time. A negative d is refused.
+// Errors of Advance and Set.
+var (
+	errClockBackwards = errors.New("the clock only moves forward; use set to move it back")
+	errClockRange     = errors.New("the clock cannot move more than 100 years away from real time")
+)
+
+// Advance moves the clock forward by d and returns the new time. A negative d, or one that would
+// put the clock more than 100 years from its base, is refused and changes nothing.
 func (c *Clock) Advance(d time.Duration) (time.Time, error) {
 	if d < 0 {
 		return time.Time{}, errClockBackwards
 	}
 	c.mu.Lock()
+	if d > maxClockOffset-c.offset {
+		c.mu.Unlock()
+		return time.Time{}, errClockRange
+	}
 	c.offset += d
 	c.mu.Unlock()
 	return c.Now(), nil
 }
 
 // Set moves the clock to t (forwards or backwards) and returns it; time then keeps flowing from t
-// at the base clock's pace.
-func (c *Clock) Set(t time.Time) time.Time {
+// at the base clock's pace. A t more than 100 years from the base time is refused.
+func (c *Clock) Set(t time.Time) (time.Time, error) {
+	base := c.base()
+	if t.Before(base.Add(-maxClockOffset)) || t.After(base.Add(maxClockOffset)) {
+		return time.Time{}, errClockRange
+	}
 	c.mu.Lock()
-	c.offset = t.Sub(c.base())
+	c.offset = t.Sub(base)
 	c.mu.Unlock()
-	return c.Now()
+	return c.Now(), nil
 }
 
 // reset puts the clock back on its base time.

@@ -86,7 +86,11 @@ func controlClockSet(c *call) (int, metaSetter, error) {
 		if err != nil {
 			return 0, nil, newError("bad_request", "set must be an RFC 3339 time: %v.", err)
 		}
-		return http.StatusOK, &clockResponse{Now: c.p.clock.Set(t)}, nil
+		now, err := c.p.clock.Set(t)
+		if err != nil {
+			return 0, nil, newError("bad_request", "%v.", err)
+		}
+		return http.StatusOK, &clockResponse{Now: now}, nil
 	}
 	return 0, nil, newError("bad_request", "Pass advance (a Go duration) or set (an RFC 3339 time).")
 }

@@ -183,7 +183,7 @@ func (p *project) applyFactorLocked(c *call, u *user, existing *session, f *fact
 		if !merged {
 			s.factors = append(slices.Clip(s.factors), f)
 		}
-		if sp.SessionDurationMinutes > 0 {
+		if sp.SessionDurationMinutes > 0 && !s.sandbox {
 			s.expiresAt = now.Add(time.Duration(sp.SessionDurationMinutes) * time.Minute)
 		}
 		s.lastAccessedAt = now
@@ -310,7 +310,7 @@ func authenticateSession(c *call) (int, metaSetter, error) {
 		return 0, nil, newError("session_authorization_error", "The session's roles do not grant %q on %q.",
 			req.AuthorizationCheck.Action, req.AuthorizationCheck.ResourceID)
 	}
-	if req.SessionDurationMinutes > 0 {
+	if req.SessionDurationMinutes > 0 && !s.sandbox { // the sandbox session never expires
 		s.expiresAt = now.Add(time.Duration(req.SessionDurationMinutes) * time.Minute)
 	}
 	s.lastAccessedAt = now
@@ -344,7 +344,9 @@ func getSessions(c *call) (int, metaSetter, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	u := p.userLocked(userID, now)
-	if u == nil {
+	// The real API answers user_not_found for the sandbox user here: it is not a user of your
+	// project (stytch-api.md §8, Stytch's .NET integration test).
+	if u == nil || u.sandbox {
 		return 0, nil, newError("user_not_found", "User %s not found.", userID)
 	}
 	var live []*session

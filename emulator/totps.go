@@ -57,8 +57,17 @@ func createTOTP(c *call) (int, metaSetter, error) {
 	if minutes < 5 || minutes > 1440 {
 		return 0, nil, newError("invalid_expiration", "expiration_minutes must be between 5 and 1440.")
 	}
-	// The secret and the QR code are made before taking the lock: PNG encoding is the slow part.
-	key, err := totp.Generate(totp.GenerateOpts{Issuer: "Stytch emulator", AccountName: req.UserID, Period: totpPeriod})
+	p := c.p
+	now := p.clock.Now()
+	// Look the user up first (bad input must not reach the QR encoder), then make the secret and
+	// the QR code outside the lock: PNG encoding is the slow part.
+	p.mu.Lock()
+	u := p.userLocked(req.UserID, now)
+	p.mu.Unlock()
+	if u == nil {
+		return 0, nil, newError("user_not_found", "User %s not found.", req.UserID)
+	}
+	key, err := totp.Generate(totp.GenerateOpts{Issuer: "Stytch emulator", AccountName: u.id, Period: totpPeriod})
 	if err != nil {
 		return 0, nil, err
 	}
@@ -66,15 +75,12 @@ func createTOTP(c *call) (int, metaSetter, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	p := c.p
-	now := p.clock.Now()
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	u := p.userLocked(req.UserID, now)
-	if u == nil {
+	if u = p.userLocked(req.UserID, now); u == nil {
 		return 0, nil, newError("user_not_found", "User %s not found.", req.UserID)
 	}
-	if u.sandbox {
+	if u.sandbox && len(u.totps) > 0 {
 		t := u.totps[0]
 		return http.StatusOK, &totpCreateResponse{TOTPID: t.id, Secret: t.secret, QRCode: qr, RecoveryCodes: []string{sandboxRecoveryCode}, User: u.wire(now), UserID: u.id}, nil
 	}

@@ -262,6 +262,10 @@ func deleteMethod(c *call, notFound string, del func(p *project, u *user) bool) 
 	defer p.mu.Unlock()
 	for _, u := range p.users {
 		p.pruneLocked(u, now)
+		if u.sandbox && u.hasMethod(c.param) || u.sandbox && u.password != nil && u.password.id == c.param ||
+			u.sandbox && slices.ContainsFunc(u.totps, func(t *totpRecord) bool { return t.id == c.param }) {
+			return 0, nil, newError("bad_request", "The sandbox user's factors are fixtures of every test project and cannot be deleted.")
+		}
 		if del(p, u) {
 			return http.StatusOK, &userResponse{UserID: u.id, User: u.wire(now)}, nil
 		}
@@ -526,6 +530,34 @@ func compileFilter(op searchOperand) (userFilter, *Error) {
 				return strings.Contains(full, v)
 			}, nil
 		}
+	case "created_at_between":
+		obj, ok := op.FilterValue.(map[string]any)
+		if !ok {
+			return nil, badValue("an object with greater_than and less_than")
+		}
+		var bounds [2]time.Time
+		for i, k := range []string{"greater_than", "less_than"} {
+			v, ok := obj[k].(string)
+			t, err := time.Parse(time.RFC3339, v)
+			if !ok || err != nil {
+				return nil, badValue("an object with RFC 3339 greater_than and less_than")
+			}
+			bounds[i] = t
+		}
+		return func(u *user) bool { return u.createdAt.After(bounds[0]) && u.createdAt.Before(bounds[1]) }, nil
+	case "oauth_provider", "webauthn_registration_id", "crypto_wallet_id", "crypto_wallet_address":
+		// The emulator models no OAuth, WebAuthn or crypto-wallet registrations: nobody matches.
+		if _, err := str(); err != nil {
+			if _, err2 := strs(); err2 != nil {
+				return nil, err
+			}
+		}
+		return func(*user) bool { return false }, nil
+	case "webauthn_registration_verified", "crypto_wallet_verified":
+		if _, err := boolean(); err != nil {
+			return nil, err
+		}
+		return func(*user) bool { return false }, nil
 	case "created_at_greater_than", "created_at_less_than":
 		v, err := str()
 		if err != nil {

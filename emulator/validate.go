@@ -3,6 +3,7 @@ package emulator
 import (
 	"net/mail"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -47,11 +48,21 @@ func checkPhone(number string) *Error {
 	return nil
 }
 
+// nanpOtherCountries are the +1 area codes of North American Numbering Plan countries other than
+// the United States (and its territories) and Canada.
+var nanpOtherCountries = []string{
+	"242", "246", "264", "268", "284", "345", "441", "473", "649", "658", "664", "721",
+	"758", "767", "784", "809", "829", "849", "868", "869", "876",
+}
+
 // checkSMSCountry enforces the project default that SMS goes only to US and Canadian numbers
-// (+1) unless international SMS is enabled.
+// unless international SMS is enabled.
 func (c *call) checkSMSCountry(number string) *Error {
-	if !c.e.cfg.internationalSMS && !strings.HasPrefix(number, "+1") {
-		return newError("invalid_phone_number_country_code", "SMS to this country is not enabled for the project (only +1 by default; see WithInternationalSMS).")
+	if c.e.cfg.internationalSMS {
+		return nil
+	}
+	if !strings.HasPrefix(number, "+1") || len(number) >= 5 && slices.Contains(nanpOtherCountries, number[2:5]) {
+		return newError("invalid_phone_number_country_code", "SMS to this country is not enabled for the project (US and Canada only by default; see WithInternationalSMS).")
 	}
 	return nil
 }
