@@ -33,8 +33,8 @@ Feature: One-time passcodes are strict
     Then the request fails with status 404 and error "otp_code_not_found"
 
   @requires:read-codes
-  Scenario Outline: Every channel adds its own factor
-    When a <channel> code is sent to a new <contact> with the session token
+  Scenario Outline: Every channel adds its own factor: <channel>
+    When a <channel> code is sent to the user's <contact> with the session token
     And the user enters the <channel> code with the session token
     Then the session has the factor "otp" delivered by "<delivery>"
 

@@ -15,11 +15,11 @@ Feature: Stytch's sandbox values
     And the user enters the code "000000" for 30 minutes
     Then the session has the factor "otp" delivered by "email"
 
-  Scenario Outline: The sandbox session tokens
+  Scenario Outline: The sandbox session token that <case>
     When the session token "<token>" is authenticated
     Then the result is <outcome>
 
     Examples:
-      | token                                        | outcome                   |
-      | WJtR5BCy38Szd5AfoDpf0iqFKEt4EE5JhjlWUY7l3FtY | a session of the sandbox user |
-      | 59cnLELtq5cFVS6uYK9f-pAWzBkhqZl8AvLhbhOvKNWw | the error "session_not_found" |
+      | case          | token                                        | outcome                       |
+      | authenticates | WJtR5BCy38Szd5AfoDpf0iqFKEt4EE5JhjlWUY7l3FtY | a session of the sandbox user |
+      | is not found  | 59cnLELtq5cFVS6uYK9f-pAWzBkhqZl8AvLhbhOvKNWw | the error "session_not_found" |

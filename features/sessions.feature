@@ -9,6 +9,10 @@ Feature: Session lifecycle
     When the session is revoked
     Then the session token is refused with "session_not_found"
 
+  Scenario: The app refuses a revoked session
+    When the session is revoked
+    Then the request to a protected page is refused with "unauthenticated"
+
   @requires:clock-control
   Scenario: An expired session is gone
     When 61 minutes pass

@@ -2,7 +2,7 @@ Feature: TOTP as the second factor
   An authenticator app's code, computed from the secret Stytch returns, works on every target.
 
   Background:
-    Given a user with a verified email and a password
+    Given a new user signed up with a password
     And the user signs in with their password for 60 minutes
     And the user registers an authenticator app
 
@@ -13,6 +13,9 @@ Feature: TOTP as the second factor
       | password | knowledge         |
       | totp     | authenticator_app |
     And the request to a TOTP-protected page is allowed
+
+  Scenario: A password alone does not open the TOTP-protected page
+    Then the request to a TOTP-protected page is refused with "missing_factor"
 
   Scenario: A recovery code is single use
     When the user enters the authenticator code with the session token

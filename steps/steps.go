@@ -1,0 +1,775 @@
+package steps
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/cucumber/godog"
+
+	"github.com/stytch-emulator/stytchemu/emulator"
+	"github.com/stytch-emulator/stytchemu/pkg/harness"
+	"github.com/stytch-emulator/stytchemu/pkg/mfa"
+	"github.com/stytch-emulator/stytchemu/pkg/target"
+)
+
+// Tolerances of the time checks: the session expiry and a factor's age are read from second-
+// precision timestamps against a clock that may be estimated (a remote emulator's) or real (the
+// sandbox's).
+const (
+	expiryTolerance    = time.Minute
+	factorAgeTolerance = 10 * time.Second
+)
+
+// Step describes one registered step, for documentation (List).
+type Step struct {
+	// Pattern is how the step reads, with <parameters>: `the user signs in with their password
+	// for <n> minutes`.
+	Pattern string
+	// Expression is the regular expression godog matches the step text with.
+	Expression string
+	// Doc says what the step does.
+	Doc string
+}
+
+// List returns every step the suite registers, in the order of steps/doc.go.
+func List() []Step {
+	defs := definitions()
+	out := make([]Step, len(defs))
+	for i, d := range defs {
+		out[i] = Step{Pattern: d.pattern, Expression: d.expr, Doc: d.doc}
+	}
+	return out
+}
+
+// definition is one step: its expression, how it reads, what it does, and its handler.
+type definition struct {
+	pattern, expr, doc string
+	fn                 any
+}
+
+// definitions returns every step. Each handler makes one harness call (Runner.Run) or, for the
+// Given steps that set up a user, the few a user needs. Action steps that a "Then the request
+// fails ..." may judge use harness's AllowError: their Stytch error is kept for the next check,
+// and an error nobody checks fails the scenario.
+func definitions() []definition {
+	return []definition{
+		// Identities.
+		{"a user with a verified email and a password", `^a user with a verified email and a password$`,
+			"A fresh identity whose codes the target can read; on the sandbox that is Stytch's sandbox user, which exists and is verified. Elsewhere the user is created (passwords.create, no session) and the email verified by an email code (otps.email.send, otps.authenticate).",
+			verifiedUser},
+		{"a new user signed up with a password", `^a new user signed up with a password$`,
+			"A fresh identity (never the sandbox one), created with passwords.create and no session: its email stays unverified.",
+			newUser},
+		{"a user who can receive email codes", `^a user who can receive email codes$`,
+			"A fresh identity whose codes the target can read (the sandbox user on the sandbox); elsewhere the user is created with its email only (users.create).",
+			emailUser},
+		// Primary factor.
+		{"the user signs in with their password for <n> minutes", `^the user signs in with their password for (\d+) minutes?$`,
+			"passwords.authenticate with session_duration_minutes n.",
+			signIn},
+		{"the user signs in with their password without a session", `^the user signs in with their password without a session$`,
+			"passwords.authenticate without session_duration_minutes.",
+			signInNoSession},
+		{"the user signs in with the wrong password", `^the user signs in with the wrong password$`,
+			"passwords.authenticate with a password that is not the user's.",
+			signInWrongPassword},
+		{"the sandbox user signs in with any password for <n> minutes", `^the sandbox user signs in with any password for (\d+) minutes?$`,
+			"The identity becomes Stytch's sandbox user (sandbox@stytch.com, +10000000000); passwords.authenticate with a random password, which the sandbox user accepts.",
+			sandboxSignIn},
+		// One-time passcodes.
+		{"a|an <SMS|WhatsApp|email> code is sent to the user's <phone|email> with the session token", `^an? (SMS|WhatsApp|email) code is sent to the user's (phone|email) with the session token$`,
+			"otps.<channel>.send to the identity's phone or email with the current session token, which attaches it to the session's user.",
+			sendToUser},
+		{"a|an <SMS|WhatsApp|email> code is sent to a new <phone|email> with the session token", `^an? (SMS|WhatsApp|email) code is sent to a new (phone|email) with the session token$`,
+			"A fresh phone number or email becomes the identity's; then otps.<channel>.send to it with the current session token.",
+			sendToNew},
+		{`an SMS code is sent to "<phone>" with the session token`, `^an SMS code is sent to "([^"]*)" with the session token$`,
+			"otps.sms.send to the given phone number with the current session token.",
+			sendSMSTo},
+		{"an email code is sent to the user", `^an email code is sent to the user$`,
+			"otps.email.send to the identity's email, without a session.",
+			sendEmailToUser},
+		{`an email code is sent to "<email>"`, `^an email code is sent to "([^"]*)"$`,
+			"otps.email.send to the given email, without a session.",
+			sendEmailTo},
+		{"the user enters the <SMS|WhatsApp|email> code with the session token", `^the user enters the (SMS|WhatsApp|email) code with the session token$`,
+			"otps.authenticate of the last code sent (which must have gone by that channel), read from the target, with the current session token: the step-up.",
+			enterCode},
+		{"the user enters the email code for <n> minutes", `^the user enters the email code for (\d+) minutes?$`,
+			"otps.authenticate of the last code sent (by email), with session_duration_minutes n and no session token.",
+			enterEmailCodeFor},
+		{"the user enters a wrong SMS code with the session token", `^the user enters a wrong SMS code with the session token$`,
+			"otps.authenticate of a well-formed code that is not the one sent, with the current session token.",
+			enterWrongCode},
+		{"the user enters the same SMS code again", `^the user enters the same SMS code again$`,
+			"otps.authenticate of the code just used, again, with the current session token.",
+			enterSameCode},
+		{"the previous SMS code is kept", `^the previous SMS code is kept$`,
+			"Reads the last code sent from the target and keeps it for a later step.",
+			keepCode},
+		{"the user enters the previous SMS code with the session token", `^the user enters the previous SMS code with the session token$`,
+			"otps.authenticate of the code kept earlier, with the current session token.",
+			enterKeptCode},
+		{`the user enters the code "<code>" with the session token`, `^the user enters the code "([^"]*)" with the session token$`,
+			"otps.authenticate of the given code for the last code sent, with the current session token.",
+			enterLiteralWithSession},
+		{`the user enters the code "<code>" for <n> minutes`, `^the user enters the code "([^"]*)" for (\d+) minutes?$`,
+			"otps.authenticate of the given code for the last code sent, with session_duration_minutes n.",
+			enterLiteralFor},
+		// TOTP.
+		{"the user registers an authenticator app", `^the user registers an authenticator app$`,
+			"totps.create for the user; keeps the secret and the recovery codes.",
+			registerTOTP},
+		{"the user enters the authenticator code with the session token", `^the user enters the authenticator code with the session token$`,
+			"totps.authenticate with the code computed from the secret at the target's clock (000000 for the sandbox user), with the current session token.",
+			enterTOTP},
+		{"the user recovers with a recovery code with the session token", `^the user recovers with a recovery code with the session token$`,
+			"totps.recover with an unused recovery code, with the current session token.",
+			recoverTOTP},
+		{"the user recovers with the same recovery code again", `^the user recovers with the same recovery code again$`,
+			"totps.recover with the recovery code used last, with the current session token.",
+			recoverTOTPAgain},
+		// Sessions.
+		{"the session is revoked", `^the session is revoked$`,
+			"sessions.revoke of the current session token.",
+			revoke},
+		{"the session is authenticated for <n> more minutes", `^the session is authenticated for (\d+) more minutes?$`,
+			"sessions.authenticate of the current token with session_duration_minutes n (extends the session).",
+			extend},
+		{"the session is authenticated with both its token and its JWT", `^the session is authenticated with both its token and its JWT$`,
+			"sessions.authenticate with session_token and session_jwt together.",
+			authenticateBoth},
+		{`the session token "<token>" is authenticated`, `^the session token "([^"]*)" is authenticated$`,
+			"sessions.authenticate of the given token (e.g. a sandbox token).",
+			authenticateLiteral},
+		{"the session token authenticates", `^the (?:new )?session token authenticates$`,
+			"sessions.authenticate of the current token must succeed (also: the new session token authenticates).",
+			tokenAuthenticates},
+		{"the session JWT authenticates", `^the session JWT authenticates$`,
+			"sessions.authenticate of the current session JWT must succeed.",
+			jwtAuthenticates},
+		{"the session JWT verifies locally with both factors", `^the session JWT verifies locally with both factors$`,
+			"The current JWT verifies with the target's JWKS, without a request (stytch-go's AuthenticateJWTLocal), and its claims carry exactly the password and SMS factors.",
+			jwtVerifiesLocally},
+		{"the original session token still authenticates", `^the original session token still authenticates$`,
+			"sessions.authenticate of the token held before the latest step-up must succeed.",
+			originalAuthenticates},
+		{`the original session token is refused with "<error_type>"`, `^the original session token is refused with "([^"]*)"$`,
+			"sessions.authenticate of the token held before the latest step-up must fail with error_type.",
+			originalRefused},
+		{`the session token is refused with "<error_type>"`, `^the session token is refused with "([^"]*)"$`,
+			"sessions.authenticate of the current token must fail with error_type.",
+			tokenRefused},
+		{"the session has exactly these factors:", `^the session has exactly these factors:$`,
+			"The current session's factors are exactly the table's rows (columns type and delivery_method), in any order.",
+			exactFactors},
+		{`the session has the factor "<type>" delivered by "<delivery_method>"`, `^the session has the factor "([^"]*)" delivered by "([^"]*)"$`,
+			"The current session has a factor of that type and delivery method.",
+			hasFactor},
+		{"the SMS factor carries the phone number", `^the SMS factor carries the phone number$`,
+			"The session's SMS factor names the phone number the code was sent to.",
+			smsFactorPhone},
+		{"the session id is unchanged", `^the session id is unchanged$`,
+			"The latest step-up kept the session_id.",
+			sessionIDUnchanged},
+		{"the session token has changed", `^the session token has changed$`,
+			"The latest step-up returned a new session token.",
+			tokenChanged},
+		{"the session expires in <n> minutes", `^the session expires in (\d+) minutes?$`,
+			"The current session's expires_at is n minutes from the target's now (± 1 minute).",
+			expiresIn},
+		{"no session was started", `^no session was started$`,
+			"The last call succeeded and returned no session.",
+			noSession},
+		{"the SMS factor was last authenticated <n> minutes ago", `^the SMS factor was last authenticated (\d+) minutes? ago$`,
+			"sessions.authenticate of the current token; its SMS factor's last_authenticated_at is n minutes before the target's now (± 10 s).",
+			smsFactorAge},
+		// Users.
+		{"the user's email is verified", `^the user's email is verified$`,
+			"users.get: the identity's email is verified.",
+			emailVerified},
+		{"the user's phone is unverified", `^the user's phone is unverified$`,
+			"users.get: the identity's phone number is attached and unverified.",
+			phoneUnverified},
+		{"the user has no phone", `^the user has no phone$`,
+			"users.get: the user has no phone number.",
+			noPhone},
+		// Outcomes.
+		{`the request fails with status <status> and error "<error_type>"`, `^the request fails with status (\d+) and error "([^"]*)"$`,
+			"The last call failed with that HTTP status and Stytch error_type.",
+			requestFails},
+		{"the result is a session of the sandbox user", `^the result is a session of the sandbox user$`,
+			"The last call succeeded and returned a session of Stytch's sandbox user.",
+			resultSandboxSession},
+		{`the result is the error "<error_type>"`, `^the result is the error "([^"]*)"$`,
+			"The last call failed with that Stytch error_type.",
+			resultError},
+		// Time and faults.
+		{"<n> seconds|minutes|hours pass", `^(\d+) (seconds?|minutes?|hours?) pass(?:es)?$`,
+			"Moves the target's time forward: the server clock and the app clock on an emulator (needs @requires:clock-control to expect server-side effects).",
+			advance},
+		{"<n> seconds|minutes|hours pass on the app's clock", `^(\d+) (seconds?|minutes?|hours?) pass(?:es)? on the app's clock$`,
+			"Moves the application's clock forward; this works on every target (on an emulator the server clock moves along).",
+			advance},
+		{`the next SMS send fails with status <status> and error "<error_type>"`, `^the next SMS send fails with status (\d+) and error "([^"]*)"$`,
+			"Injects a fault: the next otps.sms.send answers that status and error_type (needs @requires:fault-injection).",
+			nextSMSFails},
+		// The application (pkg/mfa's middleware).
+		{"the request to a <protected|TOTP-protected> page is allowed", `^the request to a (protected|TOTP-protected) page is allowed$`,
+			"A request with the session token in a cookie to a page behind mfa.Middleware (password + SMS, or password + TOTP) gets through; the middleware authenticates the session with the target at the target's clock.",
+			pageAllowed},
+		{`the request to a <protected|TOTP-protected> page is refused with "<reason>"`, `^the request to a (protected|TOTP-protected) page is refused with "([^"]*)"$`,
+			"The same request is refused with the middleware's reason (unauthenticated, missing_factor, stale_factor).",
+			pageRefused},
+		{"a sensitive action is allowed", `^a sensitive action is allowed$`,
+			"A request to a page behind mfa.Middleware requiring password + SMS with the SMS factor at most 5 minutes old (by the app's clock) gets through.",
+			sensitiveAllowed},
+		{"a sensitive action requires a fresh SMS code", `^a sensitive action requires a fresh SMS code$`,
+			"The same request is refused with stale_factor, naming the SMS factor.",
+			sensitiveStale},
+	}
+}
+
+// Identities.
+
+// useIdentity makes a fresh identity the scenario's (needCodes: the target must read its codes).
+func useIdentity(needCodes bool) func(ctx context.Context, s *harness.State) error {
+	return func(ctx context.Context, s *harness.State) error {
+		id, err := s.Target().NewIdentity(ctx, needCodes)
+		if err != nil {
+			return fmt.Errorf("new identity: %w", err)
+		}
+		s.Identity = id
+		return nil
+	}
+}
+
+// sandboxIdentity is Stytch's sandbox user with a random password (it accepts any).
+func sandboxIdentity() target.Identity {
+	return target.Identity{Email: emulator.SandboxEmail, Phone: emulator.SandboxPhone, Password: "any password " + rand.Text(), Sandbox: true}
+}
+
+// isSandbox reports whether the state's identity is Stytch's sandbox user.
+func isSandbox(s *harness.State) (bool, error) { return s.Identity.Sandbox, nil }
+
+func verifiedUser(ctx context.Context) error {
+	sc, err := current(ctx)
+	if err != nil {
+		return err
+	}
+	return runSkippable(ctx, sc,
+		harness.TestStep{Name: "identity", PreStep: useIdentity(true), Check: noCheck},
+		// Stytch's sandbox user exists and is verified: nothing to create.
+		harness.TestStep{Name: "sign up", SkipFunc: isSandbox, Action: harness.PasswordsCreate{SessionMinutes: harness.NoSession}},
+		harness.TestStep{Name: "send an email code", SkipFunc: isSandbox, Action: harness.OTPSend{Channel: harness.ChannelEmail}},
+		harness.TestStep{Name: "verify the email", SkipFunc: isSandbox, Action: harness.OTPAuthenticate{SessionMinutes: harness.NoSession},
+			Check: harness.CheckEmailVerified(true)},
+	)
+}
+
+func newUser(ctx context.Context) error {
+	sc, err := current(ctx)
+	if err != nil {
+		return err
+	}
+	return sc.run(ctx,
+		harness.TestStep{Name: "identity", PreStep: useIdentity(false), Check: noCheck},
+		harness.TestStep{Name: "sign up", Action: harness.PasswordsCreate{SessionMinutes: harness.NoSession}},
+	)
+}
+
+func emailUser(ctx context.Context) error {
+	sc, err := current(ctx)
+	if err != nil {
+		return err
+	}
+	return runSkippable(ctx, sc,
+		harness.TestStep{Name: "identity", PreStep: useIdentity(true), Check: noCheck},
+		harness.TestStep{Name: "create the user", SkipFunc: isSandbox, Action: harness.UsersCreate{}},
+	)
+}
+
+// runSkippable runs steps, of which those skipped by their SkipFunc are not failures.
+func runSkippable(ctx context.Context, sc *scenario, steps ...harness.TestStep) error {
+	for _, st := range steps {
+		if err := sc.run(ctx, st); err != nil && !errors.Is(err, harness.ErrStepSkipped) {
+			return err
+		}
+	}
+	return nil
+}
+
+// noCheck is the check of steps that only prepare the state in their PreStep.
+func noCheck(*harness.State) error { return nil }
+
+// Primary factor.
+
+func signIn(ctx context.Context, minutes int) error {
+	return when(ctx, harness.PasswordsAuthenticate{SessionMinutes: int32(minutes)})
+}
+
+func signInNoSession(ctx context.Context) error {
+	return when(ctx, harness.PasswordsAuthenticate{SessionMinutes: harness.NoSession})
+}
+
+func signInWrongPassword(ctx context.Context) error {
+	sc, err := current(ctx)
+	if err != nil {
+		return err
+	}
+	pw := sc.state().Identity.Password
+	if pw == "" {
+		return fmt.Errorf("%w: no identity (start with a Given that makes a user)", harness.ErrMissingState)
+	}
+	return when(ctx, harness.PasswordsAuthenticate{Password: "not-" + pw})
+}
+
+func sandboxSignIn(ctx context.Context, minutes int) error {
+	sc, err := current(ctx)
+	if err != nil {
+		return err
+	}
+	return sc.run(ctx, harness.TestStep{
+		PreStep: func(_ context.Context, s *harness.State) error {
+			s.Identity = sandboxIdentity()
+			return nil
+		},
+		Action:     harness.PasswordsAuthenticate{SessionMinutes: int32(minutes)},
+		AllowError: true,
+	})
+}
+
+// when runs a "When" action: its Stytch error is left for a later step to judge.
+func when(ctx context.Context, a harness.Action) error {
+	sc, err := current(ctx)
+	if err != nil {
+		return err
+	}
+	return sc.run(ctx, harness.TestStep{Action: a, AllowError: true})
+}
+
+// must runs an action that must succeed (or fail as expect says), then a check: a "Then" step, or
+// a setup step whose failure is the step's own.
+func must(ctx context.Context, a harness.Action, expect *harness.ExpectError, check harness.CheckFunc) error {
+	sc, err := current(ctx)
+	if err != nil {
+		return err
+	}
+	return sc.run(ctx, harness.TestStep{Action: a, ExpectError: expect, Check: check})
+}
+
+// check runs a check-only step.
+func check(ctx context.Context, c harness.CheckFunc) error { return must(ctx, nil, nil, c) }
+
+// One-time passcodes.
+
+// channel returns the harness channel a step names.
+func channel(name string) (harness.Channel, error) {
+	switch name {
+	case "SMS":
+		return harness.ChannelSMS, nil
+	case "WhatsApp":
+		return harness.ChannelWhatsApp, nil
+	case "email":
+		return harness.ChannelEmail, nil
+	}
+	return "", fmt.Errorf("unknown channel %q", name)
+}
+
+// channelTo returns the channel a step names, checking that it delivers to contact.
+func channelTo(name, contact string) (harness.Channel, error) {
+	ch, err := channel(name)
+	if err != nil {
+		return "", err
+	}
+	if (ch == harness.ChannelEmail) != (contact == "email") {
+		return "", fmt.Errorf("a %s code cannot be sent to a %s", name, contact)
+	}
+	return ch, nil
+}
+
+func sendToUser(ctx context.Context, name, contact string) error {
+	ch, err := channelTo(name, contact)
+	if err != nil {
+		return err
+	}
+	return when(ctx, harness.OTPSend{Channel: ch, WithSession: true})
+}
+
+func sendToNew(ctx context.Context, name, contact string) error {
+	ch, err := channelTo(name, contact)
+	if err != nil {
+		return err
+	}
+	sc, err := current(ctx)
+	if err != nil {
+		return err
+	}
+	return sc.run(ctx, harness.TestStep{
+		// A fresh identity's phone or email, never handed out before, becomes the user's new one.
+		PreStep: func(ctx context.Context, s *harness.State) error {
+			fresh, err := s.Target().NewIdentity(ctx, false)
+			if err != nil {
+				return fmt.Errorf("new %s: %w", contact, err)
+			}
+			if ch == harness.ChannelEmail {
+				s.Identity.Email = fresh.Email
+			} else {
+				s.Identity.Phone = fresh.Phone
+			}
+			return nil
+		},
+		Action:     harness.OTPSend{Channel: ch, WithSession: true},
+		AllowError: true,
+	})
+}
+
+func sendSMSTo(ctx context.Context, phone string) error {
+	return when(ctx, harness.OTPSend{To: phone, WithSession: true})
+}
+
+func sendEmailToUser(ctx context.Context) error {
+	return when(ctx, harness.OTPSend{Channel: harness.ChannelEmail})
+}
+
+func sendEmailTo(ctx context.Context, email string) error {
+	return when(ctx, harness.OTPSend{Channel: harness.ChannelEmail, To: email})
+}
+
+// enterOTP runs otps.authenticate after checking that the last code went by ch.
+func enterOTP(ctx context.Context, ch harness.Channel, a harness.OTPAuthenticate) error {
+	sc, err := current(ctx)
+	if err != nil {
+		return err
+	}
+	return sc.run(ctx, harness.TestStep{
+		PreStep: func(_ context.Context, s *harness.State) error {
+			if got := s.LastOTP.Channel; got != ch {
+				return fmt.Errorf("the last code sent went by %q, not %q", orNone(string(got)), ch)
+			}
+			return nil
+		},
+		Action:     a,
+		AllowError: true,
+	})
+}
+
+// orNone returns s, or "none" when it is empty.
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+func enterCode(ctx context.Context, name string) error {
+	ch, err := channel(name)
+	if err != nil {
+		return err
+	}
+	return enterOTP(ctx, ch, harness.OTPAuthenticate{WithSession: true})
+}
+
+func enterEmailCodeFor(ctx context.Context, minutes int) error {
+	return enterOTP(ctx, harness.ChannelEmail, harness.OTPAuthenticate{SessionMinutes: int32(minutes)})
+}
+
+func enterWrongCode(ctx context.Context) error {
+	return enterOTP(ctx, harness.ChannelSMS, harness.OTPAuthenticate{Code: harness.WrongCode(), WithSession: true})
+}
+
+// enterSameCode authenticates the right code again: no code was sent since, so it is the one
+// just used.
+func enterSameCode(ctx context.Context) error {
+	return enterOTP(ctx, harness.ChannelSMS, harness.OTPAuthenticate{WithSession: true})
+}
+
+// keptCode is the State.Captured name of the code kept by "the previous SMS code is kept".
+const keptCode = "previous SMS code"
+
+func keepCode(ctx context.Context) error {
+	sc, err := current(ctx)
+	if err != nil {
+		return err
+	}
+	return sc.run(ctx, harness.TestStep{
+		PreStep: func(ctx context.Context, s *harness.State) error {
+			if s.LastOTP.To == "" {
+				return fmt.Errorf("%w: no code sent yet", harness.ErrMissingState)
+			}
+			code, err := s.Target().Code(ctx, s.LastOTP.To)
+			if err != nil {
+				return fmt.Errorf("read the code: %w", err)
+			}
+			if s.Captured == nil {
+				s.Captured = map[string]any{}
+			}
+			s.Captured[keptCode] = code
+			return nil
+		},
+		Check: noCheck,
+	})
+}
+
+func enterKeptCode(ctx context.Context) error {
+	sc, err := current(ctx)
+	if err != nil {
+		return err
+	}
+	code, ok := sc.state().Captured[keptCode].(string)
+	if !ok {
+		return fmt.Errorf("%w: no SMS code was kept (use \"the previous SMS code is kept\" first)", harness.ErrMissingState)
+	}
+	return enterOTP(ctx, harness.ChannelSMS, harness.OTPAuthenticate{Code: harness.LiteralCode(code), WithSession: true})
+}
+
+func enterLiteralWithSession(ctx context.Context, code string) error {
+	return when(ctx, harness.OTPAuthenticate{Code: harness.LiteralCode(code), WithSession: true})
+}
+
+func enterLiteralFor(ctx context.Context, code string, minutes int) error {
+	return when(ctx, harness.OTPAuthenticate{Code: harness.LiteralCode(code), SessionMinutes: int32(minutes)})
+}
+
+// TOTP.
+
+func registerTOTP(ctx context.Context) error { return must(ctx, harness.TOTPCreate{}, nil, nil) }
+
+func enterTOTP(ctx context.Context) error {
+	sc, err := current(ctx)
+	if err != nil {
+		return err
+	}
+	code := harness.RightCode()
+	if sc.state().Identity.Sandbox {
+		// Stytch's sandbox user's TOTP takes the documented sandbox code.
+		code = harness.LiteralCode(emulator.SandboxCode)
+	}
+	return when(ctx, harness.TOTPAuthenticate{Code: code, WithSession: true})
+}
+
+func recoverTOTP(ctx context.Context) error {
+	return when(ctx, harness.TOTPRecover{WithSession: true})
+}
+
+func recoverTOTPAgain(ctx context.Context) error {
+	sc, err := current(ctx)
+	if err != nil {
+		return err
+	}
+	used := sc.state().TOTP.UsedRecoveryCodes
+	if len(used) == 0 {
+		return fmt.Errorf("%w: no recovery code was used yet", harness.ErrMissingState)
+	}
+	return when(ctx, harness.TOTPRecover{RecoveryCode: used[len(used)-1], WithSession: true})
+}
+
+// Sessions.
+
+func revoke(ctx context.Context) error { return when(ctx, harness.SessionsRevoke{}) }
+
+func extend(ctx context.Context, minutes int) error {
+	return when(ctx, harness.SessionsAuthenticate{ExtendMinutes: int32(minutes)})
+}
+
+func authenticateBoth(ctx context.Context) error {
+	return when(ctx, harness.SessionsAuthenticate{Both: true})
+}
+
+func authenticateLiteral(ctx context.Context, token string) error {
+	return when(ctx, harness.SessionsAuthenticate{Token: harness.LiteralToken(token)})
+}
+
+func tokenAuthenticates(ctx context.Context) error {
+	return must(ctx, harness.SessionsAuthenticate{}, nil, nil)
+}
+
+func jwtAuthenticates(ctx context.Context) error {
+	return must(ctx, harness.SessionsAuthenticate{ByJWT: true}, nil, nil)
+}
+
+func jwtVerifiesLocally(ctx context.Context) error {
+	return must(ctx, harness.SessionsAuthenticateJWTLocal{}, nil, harness.CheckSessionFactors(harness.FactorPassword, harness.FactorSMS))
+}
+
+func originalAuthenticates(ctx context.Context) error {
+	return must(ctx, harness.SessionsAuthenticate{Token: harness.OriginalToken()}, nil, nil)
+}
+
+func originalRefused(ctx context.Context, errorType string) error {
+	return must(ctx, harness.SessionsAuthenticate{Token: harness.OriginalToken()}, &harness.ExpectError{ErrorType: errorType}, nil)
+}
+
+func tokenRefused(ctx context.Context, errorType string) error {
+	return must(ctx, harness.SessionsAuthenticate{}, &harness.ExpectError{ErrorType: errorType}, nil)
+}
+
+func exactFactors(ctx context.Context, table *godog.Table) error {
+	kinds, err := factorTable(table)
+	if err != nil {
+		return err
+	}
+	return check(ctx, harness.CheckSessionFactors(kinds...))
+}
+
+// factorTable reads a table with the columns type and delivery_method (a header row first).
+func factorTable(t *godog.Table) ([]harness.FactorKind, error) {
+	if t == nil || len(t.Rows) == 0 {
+		return nil, errors.New("want a table with the columns type and delivery_method")
+	}
+	col := map[string]int{}
+	for i, c := range t.Rows[0].Cells {
+		col[strings.TrimSpace(c.Value)] = i
+	}
+	ti, ok1 := col["type"]
+	di, ok2 := col["delivery_method"]
+	if !ok1 || !ok2 {
+		return nil, errors.New("the factor table needs the header row | type | delivery_method |")
+	}
+	var kinds []harness.FactorKind
+	for _, row := range t.Rows[1:] {
+		if len(row.Cells) <= max(ti, di) {
+			return nil, errors.New("a row of the factor table has too few cells")
+		}
+		kinds = append(kinds, factorKind(row.Cells[ti].Value, row.Cells[di].Value))
+	}
+	return kinds, nil
+}
+
+// factorKind returns the kind of a factor of type typ delivered by delivery.
+func factorKind(typ, delivery string) harness.FactorKind {
+	return harness.FactorKind(strings.TrimSpace(typ) + "/" + strings.TrimSpace(delivery))
+}
+
+func hasFactor(ctx context.Context, typ, delivery string) error {
+	return check(ctx, harness.CheckSessionHasFactor(factorKind(typ, delivery)))
+}
+
+func smsFactorPhone(ctx context.Context) error {
+	return check(ctx, harness.CheckFactorPhoneNumber(harness.FactorSMS, ""))
+}
+
+func sessionIDUnchanged(ctx context.Context) error {
+	return check(ctx, harness.CheckSessionIDUnchanged())
+}
+
+func tokenChanged(ctx context.Context) error { return check(ctx, harness.CheckTokenRotated()) }
+
+func expiresIn(ctx context.Context, minutes int) error {
+	return check(ctx, harness.CheckSessionExpiresIn(time.Duration(minutes)*time.Minute, expiryTolerance))
+}
+
+func noSession(ctx context.Context) error {
+	return check(ctx, harness.ComposeCheckFunc(harness.CheckLastSucceeded(), harness.CheckNoSessionStarted()))
+}
+
+func smsFactorAge(ctx context.Context, minutes int) error {
+	d := time.Duration(minutes) * time.Minute
+	return must(ctx, harness.SessionsAuthenticate{}, nil, harness.ComposeAggregateCheckFunc(
+		harness.CheckFactorAgeOver(harness.FactorSMS, d-factorAgeTolerance),
+		harness.CheckFactorAgeWithin(harness.FactorSMS, d+factorAgeTolerance),
+	))
+}
+
+// Users.
+
+func emailVerified(ctx context.Context) error {
+	return must(ctx, harness.UsersGet{}, nil, harness.CheckEmailVerified(true))
+}
+
+func phoneUnverified(ctx context.Context) error {
+	return must(ctx, harness.UsersGet{}, nil, harness.CheckPhoneVerified(false))
+}
+
+func noPhone(ctx context.Context) error {
+	return must(ctx, harness.UsersGet{}, nil, harness.CheckPhoneCount(0))
+}
+
+// Outcomes.
+
+func requestFails(ctx context.Context, status int, errorType string) error {
+	return check(ctx, harness.CheckLastError(harness.ExpectError{Status: status, ErrorType: errorType}))
+}
+
+func resultError(ctx context.Context, errorType string) error {
+	return check(ctx, harness.CheckLastError(harness.ExpectError{ErrorType: errorType}))
+}
+
+func resultSandboxSession(ctx context.Context) error {
+	return check(ctx, harness.ComposeCheckFunc(harness.CheckLastSucceeded(), func(s *harness.State) error {
+		sess, ok := s.LastSession()
+		switch {
+		case !ok:
+			return errors.New("want a session of the sandbox user, got no session")
+		case sess.UserID != emulator.SandboxUserID:
+			return fmt.Errorf("want a session of the sandbox user %s, got one of %s", emulator.SandboxUserID, sess.UserID)
+		}
+		return nil
+	}))
+}
+
+// Time and faults.
+
+func advance(ctx context.Context, n int, unit string) error {
+	var d time.Duration
+	switch strings.TrimSuffix(unit, "s") {
+	case "second":
+		d = time.Duration(n) * time.Second
+	case "minute":
+		d = time.Duration(n) * time.Minute
+	case "hour":
+		d = time.Duration(n) * time.Hour
+	default:
+		return fmt.Errorf("unknown unit %q", unit)
+	}
+	return must(ctx, harness.AdvanceTime{D: d}, nil, nil)
+}
+
+func nextSMSFails(ctx context.Context, status int, errorType string) error {
+	return must(ctx, harness.InjectFault{Fault: target.Fault{
+		Method: http.MethodPost, Path: "/v1/otps/sms/send", Status: status, ErrorType: errorType, Times: 1,
+	}}, nil, nil)
+}
+
+// The application.
+
+// page returns the path of the page a step names.
+func page(name string) (string, error) {
+	switch name {
+	case "protected":
+		return pageProtected, nil
+	case "TOTP-protected":
+		return pageTOTP, nil
+	}
+	return "", fmt.Errorf("unknown page %q", name)
+}
+
+func pageAllowed(ctx context.Context, name string) error {
+	p, err := page(name)
+	if err != nil {
+		return err
+	}
+	return must(ctx, appRequest{method: http.MethodGet, page: p}, nil, checkAppAllowed())
+}
+
+func pageRefused(ctx context.Context, name, reason string) error {
+	p, err := page(name)
+	if err != nil {
+		return err
+	}
+	return must(ctx, appRequest{method: http.MethodGet, page: p}, nil, checkAppRefused(reason, ""))
+}
+
+func sensitiveAllowed(ctx context.Context) error {
+	return must(ctx, appRequest{method: http.MethodPost, page: pageSensitive}, nil, checkAppAllowed())
+}
+
+func sensitiveStale(ctx context.Context) error {
+	return must(ctx, appRequest{method: http.MethodPost, page: pageSensitive}, nil,
+		checkAppRefused(mfa.StepUp.Reason(), mfa.SMS.String()))
+}

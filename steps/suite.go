@@ -1,0 +1,294 @@
+package steps
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cucumber/godog"
+
+	"github.com/stytch-emulator/stytchemu/pkg/drift"
+	"github.com/stytch-emulator/stytchemu/pkg/harness"
+	"github.com/stytch-emulator/stytchemu/pkg/target"
+)
+
+// RequiresTag starts the tags with which a scenario names a capability it needs:
+// @requires:clock-control (design.md §3.5).
+const RequiresTag = "@requires:"
+
+// cleanupTimeout bounds the After hook's cleanup of a scenario's users.
+const cleanupTimeout = 30 * time.Second
+
+// Suite is the Gherkin suite's glue for one run against one kind of target: it registers the
+// steps and hooks on each scenario (InitializeScenario), opens a fresh Target per scenario from
+// its Opener, and records how each scenario ended for the summary (Report). It is safe for
+// concurrent scenarios. Create it with New.
+type Suite struct {
+	opener   target.Opener
+	logf     func(ctx context.Context, format string, args ...any)
+	skipLogf func(ctx context.Context, format string, args ...any)
+
+	mu      sync.Mutex
+	results []Result
+}
+
+// Option configures a Suite.
+type Option func(*Suite)
+
+// WithLogf routes the suite's problems that do not fail a scenario (a user its cleanup could not
+// delete, a target that would not close) to logf. Nil means log.Printf. Under go test, pass
+// godog.Logf, which logs through the scenario's subtest when godog.Options.TestingT is set.
+func WithLogf(logf func(ctx context.Context, format string, args ...any)) Option {
+	return func(s *Suite) {
+		if logf != nil {
+			s.logf = logf
+		}
+	}
+}
+
+// WithSkipLogf logs one line per skipped scenario, saying which capability the target lacks, as
+// the scenario is skipped. Nil (the default) logs nothing: the Report lists the skips anyway.
+// Under go test, pass godog.Logf to see the reason in each skipped scenario's subtest.
+func WithSkipLogf(logf func(ctx context.Context, format string, args ...any)) Option {
+	return func(s *Suite) { s.skipLogf = logf }
+}
+
+// New returns a Suite whose scenarios each run on a fresh Target of opener.
+func New(opener target.Opener, opts ...Option) *Suite {
+	s := &Suite{
+		opener: opener,
+		logf:   func(_ context.Context, format string, args ...any) { log.Printf(format, args...) },
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// Initialize returns a godog ScenarioInitializer running the suite's steps on targets of opener:
+// shorthand for New(opener, opts...).InitializeScenario when the Report is not needed.
+func Initialize(opener target.Opener, opts ...Option) func(*godog.ScenarioContext) {
+	return New(opener, opts...).InitializeScenario
+}
+
+// Target returns the name of the suite's targets, as reports show it.
+func (s *Suite) Target() string { return s.opener.Name() }
+
+// InitializeScenario registers every step of List and the hooks on sc: godog.TestSuite's
+// ScenarioInitializer.
+//
+// Before each scenario, a scenario whose @requires:<capability> tags name a capability the
+// target lacks is skipped (godog.ErrSkip, the reason logged and kept for Report); otherwise a
+// fresh Target is opened and a harness.Runner made on it, whose state the steps share through
+// the context (the Given steps choose the test identity). The context also names the scenario
+// for drift recording (drift.WithScenario), so every Stytch call the scenario makes is recorded
+// under "<feature file>: <scenario name>".
+//
+// After each scenario, whatever happened: a Stytch error that no step judged fails the scenario,
+// the users it created are deleted (failures are logged, not fatal) and its target is closed.
+func (s *Suite) InitializeScenario(sc *godog.ScenarioContext) {
+	sc.Before(s.before)
+	sc.After(s.after)
+	sc.StepContext().Before(func(ctx context.Context, st *godog.Step) (context.Context, error) {
+		if c := scenarioFrom(ctx); c != nil {
+			c.step = st.Text
+		}
+		return ctx, nil
+	})
+	for _, d := range definitions() {
+		sc.Step(d.expr, d.fn)
+	}
+}
+
+// before builds the scenario: skip on missing capabilities, else a fresh target and runner.
+func (s *Suite) before(ctx context.Context, p *godog.Scenario) (context.Context, error) {
+	c := &scenario{name: scenarioLabel(p)}
+	ctx = withScenario(drift.WithScenario(ctx, c.name), c)
+	need, err := requiredCapabilities(p)
+	if err != nil {
+		return ctx, err
+	}
+	if c.missing = target.Missing(s.opener.Has, need...); len(c.missing) > 0 {
+		reason := skipReason(s.opener.Name(), c.missing)
+		if s.skipLogf != nil {
+			s.skipLogf(ctx, "skipping scenario %q: %s", p.Name, reason)
+		}
+		return ctx, fmt.Errorf("%w: %s", godog.ErrSkip, reason)
+	}
+	tgt, err := s.opener.Open(ctx)
+	if err != nil {
+		return ctx, fmt.Errorf("open target %s: %w", s.opener.Name(), err)
+	}
+	// The Given steps choose the identity: the runner starts with none.
+	r, err := harness.NewRunner(ctx, tgt, harness.RunnerOptions{Identity: &target.Identity{}})
+	if err != nil {
+		return ctx, errors.Join(err, tgt.Close())
+	}
+	c.target, c.runner = tgt, r
+	return ctx, nil
+}
+
+// after judges errors no step checked, cleans up, and records the outcome.
+func (s *Suite) after(ctx context.Context, p *godog.Scenario, stepErr error) (context.Context, error) {
+	c := scenarioFrom(ctx)
+	var afterErr error
+	if c != nil && c.runner != nil {
+		if stepErr == nil {
+			afterErr = unchecked(c.runner.UncheckedError())
+		}
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+		if err := c.runner.Cleanup(cctx); err != nil {
+			s.logf(ctx, "scenario %q: %v", p.Name, err)
+		}
+		cancel()
+	}
+	if c != nil && c.target != nil {
+		if err := c.target.Close(); err != nil {
+			s.logf(ctx, "scenario %q: close target: %v", p.Name, err)
+		}
+	}
+	res := Result{Scenario: p.Name, Feature: featureFile(p.Uri)}
+	err := errors.Join(stepErr, afterErr)
+	switch {
+	case c != nil && len(c.missing) > 0:
+		res.Outcome, res.Missing = Skipped, c.missing
+	case err != nil && !errors.Is(err, godog.ErrSkip):
+		res.Outcome, res.Err = Failed, err
+	case err != nil:
+		res.Outcome = Skipped
+	default:
+		res.Outcome = Passed
+	}
+	s.mu.Lock()
+	s.results = append(s.results, res)
+	s.mu.Unlock()
+	return ctx, afterErr
+}
+
+// unchecked describes the error of a step that no later step judged.
+func unchecked(err error) error {
+	var se *harness.StepError
+	if errors.As(err, &se) {
+		return fmt.Errorf("no step checked the error of %w", &stepFailure{se})
+	}
+	return err
+}
+
+// skipReason says why a scenario is skipped on a target.
+func skipReason(targetName string, missing []target.Capability) string {
+	names := make([]string, len(missing))
+	for i, c := range missing {
+		names[i] = string(c)
+	}
+	return fmt.Sprintf("target %s lacks %s", targetName, strings.Join(names, ", "))
+}
+
+// Outcome is how a scenario ended.
+type Outcome string
+
+// The outcomes of a scenario.
+const (
+	Passed  Outcome = "pass"
+	Failed  Outcome = "fail"
+	Skipped Outcome = "skip"
+)
+
+// Result is how one scenario ended.
+type Result struct {
+	// Scenario is the scenario's name; Feature its feature file.
+	Scenario, Feature string
+	// Outcome is how it ended.
+	Outcome Outcome
+	// Missing are the capabilities the target lacks, for a scenario skipped because of them.
+	Missing []target.Capability
+	// Err is why a failed scenario failed.
+	Err error
+}
+
+// Report is how every scenario of a run ended, for the summary. The zero value is an empty run.
+type Report struct {
+	// Target names the target the suite ran against.
+	Target string
+	// Results has one entry per scenario run (or skipped), sorted by feature file and name.
+	Results []Result
+}
+
+// Report returns how the scenarios that ran so far ended.
+func (s *Suite) Report() Report {
+	s.mu.Lock()
+	rs := slices.Clone(s.results)
+	s.mu.Unlock()
+	slices.SortStableFunc(rs, func(a, b Result) int {
+		if c := strings.Compare(a.Feature, b.Feature); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Scenario, b.Scenario)
+	})
+	return Report{Target: s.opener.Name(), Results: rs}
+}
+
+// Count returns how many scenarios ended with outcome o.
+func (r Report) Count(o Outcome) int {
+	n := 0
+	for _, res := range r.Results {
+		if res.Outcome == o {
+			n++
+		}
+	}
+	return n
+}
+
+// Failed reports whether any scenario failed.
+func (r Report) Failed() bool { return r.Count(Failed) > 0 }
+
+// Skips returns the skipped scenarios.
+func (r Report) Skips() []Result {
+	var out []Result
+	for _, res := range r.Results {
+		if res.Outcome == Skipped {
+			out = append(out, res)
+		}
+	}
+	return out
+}
+
+// WriteSummary writes one line per skipped scenario, saying which capability the target lacks,
+// and per failed scenario, saying why, then the counts:
+//
+//	SKIP  Scenario "An expired code" (otp_codes.feature): target sandbox lacks clock-control
+//	FAIL  Scenario "A wrong code" (otp_codes.feature): step 4 (...): ...
+//	33 scenarios on target sandbox: 20 passed, 0 failed, 13 skipped
+func (r Report) WriteSummary(w io.Writer) error {
+	var b strings.Builder
+	for _, res := range r.Results {
+		switch res.Outcome {
+		case Skipped:
+			why := "skipped by a step"
+			if len(res.Missing) > 0 {
+				why = skipReason(r.Target, res.Missing)
+			}
+			fmt.Fprintf(&b, "SKIP  Scenario %q (%s): %s\n", res.Scenario, res.Feature, why)
+		case Failed:
+			fmt.Fprintf(&b, "FAIL  Scenario %q (%s): %s\n", res.Scenario, res.Feature, firstLine(res.Err))
+		}
+	}
+	fmt.Fprintf(&b, "%d scenarios on target %s: %d passed, %d failed, %d skipped\n",
+		len(r.Results), r.Target, r.Count(Passed), r.Count(Failed), r.Count(Skipped))
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// firstLine returns the first line of err's message.
+func firstLine(err error) string {
+	if err == nil {
+		return ""
+	}
+	line, _, _ := strings.Cut(err.Error(), "\n")
+	return line
+}
