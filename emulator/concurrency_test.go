@@ -108,7 +108,7 @@ func TestConcurrentGuideFlows(t *testing.T) {
 	for p := 0; p < concProjects; p++ {
 		pid, _ := concProject(p)
 		log := e.Requests(pid)
-		require.Len(t, log, perProject*7, "requests logged in %s", pid)
+		require.Len(t, log, perProject*8, "requests logged in %s", pid)
 		for _, rec := range log {
 			require.Less(t, rec.Status, 300, "%s %s -> %d %s", rec.Method, rec.Path, rec.Status, rec.ErrorType)
 		}
@@ -137,6 +137,8 @@ func TestConcurrentGuideFlows(t *testing.T) {
 		require.Len(t, u.Emails, 1)
 		require.Equal(t, r.email, u.Emails[0].Email)
 		require.True(t, u.Emails[0].Verified)
+		require.NotNil(t, u.Password)
+		require.False(t, u.Password.RequiresReset, "worker %d: verified on its own session, the password stays usable", i)
 		require.Len(t, u.PhoneNumbers, 1)
 		require.Equal(t, r.phone, u.PhoneNumbers[0].PhoneNumber)
 		require.True(t, u.PhoneNumbers[0].Verified)
@@ -196,8 +198,10 @@ func runGuideFlow(t *testing.T, ctx context.Context, c *stytchapi.API, e *emulat
 		return m.Code, a.Equal(to, m.To) && a.Regexp(codePattern, m.Code)
 	}
 
-	created, err := c.Passwords.Create(ctx, &passwords.CreateParams{Email: r.email, Password: strongPassword})
-	if !a.NoError(err) {
+	// Sign up with a session and verify the email on it (Stytch's "email verification after
+	// password creation" guide), so the password stays usable; then sign out.
+	created, err := c.Passwords.Create(ctx, &passwords.CreateParams{Email: r.email, Password: strongPassword, SessionDurationMinutes: 60})
+	if !a.NoError(err) || !a.NotNil(created.Session) {
 		return false
 	}
 	r.userID, r.emailID = created.UserID, created.EmailID
@@ -209,7 +213,13 @@ func runGuideFlow(t *testing.T, ctx context.Context, c *stytchapi.API, e *emulat
 	if !ok {
 		return false
 	}
-	if _, err = c.OTPs.Authenticate(ctx, &otp.AuthenticateParams{MethodID: sent.EmailID, Code: code}); !a.NoError(err) {
+	verified, err := c.OTPs.Authenticate(ctx, &otp.AuthenticateParams{MethodID: sent.EmailID, Code: code, SessionToken: created.SessionToken})
+	if !a.NoError(err) || !a.Equal(created.Session.SessionID, verified.Session.SessionID) ||
+		!a.Equal([]string{"password/knowledge", "otp/email"}, factorTypes(verified.Session)) ||
+		!a.True(verified.User.Emails[0].Verified) || !a.False(verified.User.Password.RequiresReset) {
+		return false
+	}
+	if _, err = c.Sessions.Revoke(ctx, &sessions.RevokeParams{SessionID: created.Session.SessionID}); !a.NoError(err) {
 		return false
 	}
 	pw, err := c.Passwords.Authenticate(ctx, &passwords.AuthenticateParams{Email: r.email, Password: strongPassword, SessionDurationMinutes: 60})

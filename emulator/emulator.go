@@ -68,6 +68,7 @@ type config struct {
 	logf          func(format string, args ...any)
 
 	internationalSMS bool
+	faults           map[string][]Fault // installed when the project is created
 }
 
 // WithProject adds a project with its secret. Without any WithProject option the emulator has one
@@ -123,6 +124,17 @@ func WithLockout(maxAttempts int, window, duration time.Duration) Option {
 // refuse by default (invalid_phone_number_country_code).
 func WithInternationalSMS() Option { return func(c *config) { c.internationalSMS = true } }
 
+// WithFaults installs faults in a project from the start (the project must be one of WithProject's,
+// or is created when WithAutoProvision lets its id in). See Fault and AddFault.
+func WithFaults(projectID string, faults ...Fault) Option {
+	return func(c *config) {
+		if c.faults == nil {
+			c.faults = map[string][]Fault{}
+		}
+		c.faults[projectID] = append(c.faults[projectID], faults...)
+	}
+}
+
 // WithLogger routes the emulator's diagnostics (nil: log.Printf).
 func WithLogger(logf func(format string, args ...any)) Option {
 	return func(c *config) { c.logf = logf }
@@ -175,7 +187,7 @@ func (e *Emulator) init() {
 		e.routes = newRouter()
 		e.projects = make(map[string]*project, len(c.projects))
 		for id, secret := range c.projects {
-			e.projects[id] = newProject(id, secret, c.now)
+			e.projects[id] = e.newProject(id, secret)
 		}
 		if c.signingKey != nil {
 			e.sign = newSigner(c.signingKey, nil, c.signingKID)
@@ -183,6 +195,18 @@ func (e *Emulator) init() {
 		}
 		e.sign, e.initErr = loadDefaultKey()
 	})
+}
+
+// newProject creates a project with the configured base clock and initial faults. Faults that fail
+// validation are logged and skipped.
+func (e *Emulator) newProject(id, secret string) *project {
+	p := newProject(id, secret, e.cfg.now)
+	for _, f := range e.cfg.faults[id] {
+		if err := p.addFault(f); err != nil {
+			e.cfg.logf("emulator: WithFaults(%s): %v", id, err)
+		}
+	}
+	return p
 }
 
 // Clock returns the virtual clock of a project, or nil when the project does not exist.
@@ -223,7 +247,7 @@ func (e *Emulator) authenticate(r *http.Request) (*project, *Error) {
 	if p == nil && e.cfg.autoProvision && strings.HasPrefix(id, testProjectPref) && secret != "" {
 		e.mu.Lock()
 		if p = e.projects[id]; p == nil {
-			p = newProject(id, secret, e.cfg.now)
+			p = e.newProject(id, secret)
 			e.projects[id] = p
 		}
 		e.mu.Unlock()

@@ -36,15 +36,16 @@ func TestGuideFlowInProcess(t *testing.T) {
 	c := newClient(t, e)
 	clock := e.Clock(emulator.DefaultProjectID)
 
-	created, err := c.Passwords.Create(ctx, &passwords.CreateParams{Email: "ada@example.com", Password: "correct-horse-battery-staple-91!"})
+	created, err := c.Passwords.Create(ctx, &passwords.CreateParams{Email: "ada@example.com", Password: "correct-horse-battery-staple-91!", SessionDurationMinutes: 30})
 	require.NoError(t, err)
-	// Verify the email first (the guide assumes a verified email).
+	// Verify the email first (the guide assumes a verified email), with the sign-up session so the
+	// password stays usable.
 	sent, err := c.OTPs.Email.Send(ctx, &email.SendParams{Email: "ada@example.com"})
 	require.NoError(t, err)
 	require.Equal(t, created.EmailID, sent.EmailID)
 	msgs := e.Messages(emulator.DefaultProjectID, "ada@example.com")
 	require.Len(t, msgs, 1)
-	_, err = c.OTPs.Authenticate(ctx, &otp.AuthenticateParams{MethodID: sent.EmailID, Code: msgs[0].Code})
+	_, err = c.OTPs.Authenticate(ctx, &otp.AuthenticateParams{MethodID: sent.EmailID, Code: msgs[0].Code, SessionToken: created.SessionToken})
 	require.NoError(t, err)
 
 	pw, err := c.Passwords.Authenticate(ctx, &passwords.AuthenticateParams{Email: "ada@example.com", Password: "correct-horse-battery-staple-91!", SessionDurationMinutes: 60})

@@ -545,20 +545,38 @@ func (h *H) newPasswordUser(t testing.TB, addr string) *passwords.CreateResponse
 	return resp
 }
 
-// verifyEmail verifies a user's email through an email OTP.
-func (h *H) verifyEmail(t testing.TB, addr string) {
+// verifyEmail verifies a user's email through an email OTP authenticated with sessionToken (a
+// session of the user), as Stytch's "email verification after password creation" guide does, and
+// returns the authenticate response. With sessionToken "" the OTP is authenticated outside any
+// session: for a user with a password and an unverified email that sets requires_reset on the
+// password (Stytch's account-takeover protection), so pass "" only to test that rule.
+func (h *H) verifyEmail(t testing.TB, addr, sessionToken string) *otp.AuthenticateResponse {
 	t.Helper()
 	sent, err := h.C.OTPs.Email.Send(h.Ctx, &email.SendParams{Email: addr})
 	require.NoError(t, err)
-	_, err = h.C.OTPs.Authenticate(h.Ctx, &otp.AuthenticateParams{MethodID: sent.EmailID, Code: h.LastCode(t, addr)})
+	resp, err := h.C.OTPs.Authenticate(h.Ctx, &otp.AuthenticateParams{MethodID: sent.EmailID, Code: h.LastCode(t, addr), SessionToken: sessionToken})
 	require.NoError(t, err)
+	return resp
 }
 
-// verifiedPasswordUser creates a password user with a verified email.
+// verifiedPasswordUser signs a password user up and verifies the email the way Stytch's "email
+// verification after password creation" guide does: passwords.create with a session, then an email
+// OTP authenticated with that session, so the password stays usable. The sign-up session is then
+// revoked (the user signs out): the user starts with a verified email, a usable password and no
+// session. The returned response is that of passwords.create, with its (revoked) session cleared.
 func (h *H) verifiedPasswordUser(t testing.TB, addr string) *passwords.CreateResponse {
 	t.Helper()
-	created := h.newPasswordUser(t, addr)
-	h.verifyEmail(t, addr)
+	created, err := h.C.Passwords.Create(h.Ctx, &passwords.CreateParams{Email: addr, Password: strongPassword, SessionDurationMinutes: 60})
+	require.NoError(t, err)
+	require.NotNil(t, created.Session)
+	v := h.verifyEmail(t, addr, created.SessionToken)
+	require.Equal(t, created.Session.SessionID, v.Session.SessionID, "the email OTP is added to the sign-up session")
+	require.True(t, v.User.Emails[0].Verified)
+	require.NotNil(t, v.User.Password)
+	require.False(t, v.User.Password.RequiresReset, "verified with the user's session: the password stays usable")
+	_, err = h.C.Sessions.Revoke(h.Ctx, &sessions.RevokeParams{SessionID: created.Session.SessionID})
+	require.NoError(t, err)
+	created.Session, created.SessionToken, created.SessionJWT = nil, "", ""
 	return created
 }
 

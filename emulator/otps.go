@@ -315,6 +315,15 @@ func authenticateOTP(c *call) (int, metaSetter, error) {
 	f := &factor{typ: "otp", delivery: channel}
 	for _, e := range u.emails {
 		if e.id == req.MethodID {
+			if !e.verified && u.password != nil && !u.sandbox && (existing == nil || existing.userID != u.id) {
+				// Stytch's account-takeover protection: a password set while the email was
+				// unverified may belong to someone else, so the first passwordless email login
+				// that verifies the address outside a session of the user requires a password
+				// reset (passwords.authenticate answers reset_password). Verifying it with the
+				// user's session, as Stytch's email-verification guide does, proves the same
+				// person holds both.
+				u.password.requiresReset = true
+			}
 			e.verified, e.pendingSince = true, time.Time{}
 			f.emailID, f.emailAddress = e.id, e.address
 		}

@@ -427,9 +427,11 @@ func TestOTPTooManyUnverifiedFactors(t *testing.T) {
 		require.NoError(t, err)
 		require.Empty(t, u.PhoneNumbers, "nothing attached")
 		require.Empty(t, h.Messages(phone), "nothing sent")
-		// Once the email is verified, the phone can be added.
-		h.verifyEmail(t, addr)
-		_, err = h.C.OTPs.Sms.Send(h.Ctx, &sms.SendParams{PhoneNumber: phone, SessionToken: pw.SessionToken})
+		// Once the email is verified (with the session, so the password stays usable), the phone
+		// can be added.
+		v := h.verifyEmail(t, addr, pw.SessionToken)
+		require.Equal(t, pw.Session.SessionID, v.Session.SessionID)
+		_, err = h.C.OTPs.Sms.Send(h.Ctx, &sms.SendParams{PhoneNumber: phone, SessionToken: v.SessionToken})
 		require.NoError(t, err)
 	})
 }

@@ -512,3 +512,293 @@ func TestPasswordsSessionResetNeedsAKnowledgeOrEmailFactor(t *testing.T) {
 		requireAPIError(t, h, err, 404, "session_not_found")
 	})
 }
+
+// ---- requires_reset after the first passwordless email login (account-takeover protection) ----
+//
+// A password set while the user's email was unverified may have been set by someone who does not
+// own the address. When an email OTP then verifies that address outside a session of the user,
+// Stytch marks the password requires_reset and passwords.authenticate answers 400 reset_password
+// until the password is reset through the email (stytch-go, PasswordsClient.Authenticate). Verifying
+// the email with the user's own session, as the "email verification after password creation" guide
+// does, keeps the password usable.
+
+// passwordRequiresReset reads user.password.requires_reset through users.get, checking the raw
+// body carries the same value.
+func (h *H) passwordRequiresReset(t testing.TB, userID string) bool {
+	t.Helper()
+	u, err := h.C.Users.Get(h.Ctx, &users.GetParams{UserID: userID})
+	require.NoError(t, err)
+	_, raw := strictLast[users.GetResponse](t, h, http.StatusOK)
+	requireUserShape(t, raw)
+	require.NotNil(t, u.Password, "the user has a password")
+	require.Equal(t, u.Password.RequiresReset, dig(raw, "password.requires_reset"))
+	return u.Password.RequiresReset
+}
+
+// requireResetPassword asserts that passwords.authenticate refuses the right password with 400
+// reset_password, with or without a session duration, and starts no session.
+func (h *H) requireResetPassword(t testing.TB, addr, password, userID string) {
+	t.Helper()
+	_, err := h.C.Passwords.Authenticate(h.Ctx, &passwords.AuthenticateParams{Email: addr, Password: password})
+	requireAPIError(t, h, err, 400, "reset_password")
+	before, err := h.C.Sessions.Get(h.Ctx, &sessions.GetParams{UserID: userID})
+	require.NoError(t, err)
+	_, err = h.C.Passwords.Authenticate(h.Ctx, &passwords.AuthenticateParams{Email: addr, Password: password, SessionDurationMinutes: 60})
+	requireAPIError(t, h, err, 400, "reset_password")
+	after, err := h.C.Sessions.Get(h.Ctx, &sessions.GetParams{UserID: userID})
+	require.NoError(t, err)
+	require.Len(t, after.Sessions, len(before.Sessions), "a refused password starts no session")
+}
+
+// requirePasswordWorks asserts that passwords.authenticate accepts the password and starts a session.
+func (h *H) requirePasswordWorks(t testing.TB, addr, password, userID string) {
+	t.Helper()
+	r, err := h.C.Passwords.Authenticate(h.Ctx, &passwords.AuthenticateParams{Email: addr, Password: password, SessionDurationMinutes: 60})
+	require.NoError(t, err)
+	require.Equal(t, userID, r.UserID)
+	require.Equal(t, []string{"password/knowledge"}, factorTypes(r.Session))
+	require.False(t, r.User.Password.RequiresReset)
+}
+
+// TestPasswordsResetRequiredAfterEmailOTPWithoutSession: rule (1), the email verified by an OTP
+// outside any session requires a reset; a password reset by email clears it.
+func TestPasswordsResetRequiredAfterEmailOTPWithoutSession(t *testing.T) {
+	t.Parallel()
+	both(t, func(t *testing.T, h *H) {
+		addr := h.Email("rr-nosess")
+		created := h.newPasswordUser(t, addr)
+		require.False(t, created.User.Emails[0].Verified)
+		require.False(t, h.passwordRequiresReset(t, created.UserID), "a new password is usable")
+		_, err := h.C.Passwords.Authenticate(h.Ctx, &passwords.AuthenticateParams{Email: addr, Password: strongPassword})
+		require.NoError(t, err, "usable before the email is verified")
+
+		// The first email OTP login verifies the address outside any session: the login itself
+		// succeeds, and the password now requires a reset.
+		v := h.verifyEmail(t, addr, "")
+		_, raw := strictLast[otp.AuthenticateResponse](t, h, http.StatusOK, otpAuthKeys...)
+		requireAuthShape(t, raw, false)
+		require.Equal(t, true, dig(raw, "user.password.requires_reset"))
+		require.Equal(t, created.UserID, v.UserID)
+		require.True(t, v.User.Emails[0].Verified)
+		require.NotNil(t, v.User.Password)
+		require.Equal(t, created.User.Password.PasswordID, v.User.Password.PasswordID, "the password is kept, only marked")
+		require.True(t, v.User.Password.RequiresReset)
+		require.True(t, h.passwordRequiresReset(t, created.UserID))
+
+		// The right password is refused with reset_password.
+		h.requireResetPassword(t, addr, strongPassword, created.UserID)
+		require.True(t, h.passwordRequiresReset(t, created.UserID), "refusals leave it set")
+
+		// Passwordless email logins keep working meanwhile.
+		again, err := h.C.OTPs.Email.LoginOrCreate(h.Ctx, &email.LoginOrCreateParams{Email: addr})
+		require.NoError(t, err)
+		require.False(t, again.UserCreated)
+		otpSess, err := h.C.OTPs.Authenticate(h.Ctx, &otp.AuthenticateParams{MethodID: again.EmailID, Code: h.LastCode(t, addr), SessionDurationMinutes: 30})
+		require.NoError(t, err)
+		require.Equal(t, created.UserID, otpSess.UserID)
+		require.True(t, otpSess.User.Password.RequiresReset)
+
+		// A password reset through the email (proof of owning the address) clears it.
+		start, err := h.C.Passwords.Email.ResetStart(h.Ctx, &pwemail.ResetStartParams{Email: addr})
+		require.NoError(t, err)
+		require.Equal(t, created.UserID, start.UserID)
+		msgs := h.Messages(addr)
+		m := msgs[len(msgs)-1]
+		require.Equal(t, "password_reset", m.Type)
+		require.Equal(t, created.UserID, m.UserID)
+		const newPassword = "a-reclaimed-account-passphrase-64@"
+		reset, err := h.C.Passwords.Email.Reset(h.Ctx, &pwemail.ResetParams{Token: m.Token, Password: newPassword, SessionDurationMinutes: 60})
+		require.NoError(t, err)
+		require.Equal(t, created.UserID, reset.UserID)
+		require.NotNil(t, reset.User.Password)
+		require.False(t, reset.User.Password.RequiresReset, "the reset clears requires_reset")
+		_, raw = strictLast[pwemail.ResetResponse](t, h, http.StatusOK, authKeys...)
+		requireAuthShape(t, raw, true)
+		require.Equal(t, false, dig(raw, "user.password.requires_reset"))
+		require.False(t, h.passwordRequiresReset(t, created.UserID))
+		h.requirePasswordWorks(t, addr, newPassword, created.UserID)
+		_, err = h.C.Passwords.Authenticate(h.Ctx, &passwords.AuthenticateParams{Email: addr, Password: strongPassword})
+		requireAPIError(t, h, err, 401, "unauthorized_credentials")
+
+		// The email is verified now: a further email OTP login outside a session does not set it
+		// again.
+		h.verifyEmail(t, addr, "")
+		require.False(t, h.passwordRequiresReset(t, created.UserID))
+		h.requirePasswordWorks(t, addr, newPassword, created.UserID)
+	})
+}
+
+// TestPasswordsNoResetAfterEmailOTPWithOwnSession: rule (2), verifying the email with a session of
+// the user (the sign-up session by token or by JWT, or a later password session) keeps the password
+// usable, and the email factor joins that session.
+func TestPasswordsNoResetAfterEmailOTPWithOwnSession(t *testing.T) {
+	t.Parallel()
+	for _, via := range []string{"signup_session_token", "signup_session_jwt", "login_session_token"} {
+		t.Run(via, func(t *testing.T) {
+			t.Parallel()
+			both(t, func(t *testing.T, h *H) {
+				addr := h.Email("rr-own-" + via)
+				var userID, sessionID, token, jwt string
+				if via == "login_session_token" {
+					created := h.newPasswordUser(t, addr)
+					pw := h.passwordSession(t, addr)
+					userID, sessionID, token = created.UserID, pw.Session.SessionID, pw.SessionToken
+				} else {
+					created, err := h.C.Passwords.Create(h.Ctx, &passwords.CreateParams{Email: addr, Password: strongPassword, SessionDurationMinutes: 60})
+					require.NoError(t, err)
+					userID, sessionID = created.UserID, created.Session.SessionID
+					if via == "signup_session_jwt" {
+						jwt = created.SessionJWT
+					} else {
+						token = created.SessionToken
+					}
+				}
+				sent, err := h.C.OTPs.Email.Send(h.Ctx, &email.SendParams{Email: addr})
+				require.NoError(t, err)
+				v, err := h.C.OTPs.Authenticate(h.Ctx, &otp.AuthenticateParams{MethodID: sent.EmailID, Code: h.LastCode(t, addr), SessionToken: token, SessionJWT: jwt})
+				require.NoError(t, err)
+				_, raw := strictLast[otp.AuthenticateResponse](t, h, http.StatusOK, otpAuthKeys...)
+				requireAuthShape(t, raw, true)
+				require.Equal(t, false, dig(raw, "user.password.requires_reset"))
+				require.Equal(t, userID, v.UserID)
+				require.Equal(t, sessionID, v.Session.SessionID, "the email factor joins the user's session")
+				require.Equal(t, []string{"password/knowledge", "otp/email"}, factorTypes(v.Session))
+				require.True(t, v.User.Emails[0].Verified)
+				require.False(t, v.User.Password.RequiresReset)
+
+				require.False(t, h.passwordRequiresReset(t, userID))
+				h.requirePasswordWorks(t, addr, strongPassword, userID)
+				// Later email OTP logins (the email is verified) leave it alone too.
+				h.verifyEmail(t, addr, "")
+				require.False(t, h.passwordRequiresReset(t, userID))
+				h.requirePasswordWorks(t, addr, strongPassword, userID)
+			})
+		})
+	}
+}
+
+// TestPasswordsResetRequiredAfterEmailOTPWithAnotherUsersSession: rule (3), a session of another
+// user proves nothing about this one: it counts as no session, and the reset is required.
+func TestPasswordsResetRequiredAfterEmailOTPWithAnotherUsersSession(t *testing.T) {
+	t.Parallel()
+	for _, via := range []string{"session_token", "session_jwt"} {
+		t.Run(via, func(t *testing.T) {
+			t.Parallel()
+			both(t, func(t *testing.T, h *H) {
+				// The other user: verified email, usable password, a session.
+				otherAddr := h.Email("rr-other")
+				other := h.verifiedPasswordUser(t, otherAddr)
+				otherSess := h.passwordSession(t, otherAddr)
+				// This user: a password and an unverified email.
+				addr := h.Email("rr-victim")
+				created := h.newPasswordUser(t, addr)
+
+				sent, err := h.C.OTPs.Email.Send(h.Ctx, &email.SendParams{Email: addr})
+				require.NoError(t, err)
+				params := &otp.AuthenticateParams{MethodID: sent.EmailID, Code: h.LastCode(t, addr)}
+				if via == "session_jwt" {
+					params.SessionJWT = otherSess.SessionJWT
+				} else {
+					params.SessionToken = otherSess.SessionToken
+				}
+				v, err := h.C.OTPs.Authenticate(h.Ctx, params)
+				require.NoError(t, err)
+				require.Equal(t, created.UserID, v.UserID)
+				if v.Session != nil {
+					require.NotEqual(t, otherSess.Session.SessionID, v.Session.SessionID, "another user's session is not stepped up")
+					require.Equal(t, created.UserID, v.Session.UserID)
+				}
+				require.True(t, v.User.Emails[0].Verified)
+				require.True(t, v.User.Password.RequiresReset, "another user's session counts as no session")
+
+				require.True(t, h.passwordRequiresReset(t, created.UserID))
+				h.requireResetPassword(t, addr, strongPassword, created.UserID)
+
+				// The other user is untouched: its session holds only its password factor, and its
+				// password is still usable.
+				got, err := h.authSession(otherSess.SessionToken)
+				require.NoError(t, err)
+				require.Equal(t, []string{"password/knowledge"}, factorTypes(&got.Session))
+				require.False(t, h.passwordRequiresReset(t, other.UserID))
+				h.requirePasswordWorks(t, otherAddr, strongPassword, other.UserID)
+			})
+		})
+	}
+}
+
+// TestPasswordsEmailOTPWithoutPasswordUnaffected: rule (4), a user without a password who verifies
+// the email by an email OTP login has no password to mark; one set afterwards is usable.
+func TestPasswordsEmailOTPWithoutPasswordUnaffected(t *testing.T) {
+	t.Parallel()
+	both(t, func(t *testing.T, h *H) {
+		addr := h.Email("rr-nopw")
+		r, err := h.C.OTPs.Email.LoginOrCreate(h.Ctx, &email.LoginOrCreateParams{Email: addr})
+		require.NoError(t, err)
+		require.True(t, r.UserCreated)
+		v, err := h.C.OTPs.Authenticate(h.Ctx, &otp.AuthenticateParams{MethodID: r.EmailID, Code: h.LastCode(t, addr), SessionDurationMinutes: 30})
+		require.NoError(t, err)
+		_, raw := strictLast[otp.AuthenticateResponse](t, h, http.StatusOK, otpAuthKeys...)
+		requireAuthShape(t, raw, true)
+		require.Nil(t, dig(raw, "user.password"), "no password, nothing to mark")
+		require.True(t, v.User.Emails[0].Verified)
+		require.Nil(t, v.User.Password)
+		u, err := h.C.Users.Get(h.Ctx, &users.GetParams{UserID: r.UserID})
+		require.NoError(t, err)
+		require.Nil(t, u.Password)
+		_, err = h.C.Passwords.Authenticate(h.Ctx, &passwords.AuthenticateParams{Email: addr, Password: strongPassword})
+		require.Error(t, err)
+		require.Equal(t, "no_user_password", errType(err), "no password: not a reset_password case")
+
+		// A password set afterwards (through the email) is usable, and later email OTP logins
+		// leave it alone.
+		_, err = h.C.Passwords.Email.ResetStart(h.Ctx, &pwemail.ResetStartParams{Email: addr})
+		require.NoError(t, err)
+		msgs := h.Messages(addr)
+		m := msgs[len(msgs)-1]
+		require.Equal(t, "password_reset", m.Type)
+		_, err = h.C.Passwords.Email.Reset(h.Ctx, &pwemail.ResetParams{Token: m.Token, Password: strongPassword})
+		require.NoError(t, err)
+		require.False(t, h.passwordRequiresReset(t, r.UserID))
+		h.verifyEmail(t, addr, "")
+		require.False(t, h.passwordRequiresReset(t, r.UserID))
+		h.requirePasswordWorks(t, addr, strongPassword, r.UserID)
+	})
+}
+
+// TestPasswordsEmailOTPAlreadyVerifiedNoReset: rule (5), only the OTP that verifies a previously
+// unverified email counts: once the email is verified, further email OTP logins outside a session
+// (and phone OTPs) leave the password usable.
+func TestPasswordsEmailOTPAlreadyVerifiedNoReset(t *testing.T) {
+	t.Parallel()
+	both(t, func(t *testing.T, h *H) {
+		addr := h.Email("rr-verified")
+		created := h.verifiedPasswordUser(t, addr)
+		require.False(t, h.passwordRequiresReset(t, created.UserID))
+
+		// A second email OTP login, with no session at all, then one starting a session.
+		r, err := h.C.OTPs.Email.LoginOrCreate(h.Ctx, &email.LoginOrCreateParams{Email: addr})
+		require.NoError(t, err)
+		require.False(t, r.UserCreated)
+		v, err := h.C.OTPs.Authenticate(h.Ctx, &otp.AuthenticateParams{MethodID: r.EmailID, Code: h.LastCode(t, addr)})
+		require.NoError(t, err)
+		require.False(t, v.User.Password.RequiresReset)
+		_, err = h.C.OTPs.Email.Send(h.Ctx, &email.SendParams{Email: addr})
+		require.NoError(t, err)
+		s, err := h.C.OTPs.Authenticate(h.Ctx, &otp.AuthenticateParams{MethodID: r.EmailID, Code: h.LastCode(t, addr), SessionDurationMinutes: 30})
+		require.NoError(t, err)
+		require.Equal(t, []string{"otp/email"}, factorTypes(s.Session))
+		require.False(t, s.User.Password.RequiresReset)
+		require.False(t, h.passwordRequiresReset(t, created.UserID))
+		h.requirePasswordWorks(t, addr, strongPassword, created.UserID)
+
+		// A phone verified by an SMS OTP outside a session is not an email method.
+		phone := h.Phone()
+		sent, err := h.C.OTPs.Sms.Send(h.Ctx, &sms.SendParams{PhoneNumber: phone, UserID: created.UserID})
+		require.NoError(t, err)
+		p, err := h.C.OTPs.Authenticate(h.Ctx, &otp.AuthenticateParams{MethodID: sent.PhoneID, Code: h.LastCode(t, phone)})
+		require.NoError(t, err)
+		require.True(t, p.User.PhoneNumbers[0].Verified)
+		require.False(t, h.passwordRequiresReset(t, created.UserID))
+		h.requirePasswordWorks(t, addr, strongPassword, created.UserID)
+	})
+}

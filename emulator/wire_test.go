@@ -79,7 +79,7 @@ func TestWireConformance(t *testing.T) {
 	// State the cases need, made through the API itself.
 	created := wireDo[passwords.CreateResponse](w, "POST", "/v1/passwords", map[string]any{"email": "wire@example.com", "password": pw, "session_duration_minutes": 60})
 	emailSent := wireDo[email.SendResponse](w, "POST", "/v1/otps/email/send", map[string]any{"email": "wire@example.com"})
-	wireDo[otp.AuthenticateResponse](w, "POST", "/v1/otps/authenticate", map[string]any{"method_id": emailSent.EmailID, "code": w.code("wire@example.com")})
+	wireDo[otp.AuthenticateResponse](w, "POST", "/v1/otps/authenticate", map[string]any{"method_id": emailSent.EmailID, "code": w.code("wire@example.com"), "session_token": created.SessionToken})
 	session := wireDo[passwords.AuthenticateResponse](w, "POST", "/v1/passwords/authenticate", map[string]any{"email": "wire@example.com", "password": pw, "session_duration_minutes": 60})
 	smsSent := wireDo[sms.SendResponse](w, "POST", "/v1/otps/sms/send", map[string]any{"phone_number": "+15555550001", "session_token": session.SessionToken})
 	other := wireDo[users.CreateResponse](w, "POST", "/v1/users", map[string]any{"email": "other@example.com", "phone_number": "+15555550002", "external_id": "wire-ext-1"})

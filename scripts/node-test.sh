@@ -42,6 +42,10 @@ show_log() {
 
 "$GO" build -o "$tmp/stytch-emulator" ./cmd/stytch-emulator
 
+# Created here, not by the background job's redirections, which run in the child after the fork:
+# the first read of the ready line below may come before the child has opened them.
+: >"$tmp/emulator.out"
+: >"$tmp/emulator.err"
 "$tmp/stytch-emulator" --addr 127.0.0.1:0 --project-id "$project_id" --secret "$secret" --auto-provision \
   >"$tmp/emulator.out" 2>"$tmp/emulator.err" &
 emu_pid=$!

@@ -40,7 +40,9 @@
 // Identities:
 //   - a user with a verified email and a password: a fresh identity whose codes the target can
 //     read. On the sandbox that is Stytch's sandbox user, which exists and is verified; elsewhere
-//     the user is created (passwords.create, no session) and its email verified with an email code.
+//     the user is created with a session (passwords.create), its email verified with an email code
+//     authenticated with that session token (Stytch's email-verification guide: without a session
+//     of the user, the password would need a reset), and the session revoked.
 //   - a new user signed up with a password: a fresh identity, never the sandbox one, created with
 //     passwords.create and no session; its email stays unverified.
 //   - a user who can receive email codes: a fresh identity whose codes the target can read (the

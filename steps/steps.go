@@ -60,7 +60,7 @@ func definitions() []definition {
 	return []definition{
 		// Identities.
 		{"a user with a verified email and a password", `^a user with a verified email and a password$`,
-			"A fresh identity whose codes the target can read; on the sandbox that is Stytch's sandbox user, which exists and is verified. Elsewhere the user is created (passwords.create, no session) and the email verified by an email code (otps.email.send, otps.authenticate).",
+			"A fresh identity whose codes the target can read; on the sandbox that is Stytch's sandbox user, which exists and is verified. Elsewhere, as in Stytch's email-verification guide, the user is created with a session (passwords.create) and the email verified by an email code authenticated with that session token (otps.email.send, otps.authenticate), which keeps the password usable; then the session is revoked, so that the scenario starts without one, as on the sandbox.",
 			verifiedUser},
 		{"a new user signed up with a password", `^a new user signed up with a password$`,
 			"A fresh identity (never the sandbox one), created with passwords.create and no session: its email stays unverified.",
@@ -265,10 +265,13 @@ func verifiedUser(ctx context.Context) error {
 	return runSkippable(ctx, sc,
 		harness.TestStep{Name: "identity", PreStep: useIdentity(true), Check: noCheck},
 		// Stytch's sandbox user exists and is verified: nothing to create.
-		harness.TestStep{Name: "sign up", SkipFunc: isSandbox, Action: harness.PasswordsCreate{SessionMinutes: harness.NoSession}},
+		harness.TestStep{Name: "sign up", SkipFunc: isSandbox, Action: harness.PasswordsCreate{}},
 		harness.TestStep{Name: "send an email code", SkipFunc: isSandbox, Action: harness.OTPSend{Channel: harness.ChannelEmail}},
-		harness.TestStep{Name: "verify the email", SkipFunc: isSandbox, Action: harness.OTPAuthenticate{SessionMinutes: harness.NoSession},
+		// With the sign-up session: without a session of the user, Stytch would take the code for
+		// the first passwordless login of a password user and make the password need a reset.
+		harness.TestStep{Name: "verify the email with the session", SkipFunc: isSandbox, Action: harness.OTPAuthenticate{WithSession: true},
 			Check: harness.CheckEmailVerified(true)},
+		harness.TestStep{Name: "sign out", SkipFunc: isSandbox, Action: harness.SessionsRevoke{}},
 	)
 }
 

@@ -62,24 +62,27 @@ func recordStepUp(t *testing.T, rotation emulator.Rotation) drift.Recording {
 	return got
 }
 
-// runStepUp: password create → email verified by OTP → password authenticate (60 min) → SMS step-up
-// with that session token → sessions.authenticate with the original token → 61 s later, the same
-// again. The email is verified first because a user with an unverified factor (the email
-// passwords.create adds) cannot add a phone (too_many_unverified_factors), on Stytch as on the
-// emulator. The last call's outcome depends on the token rotation, so it is not checked.
+// runStepUp: password create (with a session) → email verified by OTP with that session token →
+// password authenticate (60 min) → SMS step-up with that session token → sessions.authenticate with
+// the original token → 61 s later, the same again. The email is verified first because a user with
+// an unverified factor (the email passwords.create adds) cannot add a phone
+// (too_many_unverified_factors), on Stytch as on the emulator; it is verified with the sign-up
+// session, as in Stytch's email-verification guide, because without a session of the user the
+// password would then need a reset (reset_password). The last call's outcome depends on the token
+// rotation, so it is not checked.
 func runStepUp(t *testing.T, ctx context.Context, tg target.Target) {
 	t.Helper()
 	c := tg.Client()
 	id, err := tg.NewIdentity(ctx, true)
 	require.NoError(t, err)
-	created, err := c.Passwords.Create(ctx, &passwords.CreateParams{Email: id.Email, Password: id.Password})
+	created, err := c.Passwords.Create(ctx, &passwords.CreateParams{Email: id.Email, Password: id.Password, SessionDurationMinutes: 60})
 	require.NoError(t, err)
 	tg.Track(created.UserID)
 	emailSent, err := c.OTPs.Email.Send(ctx, &email.SendParams{Email: id.Email})
 	require.NoError(t, err)
 	emailCode, err := tg.Code(ctx, id.Email)
 	require.NoError(t, err)
-	_, err = c.OTPs.Authenticate(ctx, &otp.AuthenticateParams{MethodID: emailSent.EmailID, Code: emailCode})
+	_, err = c.OTPs.Authenticate(ctx, &otp.AuthenticateParams{MethodID: emailSent.EmailID, Code: emailCode, SessionToken: created.SessionToken})
 	require.NoError(t, err)
 	pw, err := c.Passwords.Authenticate(ctx, &passwords.AuthenticateParams{Email: id.Email, Password: id.Password, SessionDurationMinutes: 60})
 	require.NoError(t, err)

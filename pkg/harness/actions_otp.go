@@ -152,12 +152,19 @@ func (s *State) sent(ch Channel, to, methodID, userID string) {
 
 // OTPAuthenticate authenticates a one-time passcode (POST /v1/otps/authenticate), starting a
 // session, or adding an OTP factor to the current one WithSession (the step-up of the MFA guide).
+//
+// To verify the email of a user who has a password, authenticate the email code WithSession,
+// with the session PasswordsCreate started, as Stytch's "email verification after password
+// creation" guide does. Without a session of that user, Stytch takes it for the first
+// passwordless login of a password user (account-takeover protection): the email is verified,
+// but the password then needs a reset (PasswordsAuthenticate fails with 400 reset_password).
 type OTPAuthenticate struct {
 	// MethodID is the phone_id or email_id ("": that of the last OTP sent).
 	MethodID string
 	// Code is the code to send (zero: the right code, read from the target).
 	Code Code
-	// WithSession adds the factor to the current session (sends its session_token).
+	// WithSession adds the factor to the current session (sends its session_token). Verifying
+	// the email of a user with a password needs it, or the password must be reset.
 	WithSession bool
 	// SessionMinutes is session_duration_minutes (0: DefaultSessionMinutes; NoSession: none).
 	SessionMinutes int32

@@ -8,6 +8,8 @@ import (
 
 // PasswordsCreate creates a user with an email and a password (POST /v1/passwords), tracks the
 // user for cleanup and, unless SessionMinutes is NoSession, starts a session with a password factor.
+// The email stays unverified: verify it with an email code authenticated with that session
+// (OTPSend with ChannelEmail, then OTPAuthenticate WithSession), or the password will need a reset.
 type PasswordsCreate struct {
 	// Email is the user's email ("": the identity's).
 	Email string

@@ -10,10 +10,11 @@ import (
 	"github.com/stytch-emulator/stytchemu/pkg/target"
 )
 
-// TestExample_SMSStepUp is Stytch's backend MFA guide as one test case: a password session is
-// stepped up with an SMS code; it keeps its id, carries both factors and gets a new token; the
-// original token dies once its grace period is over; six minutes later the SMS factor is too old
-// for a sensitive action.
+// TestExample_SMSStepUp is Stytch's backend MFA guide as one test case: the user signs up and
+// verifies the email with the sign-up session (without it, the password would need a reset); a
+// password session is stepped up with an SMS code; it keeps its id, carries both factors and gets
+// a new token; the original token dies once its grace period is over; six minutes later the SMS
+// factor is too old for a sensitive action.
 //
 // It runs against the in-process emulator. With STYTCH_TARGET=sandbox it becomes an acceptance
 // case, skipped unless STYTCH_ACC=1 (and then skipped again, since the sandbox cannot show
@@ -24,7 +25,9 @@ func TestExample_SMSStepUp(t *testing.T) {
 		Steps: []harness.TestStep{
 			{Name: "sign up", Action: harness.PasswordsCreate{}},
 			{Name: "send email code", Action: harness.OTPSend{Channel: harness.ChannelEmail}},
-			{Name: "verify email", Action: harness.OTPAuthenticate{},
+			// With the sign-up session, as in Stytch's email-verification guide: without it, Stytch
+			// would take this for a passwordless login and make the password need a reset.
+			{Name: "verify email", Action: harness.OTPAuthenticate{WithSession: true},
 				Check: harness.CheckEmailVerified(true)},
 
 			{Name: "log in", Action: harness.PasswordsAuthenticate{},

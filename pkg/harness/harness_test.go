@@ -18,19 +18,45 @@ import (
 )
 
 // verifiedUser are the steps that give the identity a user with a verified email and a password,
-// without a session: the guide's starting point.
+// without a session: the guide's starting point. As in Stytch's "email verification after password
+// creation" guide, the email code is authenticated with the session passwords.create started,
+// which keeps the password usable (see TestTest_EmailVerifiedWithoutSessionNeedsReset); then the
+// user signs out.
 func verifiedUser() []harness.TestStep {
 	return []harness.TestStep{
-		{Name: "sign up", Action: harness.PasswordsCreate{SessionMinutes: harness.NoSession},
-			Check: harness.CheckEmailVerified(false)},
+		{Name: "sign up", Action: harness.PasswordsCreate{},
+			Check: harness.ComposeAggregateCheckFunc(harness.CheckEmailVerified(false), harness.CheckSessionFactors(harness.FactorPassword))},
 		{Name: "send email code", Action: harness.OTPSend{Channel: harness.ChannelEmail}},
-		{Name: "verify email", Action: harness.OTPAuthenticate{SessionMinutes: harness.NoSession},
-			Check: harness.ComposeAggregateCheckFunc(harness.CheckEmailVerified(true), harness.CheckNoSessionStarted())},
+		{Name: "verify email", Action: harness.OTPAuthenticate{WithSession: true},
+			Check: harness.ComposeAggregateCheckFunc(
+				harness.CheckEmailVerified(true),
+				harness.CheckSessionFactors(harness.FactorPassword, harness.FactorEmailOTP),
+				harness.CheckSessionIDUnchanged(),
+			)},
+		{Name: "sign out", Action: harness.SessionsRevoke{}},
 	}
+}
+
+// TestTest_EmailVerifiedWithoutSessionNeedsReset: an email code that verifies the email of a user
+// with a password, authenticated without a session of that user, is Stytch's account-takeover
+// case (a password user's first passwordless email login): the email is verified, but the
+// password must be reset before it signs in again.
+func TestTest_EmailVerifiedWithoutSessionNeedsReset(t *testing.T) {
+	o, _ := emulatorOpener(t)
+	requirePassed(t, runCase(harness.TestCase{Target: o, Steps: []harness.TestStep{
+		{Name: "sign up", Action: harness.PasswordsCreate{SessionMinutes: harness.NoSession},
+			Check: harness.ComposeAggregateCheckFunc(harness.CheckEmailVerified(false), harness.CheckNoSessionStarted())},
+		{Name: "send email code", Action: harness.OTPSend{Channel: harness.ChannelEmail}},
+		{Name: "verify email without a session", Action: harness.OTPAuthenticate{SessionMinutes: harness.NoSession},
+			Check: harness.ComposeAggregateCheckFunc(harness.CheckEmailVerified(true), harness.CheckNoSessionStarted())},
+		{Name: "log in", Action: harness.PasswordsAuthenticate{},
+			ExpectError: &harness.ExpectError{Status: 400, ErrorType: "reset_password"}},
+	}}))
 }
 
 func TestTest_MFAFlow(t *testing.T) {
 	o, _ := emulatorOpener(t)
+	logIn := len(verifiedUser()) + 1 // the log in step's number
 	steps := append(verifiedUser(),
 		harness.TestStep{Name: "log in", Action: harness.PasswordsAuthenticate{},
 			Check: harness.ComposeAggregateCheckFunc(
@@ -44,11 +70,11 @@ func TestTest_MFAFlow(t *testing.T) {
 				harness.CheckSessionFactors(harness.FactorPassword, harness.FactorSMS),
 				harness.CheckFactorPhoneNumber(harness.FactorSMS, ""),
 				harness.CheckSessionIDUnchanged(),
-				harness.CheckSessionIDSameAs(harness.AtStep(4)),
+				harness.CheckSessionIDSameAs(harness.AtStep(logIn)),
 				harness.CheckTokenRotated(),
 				harness.CheckTokenEquals(harness.CurrentToken()),
 				harness.CompareValue(harness.ValueSessionToken(), harness.Captured("login token"), harness.Differ()),
-				harness.CompareValue(harness.ValueSessionJWT(), harness.AtStep(4), harness.Differ()),
+				harness.CompareValue(harness.ValueSessionJWT(), harness.AtStep(logIn), harness.Differ()),
 				harness.CompareValue(harness.ValueUserID(), harness.AtStep(1), harness.Same()),
 				harness.CheckFactorAgeWithin(harness.FactorSMS, time.Minute),
 			)},
@@ -105,12 +131,12 @@ func TestTest_Failures(t *testing.T) {
 		{
 			name: "case=check fails",
 			steps: append(verifiedUser()[:2:2],
-				harness.TestStep{Name: "verify email", Action: harness.OTPAuthenticate{},
+				harness.TestStep{Name: "verify email", Action: harness.OTPAuthenticate{WithSession: true},
 					Check: harness.CheckSessionFactors(harness.FactorPassword, harness.FactorSMS)},
 				logIn,
 				harness.TestStep{Name: "never runs", Action: harness.SessionsRevoke{}},
 			),
-			wants: []string{"step 3/5 (verify email): ", "session factors: want exactly [otp/sms password/knowledge], got [otp/email]"},
+			wants: []string{"step 3/5 (verify email): ", "session factors: want exactly [otp/sms password/knowledge], got [otp/email password/knowledge]"},
 		},
 		{
 			name: "case=expected an error but got none",

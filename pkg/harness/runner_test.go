@@ -3,6 +3,7 @@ package harness_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -47,15 +48,16 @@ func TestRunner_GherkinStyle(t *testing.T) {
 
 	// A failure names the step without a total.
 	err := r.Run(ctx, harness.TestStep{Name: "the session has an SMS factor", Check: harness.CheckSessionHasFactor(harness.FactorSMS)})
+	step := len(verifiedUser()) + 5
 	var se *harness.StepError
-	if !errors.As(err, &se) || se.Step != 8 || se.Total != 0 {
-		t.Fatalf("want a StepError for step 8, got %#v", err)
+	if !errors.As(err, &se) || se.Step != step || se.Total != 0 {
+		t.Fatalf("want a StepError for step %d, got %#v", step, err)
 	}
-	if want := "step 8 (the session has an SMS factor): session factors: want a otp/sms factor, got [password/knowledge]"; err.Error() != want {
+	if want := fmt.Sprintf("step %d (the session has an SMS factor): session factors: want a otp/sms factor, got [password/knowledge]", step); err.Error() != want {
 		t.Errorf("got  %q\nwant %q", err, want)
 	}
-	if n := len(r.State().History); n != 8 {
-		t.Errorf("want 8 steps in the history, got %d", n)
+	if n := len(r.State().History); n != step {
+		t.Errorf("want %d steps in the history, got %d", step, n)
 	}
 }
 
@@ -128,6 +130,8 @@ func TestActions_Surface(t *testing.T) {
 		harness.TestStep{Name: "log in", Action: harness.PasswordsAuthenticate{SessionMinutes: 30},
 			Check: harness.CheckSessionExpiresIn(30*time.Minute, time.Minute)},
 		harness.TestStep{Name: "second session", Action: harness.PasswordsAuthenticate{}},
+		harness.TestStep{Name: "log in without a session", Action: harness.PasswordsAuthenticate{SessionMinutes: harness.NoSession},
+			Check: harness.CheckNoSessionStarted()},
 		harness.TestStep{Name: "list sessions", Action: harness.SessionsGet{}, Check: harness.CheckSessionCount(2)},
 		harness.TestStep{Name: "jwt", Action: harness.SessionsAuthenticate{ByJWT: true, ExtendMinutes: 90},
 			Check: harness.CheckSessionExpiresIn(90*time.Minute, time.Minute)},

@@ -53,15 +53,15 @@ func newEmulatorBackend(t *testing.T, e *emulator.Emulator, c *stytchapi.API) *e
 	t.Helper()
 	ctx := context.Background()
 	b := &emulatorBackend{e: e, c: c, email: "mfa-e2e@example.com", phone: "+15555550142"}
-	created, err := c.Passwords.Create(ctx, &passwords.CreateParams{Email: b.email, Password: e2ePassword})
+	created, err := c.Passwords.Create(ctx, &passwords.CreateParams{Email: b.email, Password: e2ePassword, SessionDurationMinutes: 30})
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The guide assumes a verified email: verify it with an email code.
+	// The guide assumes a verified email: verify it with an email code on the sign-up session.
 	if _, err := c.OTPs.Email.Send(ctx, &email.SendParams{Email: b.email}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.OTPs.Authenticate(ctx, &otp.AuthenticateParams{MethodID: created.EmailID, Code: b.code(t, b.email)}); err != nil {
+	if _, err := c.OTPs.Authenticate(ctx, &otp.AuthenticateParams{MethodID: created.EmailID, Code: b.code(t, b.email), SessionToken: created.SessionToken}); err != nil {
 		t.Fatal(err)
 	}
 	return b

@@ -167,16 +167,23 @@ test("wrong password: StytchError 401 unauthorized_credentials", TIMEOUT, async 
 
 test("MFA: password session stepped up with SMS OTP (issue 3)", TIMEOUT, async () => {
   const email = uniqueEmail("mfa");
-  const created = await client.passwords.create({ email, password });
+  const created = await client.passwords.create({ email, password, session_duration_minutes: 60 });
 
-  // Verify the email first (the guide assumes a verified email).
+  // Verify the email first (the guide assumes a verified email), with the sign-up session as in
+  // Stytch's "email verification after password creation" guide: without a session of the user,
+  // Stytch would take the code for a passwordless login and make the password need a reset.
   const sent = await client.otps.email.send({ email });
   assert.equal(sent.email_id, created.email_id);
   const emailMsg = await latestCode(email, "email");
   assert.equal(emailMsg.method_id, created.email_id);
-  const verified = await client.otps.authenticate({ method_id: sent.email_id, code: emailMsg.code });
+  const verified = await client.otps.authenticate({
+    method_id: sent.email_id,
+    code: emailMsg.code,
+    session_token: created.session_token,
+  });
   assert.equal(verified.user_id, created.user_id);
   assert.ok(verified.user.emails.some((e) => e.email_id === created.email_id && e.verified), JSON.stringify(verified.user.emails));
+  assert.equal(verified.session.session_id, created.session.session_id, "the email factor joins the sign-up session");
 
   // First factor: the password, with a 60-minute session.
   const pw = await client.passwords.authenticate({ email, password, session_duration_minutes: 60 });
