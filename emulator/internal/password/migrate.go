@@ -38,7 +38,7 @@ var (
 // most. Hashes above them are rejected with ErrInvalidHash.
 const (
 	maxBcryptCost        = 16
-	maxArgon2Work        = 1 << 20 // memory (KiB) × iterations: 1 GiB-pass
+	maxArgon2Work        = 1 << 18 // memory (KiB) × iterations: 256 MiB-pass, a few hundred ms at most
 	maxScryptN           = 1 << 18 // Stytch documents N <= 262,144
 	maxScryptMemory      = 256 << 20
 	maxScryptP           = 16
@@ -157,7 +157,7 @@ func (m Migrated) Verify(password string) bool {
 //   - "phpass": a 34-character portable hash, $P$ (WordPress) or $H$
 //     (phpBB).
 //
-// Argon2 memory × iterations may not exceed 1 GiB, scrypt needs N <= 262144,
+// Argon2 memory × iterations may not exceed 256 MiB, scrypt needs N <= 262144,
 // 128·N·r <= 256 MiB and p <= 16, PBKDF2 at most 10,000,000 iterations and
 // phpass at most 2^24 rounds.
 //
