@@ -37,8 +37,14 @@ func (sp *sessionParams) validate() *Error {
 	return validateCustomClaims(sp.SessionCustomClaims)
 }
 
-// reservedClaims are JWT claims a caller may not set as custom claims.
-var reservedClaims = []string{"iss", "sub", "aud", "exp", "nbf", "iat", "jti"}
+// reservedClaim reports whether a JWT claim may not be set as a custom claim.
+func reservedClaim(k string) bool {
+	switch k {
+	case "iss", "sub", "aud", "exp", "nbf", "iat", "jti":
+		return true
+	}
+	return false
+}
 
 // validateCustomClaims enforces Stytch's custom-claim rules: no registered claims, nothing under
 // https://stytch.com/, at most 4 KB of JSON.
@@ -47,7 +53,7 @@ func validateCustomClaims(claims map[string]any) *Error {
 		return nil
 	}
 	for k := range claims {
-		if slices.Contains(reservedClaims, k) {
+		if reservedClaim(k) {
 			return newError("reserved_claims_in_custom_claims", "Custom claims may not set the registered claim %q.", k)
 		}
 		if strings.HasPrefix(k, "https://stytch.com/") {

@@ -3,7 +3,6 @@ package emulator
 import (
 	"net/mail"
 	"regexp"
-	"slices"
 	"strings"
 )
 
@@ -48,11 +47,15 @@ func checkPhone(number string) *Error {
 	return nil
 }
 
-// nanpOtherCountries are the +1 area codes of North American Numbering Plan countries other than
-// the United States (and its territories) and Canada.
-var nanpOtherCountries = []string{
-	"242", "246", "264", "268", "284", "345", "441", "473", "649", "658", "664", "721",
-	"758", "767", "784", "809", "829", "849", "868", "869", "876",
+// nanpOtherCountry reports whether a +1 area code belongs to a North American Numbering Plan
+// country other than the United States (and its territories) and Canada.
+func nanpOtherCountry(areaCode string) bool {
+	switch areaCode {
+	case "242", "246", "264", "268", "284", "345", "441", "473", "649", "658", "664", "721",
+		"758", "767", "784", "809", "829", "849", "868", "869", "876":
+		return true
+	}
+	return false
 }
 
 // checkSMSCountry enforces the project default that SMS goes only to US and Canadian numbers
@@ -61,7 +64,7 @@ func (c *call) checkSMSCountry(number string) *Error {
 	if c.e.cfg.internationalSMS {
 		return nil
 	}
-	if !strings.HasPrefix(number, "+1") || len(number) >= 5 && slices.Contains(nanpOtherCountries, number[2:5]) {
+	if !strings.HasPrefix(number, "+1") || len(number) >= 5 && nanpOtherCountry(number[2:5]) {
 		return newError("invalid_phone_number_country_code", "SMS to this country is not enabled for the project (US and Canada only by default; see WithInternationalSMS).")
 	}
 	return nil

@@ -33,7 +33,7 @@ func (c contract) run(t *testing.T, tg target.Target) {
 	ctx := context.Background()
 
 	t.Run("case=capabilities", func(t *testing.T) {
-		for _, capability := range target.AllCapabilities {
+		for _, capability := range target.AllCapabilities() {
 			assert.Equal(t, slices.Contains(c.caps, capability), tg.Has(capability), "capability %s", capability)
 		}
 		assert.False(t, tg.Has("no-such-capability"))
@@ -159,7 +159,7 @@ func TestInProcess_Contract(t *testing.T) {
 	assert.False(t, tg.Shared())
 	assert.True(t, strings.HasPrefix(tg.ProjectID(), "project-test-"))
 	contract{
-		caps:      target.AllCapabilities,
+		caps:      target.AllCapabilities(),
 		serverNow: func(context.Context) time.Time { return tg.Emulator().Clock(tg.ProjectID()).Now() },
 	}.run(t, tg)
 }
@@ -172,7 +172,7 @@ func TestInProcess_ExistingProject(t *testing.T) {
 	require.NoError(t, err)
 	closeAtEnd(t, tg)
 	contract{
-		caps:      target.AllCapabilities,
+		caps:      target.AllCapabilities(),
 		serverNow: func(context.Context) time.Time { return e.Clock("project-test-fixed").Now() },
 	}.run(t, tg)
 
@@ -192,7 +192,7 @@ func TestRemote_Contract(t *testing.T) {
 	assert.Equal(t, ts.URL, tg.Name())
 	assert.False(t, tg.Shared())
 	contract{
-		caps: target.AllCapabilities,
+		caps: target.AllCapabilities(),
 		serverNow: func(ctx context.Context) time.Time {
 			now, err := tg.Control().Now(ctx)
 			require.NoError(t, err)

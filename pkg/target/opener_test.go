@@ -60,7 +60,7 @@ func TestNewOpener_Specs(t *testing.T) {
 			require.NoError(t, err)
 			defer tg.Close()
 			assert.Equal(t, tc.wantName, tg.Name())
-			for _, c := range target.AllCapabilities {
+			for _, c := range target.AllCapabilities() {
 				assert.Equal(t, o.Has(c), tg.Has(c), "opener and target agree on %s", c)
 			}
 			_, err = tg.NewIdentity(context.Background(), false)
@@ -301,7 +301,7 @@ func TestNewRemote_ExistingProject(t *testing.T) {
 
 func TestParseCapability(t *testing.T) {
 	t.Parallel()
-	for _, c := range target.AllCapabilities {
+	for _, c := range target.AllCapabilities() {
 		got, err := target.ParseCapability(string(c))
 		require.NoError(t, err)
 		assert.Equal(t, c, got)

@@ -120,8 +120,8 @@ func TestSandboxOpener_ScenariosHaveOwnClocks(t *testing.T) {
 	o, err := target.NewOpener("sandbox", target.WithEnv(func(k string) string { return env[k] }), target.WithBaseURL(ts.URL))
 	require.NoError(t, err)
 	assert.Equal(t, "sandbox("+ts.URL+")", o.Name())
-	assert.Empty(t, target.Missing(func(target.Capability) bool { return true }, target.AllCapabilities...))
-	assert.Equal(t, target.AllCapabilities, target.Missing(o.Has, target.AllCapabilities...))
+	assert.Empty(t, target.Missing(func(target.Capability) bool { return true }, target.AllCapabilities()...))
+	assert.Equal(t, target.AllCapabilities(), target.Missing(o.Has, target.AllCapabilities()...))
 
 	a, err := o.Open(ctx)
 	require.NoError(t, err)

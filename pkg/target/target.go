@@ -43,18 +43,20 @@ const (
 	RevocationTiming Capability = "revocation-timing"
 )
 
-// AllCapabilities lists every capability, in a stable order. Treat it as read-only.
-var AllCapabilities = []Capability{ClockControl, ReadCodes, FaultInjection, RealPasswordCheck, RevocationTiming}
+// AllCapabilities returns every capability, in a stable order (a new slice each call).
+func AllCapabilities() []Capability {
+	return []Capability{ClockControl, ReadCodes, FaultInjection, RealPasswordCheck, RevocationTiming}
+}
 
 // ParseCapability returns the capability named s (as written after @requires:), or an error for a
-// name that is not one of AllCapabilities.
+// name that is not one of AllCapabilities().
 func ParseCapability(s string) (Capability, error) {
-	for _, c := range AllCapabilities {
+	for _, c := range AllCapabilities() {
 		if string(c) == s {
 			return c, nil
 		}
 	}
-	return "", fmt.Errorf("unknown capability %q (known: %v)", s, AllCapabilities)
+	return "", fmt.Errorf("unknown capability %q (known: %v)", s, AllCapabilities())
 }
 
 // Missing returns those of need that has reports absent, in the order given; nil when none is
