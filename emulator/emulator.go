@@ -18,9 +18,12 @@ import (
 	"io"
 	"log"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/stytch-emulator/stytchemu/emulator/internal/password"
 )
@@ -34,8 +37,9 @@ const (
 // MaxBodyBytes is the largest request body the emulator reads; a larger one gets a 400.
 const MaxBodyBytes = 1 << 20
 
-// Rotation says what happens to a session token when a factor is added to an existing session
-// (step-up). See design.md §4.
+// Rotation says what happens to a session token when a factor is authenticated on an existing
+// session (step-up). See design.md §4. The zero value "" means RotateTokens; any other value makes
+// every request answer 500 naming the problem.
 type Rotation string
 
 const (
@@ -49,7 +53,7 @@ const (
 // DefaultRotationGrace is how long a rotated-out session token keeps working, on the virtual clock.
 const DefaultRotationGrace = 60 * time.Second
 
-// Option configures an Emulator.
+// Option configures an Emulator; pass them to New. A nil Option must not be passed.
 type Option func(*config)
 
 type config struct {
@@ -61,6 +65,7 @@ type config struct {
 	hasher        password.Hasher
 	strength      password.Checker
 	signingKey    *rsa.PrivateKey
+	signingPEM    []byte
 	signingKID    string
 	lockMax       int
 	lockWindow    time.Duration
@@ -97,7 +102,8 @@ func WithTokenRotation(mode Rotation, grace time.Duration) Option {
 }
 
 // WithPasswordCost sets the bcrypt cost of stored password hashes (0 means bcrypt's minimum, 4,
-// which keeps tests fast; production-like figures are 10-12).
+// which keeps tests fast; production-like figures are 10-12). A cost outside 4-31 makes every
+// request answer 500 naming the problem.
 func WithPasswordCost(cost int) Option { return func(c *config) { c.hasher.Cost = cost } }
 
 // WithLUDSPolicy switches the password strength policy from zxcvbn (Stytch's default) to LUDS
@@ -113,9 +119,17 @@ func WithSigningKey(key *rsa.PrivateKey, kid string) Option {
 	return func(c *config) { c.signingKey, c.signingKID = key, kid }
 }
 
-// WithLockout sets the per-user lock: after maxAttempts failed password or OTP attempts within
-// window the user is locked for duration (user_lock_limit_reached, 429). maxAttempts 0 means the
-// default of 10 attempts in 1 hour, locked for 1 hour; a negative maxAttempts disables locking.
+// WithSigningKeyPEM replaces the built-in session-JWT signing key with an RSA key in PEM (PKCS#1 or
+// PKCS#8), optionally followed by its certificate (published in the JWK's x5c). A kid of "" derives
+// one from the key. A PEM without an RSA key makes every request answer 500 with the reason.
+func WithSigningKeyPEM(pem []byte, kid string) Option {
+	return func(c *config) { c.signingPEM, c.signingKID = pem, kid }
+}
+
+// WithLockout sets the per-user lock: after maxAttempts failed password, OTP, TOTP or recovery-code
+// attempts within window the user is locked for duration (user_lock_limit_reached, 429). Zero
+// values take the defaults: 10 attempts in 1 hour, locked for 1 hour; a negative maxAttempts
+// disables locking. The sandbox user never locks.
 func WithLockout(maxAttempts int, window, duration time.Duration) Option {
 	return func(c *config) { c.lockMax, c.lockWindow, c.lockDuration = maxAttempts, window, duration }
 }
@@ -172,14 +186,27 @@ func (e *Emulator) init() {
 		if len(c.projects) == 0 {
 			c.projects = map[string]string{DefaultProjectID: DefaultSecret}
 		}
-		if c.rotation == "" {
+		switch c.rotation {
+		case "":
 			c.rotation = RotateTokens
+		case RotateTokens, KeepTokens:
+		default:
+			e.initErr = fmt.Errorf("token rotation must be %q or %q, not %q", RotateTokens, KeepTokens, c.rotation)
+		}
+		if cost := c.hasher.Cost; cost != 0 && (cost < bcrypt.MinCost || cost > bcrypt.MaxCost) {
+			e.initErr = fmt.Errorf("password cost must be 0 or %d-%d, not %d", bcrypt.MinCost, bcrypt.MaxCost, cost)
 		}
 		if c.rotationGrace == 0 {
 			c.rotationGrace = DefaultRotationGrace
 		}
 		if c.lockMax == 0 {
-			c.lockMax, c.lockWindow, c.lockDuration = 10, time.Hour, time.Hour
+			c.lockMax = 10
+		}
+		if c.lockWindow <= 0 {
+			c.lockWindow = time.Hour
+		}
+		if c.lockDuration <= 0 {
+			c.lockDuration = time.Hour
 		}
 		if c.logf == nil {
 			c.logf = log.Printf
@@ -189,11 +216,18 @@ func (e *Emulator) init() {
 		for id, secret := range c.projects {
 			e.projects[id] = e.newProject(id, secret)
 		}
-		if c.signingKey != nil {
+		var err error
+		switch {
+		case c.signingKey != nil:
 			e.sign = newSigner(c.signingKey, nil, c.signingKID)
-			return
+		case c.signingPEM != nil:
+			e.sign, err = parseSigner(c.signingPEM, c.signingKID)
+		default:
+			e.sign, err = loadDefaultKey()
 		}
-		e.sign, e.initErr = loadDefaultKey()
+		if err != nil {
+			e.initErr = err
+		}
 	})
 }
 
@@ -207,6 +241,13 @@ func (e *Emulator) newProject(id, secret string) *project {
 		}
 	}
 	return p
+}
+
+// Err reports a configuration error from the options (a bad signing key, token rotation or password
+// cost), or nil when the emulator is usable. While it is non-nil every request answers 500 with it.
+func (e *Emulator) Err() error {
+	e.init()
+	return e.initErr
 }
 
 // Clock returns the virtual clock of a project, or nil when the project does not exist.
@@ -270,6 +311,7 @@ type call struct {
 	p         *project
 	r         *http.Request
 	body      []byte
+	path      string // the request path, with leading slashes collapsed
 	param     string // the path parameter of the route, if any
 	requestID string
 }
@@ -310,7 +352,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, requestID, newError("route_not_found", "The emulator has no route %s %s (see the README's fidelity table).", r.Method, path))
 		return
 	}
-	c := &call{e: e, r: r, param: param, requestID: requestID}
+	c := &call{e: e, r: r, path: path, param: param, requestID: requestID}
 	if !rt.public {
 		p, aerr := e.authenticate(r)
 		if aerr != nil {
@@ -343,13 +385,16 @@ func (e *Emulator) serveRoute(w http.ResponseWriter, c *call, rt *route) (int, s
 		c.body = body
 	}
 	if c.p != nil && !rt.control {
-		if f, ok := c.p.takeFault(c.r.Method, rt.pathFor(c)); ok {
+		if f, ok := c.p.takeFault(c.r.Method, c.path); ok {
 			if f.delay > 0 {
 				t := time.NewTimer(f.delay)
 				select {
 				case <-t.C:
 				case <-c.r.Context().Done():
+					// The client gave up during the delay: the request is not processed (logged
+					// as 499, nginx's "client closed request").
 					t.Stop()
+					return 499, "client_closed_request"
 				}
 			}
 			if f.status != 0 {
@@ -382,7 +427,7 @@ func writeJSON(w http.ResponseWriter, status int, body any) {
 		fmt.Fprintf(&buf, `{"status_code":500,"error_type":"internal_server_error","error_message":%q}`, err.Error())
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", fmt.Sprint(buf.Len()))
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
 }

@@ -50,7 +50,7 @@ func StatusOf(errorType string) int {
 	// 404: things that do not exist.
 	case "route_not_found", "session_not_found", "user_not_found", "email_not_found",
 		"phone_number_not_found", "otp_code_not_found", "totp_not_found", "password_not_found",
-		"magic_link_not_found", "totps_not_found_for_user", "project_not_found":
+		"magic_link_not_found", "totps_not_found_for_user":
 		return http.StatusNotFound
 	case "method_not_allowed":
 		return http.StatusMethodNotAllowed

@@ -41,10 +41,12 @@ var loadDefaultKey = sync.OnceValues(func() (*signer, error) { return parseSigne
 
 // signer signs session JWTs and publishes the matching JWK.
 type signer struct {
-	key  *rsa.PrivateKey
-	kid  string
-	jwk  map[string]any // the public JWK as served by /v1/sessions/jwks
-	cert []byte         // DER certificate for x5c, when the PEM carries one
+	key *rsa.PrivateKey
+	kid string
+	jwk map[string]any // the public JWK as served by /v1/sessions/jwks
+	// jwksKeys is the "keys" array of the JWKS response, encoded once.
+	jwksKeys json.RawMessage
+	cert     []byte // DER certificate for x5c, when the PEM carries one
 }
 
 // parseSigner reads an RSA private key (PKCS#1 or PKCS#8) and an optional certificate from PEM.
@@ -105,6 +107,11 @@ func newSigner(key *rsa.PrivateKey, cert []byte, kid string) *signer {
 		s.jwk["x5c"] = []string{base64.StdEncoding.EncodeToString(s.cert)}
 		s.jwk["x5tS256"] = base64.RawURLEncoding.EncodeToString(sum[:])
 	}
+	keys, err := json.Marshal([]map[string]any{s.jwk})
+	if err != nil { // a map of strings always encodes
+		panic(fmt.Sprintf("emulator: encode JWKS: %v", err))
+	}
+	s.jwksKeys = keys
 	return s
 }
 
@@ -179,16 +186,4 @@ func (s *signer) parseSessionJWT(projectID, token string) (jwtSession, error) {
 		return jwtSession{}, errors.New("jwt carries no stytch session")
 	}
 	return jwtSession{sessionID: claims.Session.ID, userID: claims.Subject}, nil
-}
-
-// jwksBody is the JSON body of GET /v1/sessions/jwks/{project_id} without request_id.
-func (s *signer) jwks() []map[string]any { return []map[string]any{s.jwk} }
-
-// marshalJSON is json.Marshal for values that cannot fail to encode (the emulator's own wire types).
-func marshalJSON(v any) []byte {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(fmt.Sprintf("emulator: encode response: %v", err))
-	}
-	return b
 }

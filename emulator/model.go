@@ -294,6 +294,7 @@ func (u *user) locked(now time.Time) bool {
 	return !u.lockExpires.IsZero() && now.Before(u.lockExpires)
 }
 
+// orEmpty returns m, or an empty map for nil (the API sends {} rather than null).
 func orEmpty(m map[string]any) map[string]any {
 	if m == nil {
 		return map[string]any{}

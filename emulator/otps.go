@@ -1,8 +1,10 @@
 package emulator
 
 import (
+	"crypto/subtle"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -89,7 +91,7 @@ type otpLoginOrCreateResponse struct {
 	UserCreated bool `json:"user_created"`
 }
 
-// methodLocked returns u's method id for a contact, or "" when u does not have it.
+// methodID returns u's method id for a contact, or "" when u does not have it.
 func (u *user) methodID(channel, contact string) string {
 	if channel == channelEmail {
 		if e := u.email(contact); e != nil {
@@ -179,6 +181,7 @@ func otpSend(channel string) handler {
 			}
 		}
 		methodID := target.methodID(channel, contact)
+		target.refreshPending(methodID, now)
 		p.issueCodeLocked(target, channel, methodID, contact, ttl, now)
 		resp := &otpSendResponse{UserID: target.id}
 		if channel == channelEmail {
@@ -315,13 +318,14 @@ func authenticateOTP(c *call) (int, metaSetter, error) {
 	f := &factor{typ: "otp", delivery: channel}
 	for _, e := range u.emails {
 		if e.id == req.MethodID {
-			if !e.verified && u.password != nil && !u.sandbox && (existing == nil || existing.userID != u.id) {
+			otherVerified := slices.ContainsFunc(u.emails, func(x *emailMethod) bool { return x.verified && x != e })
+			if !e.verified && !otherVerified && u.password != nil && !u.sandbox && (existing == nil || existing.userID != u.id) {
 				// Stytch's account-takeover protection: a password set while the email was
 				// unverified may belong to someone else, so the first passwordless email login
 				// that verifies the address outside a session of the user requires a password
 				// reset (passwords.authenticate answers reset_password). Verifying it with the
 				// user's session, as Stytch's email-verification guide does, proves the same
-				// person holds both.
+				// person holds both; so does an email of the user verified before.
 				u.password.requiresReset = true
 			}
 			e.verified, e.pendingSince = true, time.Time{}
@@ -339,6 +343,21 @@ func authenticateOTP(c *call) (int, metaSetter, error) {
 	resp.fill(u, s, token, now)
 	p.mu.Unlock()
 	return http.StatusOK, resp, resp.sign(c, now)
+}
+
+// refreshPending restarts the 5-minute window of a still-unverified method attached by a send
+// when a new code is sent to it: the user has 5 minutes from the latest code.
+func (u *user) refreshPending(methodID string, now time.Time) {
+	for _, e := range u.emails {
+		if e.id == methodID && !e.verified && !e.pendingSince.IsZero() {
+			e.pendingSince = now
+		}
+	}
+	for _, ph := range u.phones {
+		if ph.id == methodID && !ph.verified && !ph.pendingSince.IsZero() {
+			ph.pendingSince = now
+		}
+	}
 }
 
 // hasMethod reports whether u has an email or phone with this id.
@@ -373,7 +392,7 @@ func (p *project) matchCodeLocked(c *call, u *user, methodID, code string, now t
 		}
 	}
 	rec := p.otps[methodID]
-	if rec == nil || rec.code != code {
+	if rec == nil || subtle.ConstantTimeCompare([]byte(rec.code), []byte(code)) != 1 {
 		p.failLocked(c, u, now)
 		return "", nil, newError("otp_code_not_found", "The code is wrong for this method_id.")
 	}

@@ -38,26 +38,76 @@ func (c *call) hashPassword(pw string) (*storedPassword, error) {
 	return &storedPassword{id: newID(prefixPassword), hash: h}, nil
 }
 
-// verifyPasswordLocked checks pw against u's stored password, upgrading a migrated hash to the
-// emulator's own on first success. The sandbox user accepts any password.
-func (c *call) verifyPasswordLocked(u *user, pw string) bool {
-	if u.sandbox {
-		return true
-	}
-	sp := u.password
+// passwordCheck is the outcome of checking a password against a snapshot of a stored password.
+type passwordCheck struct {
+	ok      bool
+	upgrade []byte // the emulator's own hash of a migrated password that matched
+}
+
+// checkPassword checks pw against a stored password without any lock: bcrypt and migrated hashes
+// are slow on purpose. The sandbox user accepts any password.
+func (c *call) checkPassword(sandbox bool, sp *storedPassword, pw string) passwordCheck {
 	switch {
+	case sandbox:
+		return passwordCheck{ok: true}
 	case sp == nil:
-		return false
+		return passwordCheck{}
 	case sp.migrated != nil:
 		if !sp.migrated.Verify(pw) {
-			return false
+			return passwordCheck{}
 		}
-		if h, err := c.e.cfg.hasher.Hash(pw); err == nil {
-			u.password = &storedPassword{id: sp.id, hash: h, requiresReset: sp.requiresReset}
+		h, err := c.e.cfg.hasher.Hash(pw)
+		if err != nil {
+			return passwordCheck{ok: true}
 		}
-		return true
+		return passwordCheck{ok: true, upgrade: h}
 	default:
-		return c.e.cfg.hasher.Verify(sp.hash, pw)
+		return passwordCheck{ok: c.e.cfg.hasher.Verify(sp.hash, pw)}
+	}
+}
+
+// maxPasswordRaces is how often withPasswordCheck re-checks when the password changes under it.
+const maxPasswordRaces = 3
+
+// withPasswordCheck checks pw for the user that find returns, without holding the project lock
+// during the (slow) hash check, then calls commit with the outcome. find and commit run with the
+// lock held; find runs again after the check, so the user and its session are re-resolved and
+// the password must still be the one checked (otherwise the check is redone). A migrated hash is
+// replaced by the emulator's own only when commit succeeds and left the password in place.
+func (c *call) withPasswordCheck(pw string, find func(now time.Time) (*user, *Error), commit func(u *user, ok bool, now time.Time) *Error) *Error {
+	p := c.p
+	for attempt := 0; ; attempt++ {
+		p.mu.Lock()
+		u, aerr := find(p.clock.Now())
+		if aerr != nil {
+			p.mu.Unlock()
+			return aerr
+		}
+		stored, sandbox := u.password, u.sandbox
+		p.mu.Unlock()
+
+		chk := c.checkPassword(sandbox, stored, pw)
+
+		p.mu.Lock()
+		now := p.clock.Now()
+		again, aerr := find(now)
+		switch {
+		case aerr != nil:
+			p.mu.Unlock()
+			return aerr
+		case again != u || u.password != stored:
+			p.mu.Unlock()
+			if attempt < maxPasswordRaces {
+				continue
+			}
+			return newError("too_many_requests", "The password changed while it was being checked; retry.")
+		}
+		aerr = commit(u, chk.ok, now)
+		if aerr == nil && chk.upgrade != nil && u.password == stored {
+			u.password = &storedPassword{id: stored.id, hash: chk.upgrade, requiresReset: stored.requiresReset}
+		}
+		p.mu.Unlock()
+		return aerr
 	}
 }
 
@@ -152,37 +202,44 @@ func authenticatePassword(c *call) (int, metaSetter, error) {
 		return 0, nil, err
 	}
 	p := c.p
-	now := p.clock.Now()
 	resp := &authResponse{}
-	p.mu.Lock()
-	u := p.userByEmailLocked(req.Email, now)
-	if u == nil {
-		p.mu.Unlock()
-		return 0, nil, newError("email_not_found", "No user has this email.")
+	var signedAt time.Time
+	var existing *session
+	find := func(now time.Time) (*user, *Error) {
+		u := p.userByEmailLocked(req.Email, now)
+		if u == nil {
+			return nil, newError("email_not_found", "No user has this email.")
+		}
+		var aerr *Error
+		if existing, aerr = p.existingSessionLocked(c, &req.sessionParams, now); aerr != nil {
+			return nil, aerr
+		}
+		if aerr := p.checkLockLocked(u, now); aerr != nil {
+			return nil, aerr
+		}
+		if u.password == nil && !u.sandbox {
+			return nil, newError("no_user_password", "This user has no password; use a reset flow to set one.")
+		}
+		return u, nil
 	}
-	existing, aerr := p.existingSessionLocked(c, &req.sessionParams, now)
-	if aerr == nil {
-		aerr = p.checkLockLocked(u, now)
+	commit := func(u *user, ok bool, now time.Time) *Error {
+		if !ok {
+			p.failLocked(c, u, now)
+			return newError("unauthorized_credentials", "Unauthorized credentials: the email or password is wrong.")
+		}
+		if u.password != nil && u.password.requiresReset {
+			return newError("reset_password", "This password must be reset before it can be used.")
+		}
+		u.succeedLocked()
+		s, token := p.applyFactorLocked(c, u, existing, passwordFactor(), &req.sessionParams, now)
+		resp.fill(u, s, token, now)
+		signedAt = now
+		return nil
 	}
-	if aerr == nil && u.password == nil && !u.sandbox {
-		aerr = newError("no_user_password", "This user has no password; use a reset flow to set one.")
-	}
-	if aerr == nil && !c.verifyPasswordLocked(u, req.Password) {
-		p.failLocked(c, u, now)
-		aerr = newError("unauthorized_credentials", "Unauthorized credentials: the email or password is wrong.")
-	}
-	if aerr == nil && u.password != nil && u.password.requiresReset {
-		aerr = newError("reset_password", "This password must be reset before it can be used.")
-	}
-	if aerr != nil {
-		p.mu.Unlock()
+	if aerr := c.withPasswordCheck(req.Password, find, commit); aerr != nil {
 		return 0, nil, aerr
 	}
-	u.succeedLocked()
-	s, token := p.applyFactorLocked(c, u, existing, passwordFactor(), &req.sessionParams, now)
-	resp.fill(u, s, token, now)
-	p.mu.Unlock()
-	return http.StatusOK, resp, resp.sign(c, now)
+	return http.StatusOK, resp, resp.sign(c, signedAt)
 }
 
 type strengthCheckParams struct {
@@ -577,37 +634,42 @@ func resetByExistingPassword(c *call) (int, metaSetter, error) {
 		return 0, nil, err
 	}
 	p := c.p
-	now := p.clock.Now()
-	p.mu.Lock()
-	u := p.userByEmailLocked(req.Email, now)
-	if u == nil {
-		p.mu.Unlock()
-		return 0, nil, newError("email_not_found", "No user has this email.")
+	resp := &authResponse{}
+	var signedAt time.Time
+	find := func(now time.Time) (*user, *Error) {
+		u := p.userByEmailLocked(req.Email, now)
+		if u == nil {
+			return nil, newError("email_not_found", "No user has this email.")
+		}
+		if _, aerr := p.existingSessionLocked(c, &req.sessionParams, now); aerr != nil {
+			return nil, aerr
+		}
+		if aerr := p.checkLockLocked(u, now); aerr != nil {
+			return nil, aerr
+		}
+		if u.sandbox || u.password == nil {
+			return nil, newError("no_user_password", "This user has no password to reset.")
+		}
+		return u, nil
 	}
-	_, aerr := p.existingSessionLocked(c, &req.sessionParams, now)
-	if aerr == nil {
-		aerr = p.checkLockLocked(u, now)
+	commit := func(u *user, ok bool, now time.Time) *Error {
+		if !ok {
+			p.failLocked(c, u, now)
+			return newError("unauthorized_credentials", "Unauthorized credentials: the existing password is wrong.")
+		}
+		u.succeedLocked()
+		stored.id = u.passwordID()
+		u.password = stored
+		p.revokeUserSessionsLocked(u.id, "")
+		s, token := p.applyFactorLocked(c, u, nil, passwordFactor(), &req.sessionParams, now)
+		resp.fill(u, s, token, now)
+		signedAt = now
+		return nil
 	}
-	if aerr == nil && (u.sandbox || u.password == nil) {
-		aerr = newError("no_user_password", "This user has no password to reset.")
-	}
-	if aerr == nil && !c.verifyPasswordLocked(u, req.ExistingPassword) {
-		p.failLocked(c, u, now)
-		aerr = newError("unauthorized_credentials", "Unauthorized credentials: the existing password is wrong.")
-	}
-	if aerr != nil {
-		p.mu.Unlock()
+	if aerr := c.withPasswordCheck(req.ExistingPassword, find, commit); aerr != nil {
 		return 0, nil, aerr
 	}
-	u.succeedLocked()
-	stored.id = u.passwordID()
-	u.password = stored
-	p.revokeUserSessionsLocked(u.id, "")
-	resp := &authResponse{}
-	s, token := p.applyFactorLocked(c, u, nil, passwordFactor(), &req.sessionParams, now)
-	resp.fill(u, s, token, now)
-	p.mu.Unlock()
-	return http.StatusOK, resp, resp.sign(c, now)
+	return http.StatusOK, resp, resp.sign(c, signedAt)
 }
 
 type resetBySessionParams struct {

@@ -95,24 +95,26 @@ type RequestRecord struct {
 	Time      time.Time `json:"time"`
 }
 
+// logRequest appends to the request log, dropping the older half when it is full.
 func (p *project) logRequest(r RequestRecord) {
 	p.logMu.Lock()
 	defer p.logMu.Unlock()
 	if len(p.requests) >= maxRequests {
-		p.requests = append(p.requests[:0], p.requests[len(p.requests)-maxRequests+1:]...)
+		p.requests = append(p.requests[:0], p.requests[maxRequests/2:]...)
 	}
 	p.requests = append(p.requests, r)
 }
 
-// recordMessage appends to the outbox, dropping the oldest beyond maxMessages.
+// recordMessage appends to the outbox, dropping the older half when it is full.
 func (p *project) recordMessage(m Message) {
-	if len(p.messages) >= maxMessages {
-		p.messages = append(p.messages[:0], p.messages[len(p.messages)-maxMessages+1:]...)
+	if len(p.messages) >= maxMessages { // drop the older half: amortised O(1) per message
+		p.messages = append(p.messages[:0], p.messages[maxMessages/2:]...)
 	}
 	p.messages = append(p.messages, m)
 }
 
-// Fault makes matching requests fail (or slow down), for testing an app's error paths.
+// Fault makes matching requests fail (or slow down), for testing an app's error paths. The zero
+// value is not a valid fault: Method and Path, and Status with ErrorType or Delay, are needed.
 type Fault struct {
 	// Method and Path select the requests (exact match, e.g. "POST", "/v1/otps/sms/send").
 	Method string
@@ -317,7 +319,7 @@ func (p *project) checkLockLocked(u *user, now time.Time) *Error {
 // failLocked records a failed password or OTP attempt and locks u when the limit is reached.
 func (p *project) failLocked(c *call, u *user, now time.Time) {
 	cfg := &c.e.cfg
-	if cfg.lockMax < 0 || u == nil {
+	if cfg.lockMax < 0 || u == nil || u.sandbox { // the sandbox user never locks
 		return
 	}
 	cutoff := now.Add(-cfg.lockWindow)

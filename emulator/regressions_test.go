@@ -4,15 +4,22 @@ package emulator_test
 // the original minimal repro).
 
 import (
+	"context"
+	"encoding/json"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 	"github.com/stytchauth/stytch-go/v16/stytch/consumer/otp"
+	"github.com/stytchauth/stytch-go/v16/stytch/consumer/otp/email"
 	"github.com/stytchauth/stytch-go/v16/stytch/consumer/otp/sms"
+	"github.com/stytchauth/stytch-go/v16/stytch/consumer/passwords"
 	"github.com/stytchauth/stytch-go/v16/stytch/consumer/sessions"
+	"github.com/stytchauth/stytch-go/v16/stytch/consumer/totps"
 	"github.com/stytchauth/stytch-go/v16/stytch/consumer/users"
 
 	"github.com/stytch-emulator/stytchemu/emulator"
@@ -163,4 +170,112 @@ func TestRegressionSandboxUserSessionsListedDespiteDoc(t *testing.T) {
 	status, body := serve(e, "GET", "/v1/sessions?user_id="+emulator.SandboxUserID, nil, authHeader(emulator.DefaultProjectID, emulator.DefaultSecret))
 	require.Equal(t, http.StatusNotFound, status, "%s", body)
 	requireErrorBody(t, status, body, "user_not_found")
+}
+
+// Regressions from the code review.
+
+// A second email verified without a session does not flag the password: the user already proved
+// an email of theirs.
+func TestRegressionSecondEmailDoesNotRequireReset(t *testing.T) {
+	h := newH(t, "inprocess")
+	created, err := h.C.Passwords.Create(h.Ctx, &passwords.CreateParams{Email: "first@example.com", Password: strongPassword, SessionDurationMinutes: 30})
+	require.NoError(t, err)
+	sent, err := h.C.OTPs.Email.Send(h.Ctx, &email.SendParams{Email: "first@example.com"})
+	require.NoError(t, err)
+	_, err = h.C.OTPs.Authenticate(h.Ctx, &otp.AuthenticateParams{MethodID: sent.EmailID, Code: h.LastCode(t, "first@example.com"), SessionToken: created.SessionToken})
+	require.NoError(t, err)
+	second, err := h.C.OTPs.Email.Send(h.Ctx, &email.SendParams{Email: "second@example.com", UserID: created.UserID})
+	require.NoError(t, err)
+	_, err = h.C.OTPs.Authenticate(h.Ctx, &otp.AuthenticateParams{MethodID: second.EmailID, Code: h.LastCode(t, "second@example.com")})
+	require.NoError(t, err)
+	_, err = h.C.Passwords.Authenticate(h.Ctx, &passwords.AuthenticateParams{Email: "first@example.com", Password: strongPassword})
+	require.NoError(t, err)
+}
+
+// The sandbox user never locks, however many wrong codes a test sends.
+func TestRegressionSandboxUserNeverLocks(t *testing.T) {
+	h := newH(t, "inprocess", emulator.WithLockout(2, time.Hour, time.Hour))
+	for range 3 {
+		_, err := h.C.TOTPs.Authenticate(h.Ctx, &totps.AuthenticateParams{UserID: emulator.SandboxUserID, TOTPCode: "123456"})
+		require.Error(t, err)
+	}
+	_, err := h.C.Passwords.Authenticate(h.Ctx, &passwords.AuthenticateParams{Email: emulator.SandboxEmail, Password: "anything at all"})
+	require.NoError(t, err)
+}
+
+// The 4 KB limit applies to a session's merged custom claims, not to each request's.
+func TestRegressionMergedCustomClaimsLimit(t *testing.T) {
+	h := newH(t, "inprocess")
+	created, err := h.C.Passwords.Create(h.Ctx, &passwords.CreateParams{Email: "claims@example.com", Password: strongPassword, SessionDurationMinutes: 30})
+	require.NoError(t, err)
+	big := strings.Repeat("x", 1500)
+	for i, want := range []bool{true, true, false} { // 1.5 KB, 3 KB, then 4.5 KB: refused
+		_, err := h.C.Sessions.Authenticate(h.Ctx, &sessions.AuthenticateParams{
+			SessionToken:        created.SessionToken,
+			SessionCustomClaims: map[string]any{fmt.Sprintf("k%d", i): big},
+		})
+		if want {
+			require.NoError(t, err, "round %d", i)
+		} else {
+			requireAPIError(t, h, err, 400, "custom_claims_too_large")
+		}
+	}
+	got, err := h.C.Sessions.Authenticate(h.Ctx, &sessions.AuthenticateParams{SessionToken: created.SessionToken})
+	require.NoError(t, err)
+	require.Len(t, got.Session.CustomClaims, 2, "the refused request changed nothing")
+}
+
+// A request whose client gives up during an injected delay is not processed.
+func TestRegressionCancelledDelayIsNotProcessed(t *testing.T) {
+	e := emulator.New(emulator.WithFaults(emulator.DefaultProjectID, emulator.Fault{Method: "POST", Path: "/v1/users", Delay: time.Second}))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+	defer cancel()
+	r := httptest.NewRequestWithContext(ctx, "POST", "/v1/users", strings.NewReader(`{"email":"late@example.com"}`))
+	r.Header.Set("Authorization", basic(emulator.DefaultProjectID, emulator.DefaultSecret))
+	e.ServeHTTP(httptest.NewRecorder(), r)
+	reqs := e.Requests(emulator.DefaultProjectID)
+	require.Len(t, reqs, 1)
+	require.Equal(t, 499, reqs[0].Status)
+	var found struct {
+		ResultsMetadata struct{ Total int } `json:"results_metadata"`
+	}
+	status, body := serve(e, "POST", "/v1/users/search", []byte(`{}`), authHeader(emulator.DefaultProjectID, emulator.DefaultSecret))
+	require.Equal(t, 200, status)
+	require.NoError(t, json.Unmarshal(body, &found))
+	require.Zero(t, found.ResultsMetadata.Total, "the user was not created")
+}
+
+// Bad options are reported by Err and answered with a 500 naming them, never silently used.
+func TestRegressionBadOptionsReported(t *testing.T) {
+	for name, opt := range map[string]emulator.Option{
+		"cost":     emulator.WithPasswordCost(3),
+		"rotation": emulator.WithTokenRotation("sometimes", 0),
+		"key":      emulator.WithSigningKeyPEM([]byte("not a key"), ""),
+	} {
+		e := emulator.New(opt)
+		require.Error(t, e.Err(), name)
+		status, _ := serve(e, "GET", "/emulator/v1/health", nil, nil)
+		require.Equal(t, 500, status, name)
+	}
+	require.NoError(t, emulator.New().Err())
+}
+
+// A new code to a still-unverified phone restarts its 5-minute window.
+func TestRegressionResendRestartsUnverifiedWindow(t *testing.T) {
+	h := newH(t, "inprocess")
+	h.verifiedPasswordUser(t, "window@example.com")
+	login, err := h.C.Passwords.Authenticate(h.Ctx, &passwords.AuthenticateParams{Email: "window@example.com", Password: strongPassword, SessionDurationMinutes: 60})
+	require.NoError(t, err)
+	phone := h.Phone()
+	_, err = h.C.OTPs.Sms.Send(h.Ctx, &sms.SendParams{PhoneNumber: phone, SessionToken: login.SessionToken})
+	require.NoError(t, err)
+	h.Advance(t, 4*time.Minute)
+	sent, err := h.C.OTPs.Sms.Send(h.Ctx, &sms.SendParams{PhoneNumber: phone, SessionToken: login.SessionToken})
+	require.NoError(t, err)
+	h.Advance(t, 3*time.Minute) // 7 minutes after the first code, 3 after the second
+	_, err = h.C.OTPs.Authenticate(h.Ctx, &otp.AuthenticateParams{MethodID: sent.PhoneID, Code: h.LastCode(t, phone), SessionToken: login.SessionToken})
+	require.Error(t, err, "the code itself expired after 2 minutes")
+	got, err := h.C.Users.Get(h.Ctx, &users.GetParams{UserID: login.UserID})
+	require.NoError(t, err)
+	require.Len(t, got.PhoneNumbers, 1, "the phone is still attached: its window restarted at the second code")
 }

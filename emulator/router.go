@@ -19,9 +19,6 @@ type route struct {
 	control bool // emulator control API: faults do not apply
 }
 
-// pathFor is the path a fault is matched against: the request's path.
-func (rt *route) pathFor(c *call) string { return "/" + strings.TrimLeft(c.r.URL.Path, "/") }
-
 // router finds the route of a method and path: static paths by map lookup, then patterns with one
 // parameter segment.
 type router struct {

@@ -38,22 +38,23 @@ const (
 )
 
 // sandboxStartedAt is the sandbox session's start time as the real API reports it.
-var sandboxStartedAt = time.Date(2021, 8, 28, 0, 41, 58, 935673000, time.UTC)
+func sandboxStartedAt() time.Time { return time.Date(2021, 8, 28, 0, 41, 58, 935673000, time.UTC) }
 
 // installSandbox adds the sandbox user (verified email and phone, a password that accepts
 // anything, a verified TOTP taking 000000 and the recovery code a1b2-c3d4-e5f6) and the sandbox
 // session to a project. The 404 session token needs no fixture: it is simply unknown.
 func installSandbox(p *project) {
+	started := sandboxStartedAt()
 	u := &user{
 		id:        SandboxUserID,
-		createdAt: sandboxStartedAt,
+		createdAt: started,
 		status:    "active",
 		sandbox:   true,
 		emails:    []*emailMethod{{id: sandboxEmailID, address: sandboxEmail, verified: true}},
 		phones:    []*phoneMethod{{id: sandboxPhoneID, number: sandboxPhone, verified: true}},
 		password:  &storedPassword{id: sandboxPassword},
 		totps: []*totpRecord{{
-			id: sandboxTOTPID, secret: sandboxTOTPSecret, verified: true, sandboxFixed: true, createdAt: sandboxStartedAt,
+			id: sandboxTOTPID, secret: sandboxTOTPSecret, verified: true, sandboxFixed: true, createdAt: started,
 			recovery: []*recoveryCode{{id: prefixRecovery + "5d7f0c2e-1b3a-4c5d-8e6f-7a8b9c0d1e2f", code: sandboxRecoveryCode}},
 		}},
 	}
@@ -65,13 +66,13 @@ func installSandbox(p *project) {
 	s := &session{
 		id:             sandboxSessionID,
 		userID:         u.id,
-		startedAt:      sandboxStartedAt,
-		lastAccessedAt: sandboxStartedAt,
+		startedAt:      started,
+		lastAccessedAt: started,
 		// The sandbox session never expires.
 		expiresAt: time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC),
 		factors: []*factor{{
 			typ: "magic_link", delivery: "email", emailID: sandboxEmailID, emailAddress: sandboxEmail,
-			createdAt: sandboxStartedAt, updatedAt: sandboxStartedAt, lastAuthAt: sandboxStartedAt,
+			createdAt: started, updatedAt: started, lastAuthAt: started,
 		}},
 		token:   SandboxSessionToken,
 		tokens:  []string{SandboxSessionToken},

@@ -134,19 +134,28 @@ func (p *project) liveSessionLocked(id string, now time.Time) (*session, *Error)
 	return s, nil
 }
 
+// errSessionNotFound is the answer for an unknown, revoked or expired session.
 func errSessionNotFound() *Error {
 	return newError("session_not_found", "Session not found: it is unknown, revoked or expired.")
 }
 
-// existingSessionLocked resolves the session_token or session_jwt of an authenticate request, if any.
+// existingSessionLocked resolves the session_token or session_jwt of an authenticate request, if
+// any, and checks that its custom claims merged with the request's stay within Stytch's limits.
 func (p *project) existingSessionLocked(c *call, sp *sessionParams, now time.Time) (*session, *Error) {
+	var s *session
+	var aerr *Error
 	switch {
 	case sp.SessionToken != "":
-		return p.sessionByTokenLocked(sp.SessionToken, now)
+		s, aerr = p.sessionByTokenLocked(sp.SessionToken, now)
 	case sp.SessionJWT != "":
-		return p.sessionByJWTLocked(c, sp.SessionJWT, now)
+		s, aerr = p.sessionByJWTLocked(c, sp.SessionJWT, now)
+	default:
+		return nil, nil
 	}
-	return nil, nil
+	if aerr == nil && sp.SessionCustomClaims != nil {
+		aerr = validateCustomClaims(mergeClaims(s.customClaims, sp.SessionCustomClaims))
+	}
+	return s, aerr
 }
 
 // dropSessionLocked deletes a session and every token of it.
@@ -380,6 +389,7 @@ type revokeParams struct {
 	SessionJWT   string `json:"session_jwt"`
 }
 
+// metaOnly is the body of endpoints that answer only request_id and status_code.
 type metaOnly struct{ meta }
 
 // revokeSession serves POST /v1/sessions/revoke.
@@ -425,13 +435,13 @@ func revokeSession(c *call) (int, metaSetter, error) {
 
 type jwksResponse struct {
 	meta
-	Keys []map[string]any `json:"keys"`
+	Keys json.RawMessage `json:"keys"`
 }
 
 // getJWKS serves GET /v1/sessions/jwks/{project_id} (no authentication, as the SDKs fetch it). The
 // signing key is the emulator's, so every project id gets the same key set.
 func getJWKS(c *call) (int, metaSetter, error) {
-	return http.StatusOK, &jwksResponse{Keys: c.e.sign.jwks()}, nil
+	return http.StatusOK, &jwksResponse{Keys: c.e.sign.jwksKeys}, nil
 }
 
 type rbacPolicyResponse struct {

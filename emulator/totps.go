@@ -84,14 +84,12 @@ func createTOTP(c *call) (int, metaSetter, error) {
 		t := u.totps[0]
 		return http.StatusOK, &totpCreateResponse{TOTPID: t.id, Secret: t.secret, QRCode: qr, RecoveryCodes: []string{sandboxRecoveryCode}, User: u.wire(now), UserID: u.id}, nil
 	}
-	kept := u.totps[:0]
 	for _, t := range u.totps {
 		if t.verified {
 			return 0, nil, newError("active_totp_exists", "The user already has an active TOTP registration.")
 		}
-		// A new registration replaces a pending one.
 	}
-	u.totps = kept
+	u.totps = u.totps[:0] // a new registration replaces a pending one
 	t := &totpRecord{id: newID(prefixTOTP), secret: key.Secret(), createdAt: now, expiresAt: now.Add(time.Duration(minutes) * time.Minute)}
 	codes := make([]string, recoveryCodesPerKey)
 	for i := range codes {
@@ -115,7 +113,7 @@ func qrDataURL(key *otp.Key) (string, error) {
 	return "data:image/png;base64, " + base64.StdEncoding.EncodeToString(buf.Bytes()), nil
 }
 
-// activeTOTPLocked returns u's usable registration: verified, or pending and not expired.
+// activeTOTP returns u's usable registration: verified, or pending and not expired.
 func (u *user) activeTOTP(now time.Time) *totpRecord {
 	for _, t := range u.totps {
 		if t.verified || now.Before(t.expiresAt) {

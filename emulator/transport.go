@@ -41,7 +41,8 @@ type TB interface {
 	Cleanup(func())
 }
 
-// TestServer is an Emulator served by httptest on a loopback port.
+// TestServer is an Emulator served by httptest on a loopback port. Make it with NewTestServer; the
+// zero value is not usable.
 type TestServer struct {
 	// Emulator is the emulator being served.
 	*Emulator

@@ -311,7 +311,7 @@ func searchUsers(c *call) (int, metaSetter, error) {
 	limit := 100
 	if req.Limit != nil {
 		if *req.Limit < 0 || *req.Limit > 1000 {
-			return 0, nil, newError("user_search_invalid_limit", "limit must be between 1 and 1000.")
+			return 0, nil, newError("user_search_invalid_limit", "limit must be between 0 and 1000 (0 means 100).")
 		}
 		if *req.Limit > 0 {
 			limit = int(*req.Limit)

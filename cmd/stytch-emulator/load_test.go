@@ -281,3 +281,14 @@ func (s *safeBuffer) String() string {
 	defer s.mu.Unlock()
 	return string(s.b)
 }
+
+// TestRunRefusesBadConfiguration checks that a bad option stops the command before it listens.
+func TestRunRefusesBadConfiguration(t *testing.T) {
+	for _, args := range [][]string{
+		{"--password-cost", "3"},
+		{"--signing-key", "load_test.go"},
+	} {
+		err := run(context.Background(), append([]string{"--addr", "127.0.0.1:0"}, args...), io.Discard, io.Discard, func(string) string { return "" })
+		require.Error(t, err, "%v", args)
+	}
+}

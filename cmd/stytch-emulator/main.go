@@ -8,8 +8,6 @@ package main
 
 import (
 	"context"
-	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
@@ -57,8 +55,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	fs.StringVar(&o.secret, "secret", "", "the project's secret (default $STYTCH_SECRET or "+emulator.DefaultSecret+")")
 	fs.BoolVar(&o.autoProvision, "auto-provision", false, "accept any project-test-* project on first use (isolates parallel CI jobs)")
 	fs.StringVar(&o.rotation, "token-rotation", string(emulator.RotateTokens), "session token on step-up: rotate | keep")
-	fs.DurationVar(&o.grace, "rotation-grace", emulator.DefaultRotationGrace, "how long a rotated-out session token keeps working (virtual clock)")
-	fs.IntVar(&o.passwordCost, "password-cost", 0, "bcrypt cost of stored password hashes (0: minimum, fast)")
+	fs.DurationVar(&o.grace, "rotation-grace", emulator.DefaultRotationGrace, "how long a rotated-out session token keeps working (virtual clock; 0 means the default, a negative value revokes it at once)")
+	fs.IntVar(&o.passwordCost, "password-cost", 0, "bcrypt cost of stored password hashes (0: the minimum, 4, fast; at most 31)")
 	fs.BoolVar(&o.international, "international-sms", false, "allow SMS to numbers outside +1")
 	fs.StringVar(&o.keyFile, "signing-key", "", "PEM file with an RSA key for session JWTs (default: the built-in test key)")
 	if err := fs.Parse(args); err != nil {
@@ -74,6 +72,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	if err != nil {
 		return err
 	}
+	emu := emulator.New(opts...)
+	if err := emu.Err(); err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -81,7 +83,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	if tcp, ok := ln.Addr().(*net.TCPAddr); ok && !tcp.IP.IsLoopback() {
 		fmt.Fprintf(stderr, "WARNING: stytch-emulator is listening on %s, which is not a loopback address: anyone who can reach it can read every OTP code and session. Bind 127.0.0.1 unless you mean it.\n", ln.Addr())
 	}
-	srv := &http.Server{Handler: emulator.New(opts...), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	fmt.Fprintf(stdout, "stytch-emulator ready on http://%s (project %s)\n", ln.Addr(), o.projectID)
@@ -93,7 +95,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("shutdown: %w", err)
+		// Requests still running (e.g. an injected delay) are cut off: stopping is what was asked.
+		_ = srv.Close()
 	}
 	return nil
 }
@@ -122,15 +125,7 @@ func (o options) emulatorOptions() ([]emulator.Option, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read signing key: %w", err)
 		}
-		block, _ := pem.Decode(raw)
-		if block == nil {
-			return nil, errors.New("signing key: no PEM block")
-		}
-		key, err := x509.ParsePKCS1PrivateKey(block.Bytes)
-		if err != nil {
-			return nil, fmt.Errorf("signing key: %w", err)
-		}
-		opts = append(opts, emulator.WithSigningKey(key, ""))
+		opts = append(opts, emulator.WithSigningKeyPEM(raw, ""))
 	}
 	return opts, nil
 }
