@@ -3,6 +3,7 @@ package emulator
 import (
 	"runtime"
 	"testing"
+	"time"
 )
 
 // BenchmarkSessionMemory measures the heap held per live session with 100k sessions in a project
@@ -36,5 +37,31 @@ func BenchmarkSessionMemory(b *testing.B) {
 		}
 		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/n, "B/session")
 		runtime.KeepAlive(p)
+	}
+}
+
+// TestSweepDropsExpiredState checks that a long-running project forgets expired sessions and
+// their tokens once enough new sessions have started.
+func TestSweepDropsExpiredState(t *testing.T) {
+	e := New()
+	p := e.project(DefaultProjectID)
+	c := &call{e: e, p: p}
+	now := p.clock.Now()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	u := p.newUserLocked(now)
+	short := &sessionParams{SessionDurationMinutes: 5}
+	for range sweepEvery / 2 {
+		p.applyFactorLocked(c, u, nil, passwordFactor(), short, now)
+	}
+	later := now.Add(10 * time.Minute)
+	for range sweepEvery / 2 {
+		p.applyFactorLocked(c, u, nil, passwordFactor(), &sessionParams{SessionDurationMinutes: 60}, later)
+	}
+	if got, want := len(p.sessions), sweepEvery/2+1; got != want { // + the sandbox session
+		t.Fatalf("after the sweep: %d sessions, want %d", got, want)
+	}
+	if got, want := len(p.tokens), sweepEvery/2+1; got != want {
+		t.Fatalf("after the sweep: %d tokens, want %d", got, want)
 	}
 }

@@ -35,6 +35,8 @@ type project struct {
 	resets      map[string]*resetToken
 	messages    []Message
 	faults      []*fault
+	// created counts sessions started since the last sweep of expired state.
+	created int
 
 	logMu    sync.Mutex
 	requests []RequestRecord
@@ -332,6 +334,31 @@ func (p *project) failLocked(c *call, u *user, now time.Time) {
 	u.failures = append(kept, now)
 	if len(u.failures) >= cfg.lockMax {
 		u.lockCreated, u.lockExpires, u.failures = now, now.Add(cfg.lockDuration), nil
+	}
+}
+
+// sweepEvery is how many new sessions (at least; half the live sessions when there are more)
+// trigger a sweep of expired state, so that a long-running emulator does not keep dead sessions
+// and tokens forever, at an amortised O(1) per session.
+const sweepEvery = 1024
+
+// sweepLocked drops expired sessions with their tokens, rotated-out tokens past their grace, and
+// used or expired password-reset tokens.
+func (p *project) sweepLocked(now time.Time) {
+	for _, s := range p.sessions {
+		if !now.Before(s.expiresAt) {
+			p.dropSessionLocked(s)
+		}
+	}
+	for tok, e := range p.tokens {
+		if !e.deadline.IsZero() && !now.Before(e.deadline) {
+			delete(p.tokens, tok)
+		}
+	}
+	for tok, r := range p.resets {
+		if r.used || !now.Before(r.expiresAt) {
+			delete(p.resets, tok)
+		}
 	}
 }
 

@@ -220,6 +220,10 @@ func (p *project) applyFactorLocked(c *call, u *user, existing *session, f *fact
 		token:          newSessionToken(),
 	}
 	s.tokens = []string{s.token}
+	if p.created++; p.created >= max(sweepEvery, len(p.sessions)/2) {
+		p.created = 0
+		p.sweepLocked(now)
+	}
 	p.sessions[s.id] = s
 	p.tokens[s.token] = &tokenEntry{sessionID: s.id}
 	return s, s.token
