@@ -281,7 +281,7 @@ func authenticateOTP(c *call) (int, metaSetter, error) {
 	if !otpCodePattern.MatchString(req.Code) {
 		return 0, nil, newError("invalid_code", "Code format is invalid: 6 digits expected.")
 	}
-	if err := req.validate(); err != nil {
+	if err := c.checkSession(&req.sessionParams); err != nil {
 		return 0, nil, err
 	}
 	p := c.p

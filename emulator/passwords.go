@@ -140,7 +140,7 @@ func createPassword(c *call) (int, metaSetter, error) {
 	if req.SessionToken != "" || req.SessionJWT != "" {
 		return 0, nil, newError("bad_request", "/v1/passwords does not take session_token or session_jwt.")
 	}
-	if err := req.validate(); err != nil {
+	if err := c.checkSession(&req.sessionParams); err != nil {
 		return 0, nil, err
 	}
 	sandbox := strings.EqualFold(req.Email, sandboxEmail)
@@ -198,7 +198,7 @@ func authenticatePassword(c *call) (int, metaSetter, error) {
 	if req.Password == "" {
 		return 0, nil, required("password")
 	}
-	if err := req.validate(); err != nil {
+	if err := c.checkSession(&req.sessionParams); err != nil {
 		return 0, nil, err
 	}
 	p := c.p
@@ -539,7 +539,7 @@ func resetByEmail(c *call) (int, metaSetter, error) {
 	if req.Password == "" {
 		return 0, nil, required("password")
 	}
-	if err := req.validate(); err != nil {
+	if err := c.checkSession(&req.sessionParams); err != nil {
 		return 0, nil, err
 	}
 	stored, err := c.hashPassword(req.Password)
@@ -623,7 +623,7 @@ func resetByExistingPassword(c *call) (int, metaSetter, error) {
 	if req.NewPassword == "" {
 		return 0, nil, required("new_password")
 	}
-	if err := req.validate(); err != nil {
+	if err := c.checkSession(&req.sessionParams); err != nil {
 		return 0, nil, err
 	}
 	if err := c.checkStrength(req.NewPassword, req.Email); err != nil {
@@ -688,7 +688,7 @@ func resetBySession(c *call) (int, metaSetter, error) {
 	if req.Password == "" {
 		return 0, nil, required("password")
 	}
-	if err := req.validate(); err != nil {
+	if err := c.checkSession(&req.sessionParams); err != nil {
 		return 0, nil, err
 	}
 	if req.SessionToken == "" && req.SessionJWT == "" {

@@ -24,6 +24,22 @@ type sessionParams struct {
 	SessionJWT             string         `json:"session_jwt"`
 	SessionDurationMinutes int32          `json:"session_duration_minutes"`
 	SessionCustomClaims    map[string]any `json:"session_custom_claims"`
+
+	// jwt is SessionJWT verified ahead of the project lock (RSA verification is the slow part).
+	jwt    jwtSession
+	jwtErr error
+}
+
+// checkSession validates sp without touching state and verifies its session JWT, if any, so that
+// the signature check happens before the project lock is taken.
+func (c *call) checkSession(sp *sessionParams) *Error {
+	if err := sp.validate(); err != nil {
+		return err
+	}
+	if sp.SessionJWT != "" {
+		sp.jwt, sp.jwtErr = c.e.sign.parseSessionJWT(c.p.id, sp.SessionJWT)
+	}
+	return nil
 }
 
 // validate checks the session parameters without touching state.
@@ -105,9 +121,9 @@ func (p *project) sessionByTokenLocked(token string, now time.Time) (*session, *
 	return p.liveSessionLocked(entry.sessionID, now)
 }
 
-// sessionByJWTLocked resolves a session JWT: it must be ours, for this project, and its session alive.
-func (p *project) sessionByJWTLocked(c *call, token string, now time.Time) (*session, *Error) {
-	js, err := c.e.sign.parseSessionJWT(p.id, token)
+// sessionByJWTLocked resolves a session JWT: it must be ours, for this project, and its session
+// alive. js and err are the JWT's verification, done before the lock (see checkSession).
+func (p *project) sessionByJWTLocked(js jwtSession, err error, now time.Time) (*session, *Error) {
 	if err != nil {
 		return nil, newError("unable_to_parse_session_jwt", "session_jwt could not be verified: %v.", err)
 	}
@@ -148,7 +164,10 @@ func (p *project) existingSessionLocked(c *call, sp *sessionParams, now time.Tim
 	case sp.SessionToken != "":
 		s, aerr = p.sessionByTokenLocked(sp.SessionToken, now)
 	case sp.SessionJWT != "":
-		s, aerr = p.sessionByJWTLocked(c, sp.SessionJWT, now)
+		if sp.jwt.sessionID == "" && sp.jwtErr == nil { // not verified ahead of the lock
+			sp.jwt, sp.jwtErr = c.e.sign.parseSessionJWT(p.id, sp.SessionJWT)
+		}
+		s, aerr = p.sessionByJWTLocked(sp.jwt, sp.jwtErr, now)
 	default:
 		return nil, nil
 	}
@@ -302,7 +321,7 @@ func authenticateSession(c *call) (int, metaSetter, error) {
 	if err := c.decode(&req); err != nil {
 		return 0, nil, err
 	}
-	if err := req.validate(); err != nil {
+	if err := c.checkSession(&req.sessionParams); err != nil {
 		return 0, nil, err
 	}
 	if req.SessionToken == "" && req.SessionJWT == "" {
@@ -414,6 +433,11 @@ func revokeSession(c *call) (int, metaSetter, error) {
 	if n > 1 {
 		return 0, nil, newError("too_many_session_revoke_arguments", "Pass only one of session_id, session_token or session_jwt.")
 	}
+	var js jwtSession
+	var jwtErr error
+	if req.SessionJWT != "" {
+		js, jwtErr = c.e.sign.parseSessionJWT(c.p.id, req.SessionJWT)
+	}
 	p := c.p
 	now := p.clock.Now()
 	p.mu.Lock()
@@ -426,7 +450,7 @@ func revokeSession(c *call) (int, metaSetter, error) {
 	case req.SessionToken != "":
 		s, aerr = p.sessionByTokenLocked(req.SessionToken, now)
 	default:
-		s, aerr = p.sessionByJWTLocked(c, req.SessionJWT, now)
+		s, aerr = p.sessionByJWTLocked(js, jwtErr, now)
 	}
 	if aerr != nil {
 		return 0, nil, aerr

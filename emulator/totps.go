@@ -164,7 +164,7 @@ func authenticateTOTP(c *call) (int, metaSetter, error) {
 	if !otpCodePattern.MatchString(req.TOTPCode) {
 		return 0, nil, newError("invalid_totp_code", "totp_code must be 6 digits.")
 	}
-	if err := req.validate(); err != nil {
+	if err := c.checkSession(&req.sessionParams); err != nil {
 		return 0, nil, err
 	}
 	p := c.p
@@ -280,7 +280,7 @@ func recoverTOTP(c *call) (int, metaSetter, error) {
 	if !recoveryCodePattern.MatchString(req.RecoveryCode) {
 		return 0, nil, newError("invalid_recovery_code", "recovery_code must look like xxxx-xxxx-xxxx.")
 	}
-	if err := req.validate(); err != nil {
+	if err := c.checkSession(&req.sessionParams); err != nil {
 		return 0, nil, err
 	}
 	p := c.p
