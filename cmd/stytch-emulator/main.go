@@ -1,7 +1,7 @@
 // Command stytch-emulator serves the Stytch Consumer API emulator on a local address, as a stand-in
 // for https://test.stytch.com that any language's SDK can use.
 //
-//	stytch-emulator [--addr 127.0.0.1:9010] [--project-id ID] [--secret SECRET] [--auto-provision]
+//	stytch-emulator [--addr 127.0.0.1:9010] [--project-id ID] [--secret SECRET] [--auto-provision=false]
 //
 // It prints one line with the base URL when it is ready and stops cleanly on SIGINT or SIGTERM.
 package main
@@ -53,7 +53,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:9010", "address to listen on (loopback by default)")
 	fs.StringVar(&o.projectID, "project-id", "", "project_id clients authenticate with (default $STYTCH_PROJECT_ID or "+emulator.DefaultProjectID+")")
 	fs.StringVar(&o.secret, "secret", "", "the project's secret (default $STYTCH_SECRET or "+emulator.DefaultSecret+")")
-	fs.BoolVar(&o.autoProvision, "auto-provision", false, "accept any project-test-* project on first use (isolates parallel CI jobs)")
+	fs.BoolVar(&o.autoProvision, "auto-provision", true, "create any project-test-* project on its first request, with that request's secret (isolates parallel tests and CI jobs; the --project-id project always checks its own secret)")
 	fs.StringVar(&o.rotation, "token-rotation", string(emulator.RotateTokens), "session token on step-up: rotate | keep")
 	fs.DurationVar(&o.grace, "rotation-grace", emulator.DefaultRotationGrace, "how long a rotated-out session token keeps working (virtual clock; 0 means the default, a negative value revokes it at once)")
 	fs.IntVar(&o.passwordCost, "password-cost", 0, "bcrypt cost of stored password hashes (0: the minimum, 4, fast; at most 31)")

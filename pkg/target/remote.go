@@ -164,7 +164,7 @@ func NewRemoteOpener(baseURL string, opts ...Option) (*RemoteOpener, error) {
 	return &RemoteOpener{
 		url:  u,
 		opts: o,
-		prov: &provisioner{name: "emulator at " + u, hint: "run stytch-emulator --auto-provision", fallback: fallbackCredentials(o), logf: o.logf},
+		prov: &provisioner{name: "emulator at " + u, hint: "start stytch-emulator without --auto-provision=false", fallback: fallbackCredentials(o), logf: o.logf},
 	}, nil
 }
 
