@@ -233,7 +233,7 @@ func TestRemoteOpener_FallbackWithoutAutoProvision(t *testing.T) {
 	logs := &logRecorder{}
 	o, err := target.NewRemoteOpener(ts.URL, target.WithLogger(logs.logf), target.WithEnv(noEnv))
 	require.NoError(t, err)
-	fallback(t, o, logs, "stytch-emulator --auto-provision")
+	fallback(t, o, logs, "without --auto-provision=false")
 	tg, err := o.OpenRemote(context.Background())
 	require.NoError(t, err)
 	closeAtEnd(t, tg)
