@@ -70,12 +70,15 @@ const (
 // present the JWT is used, since it can be verified locally.
 //
 // Responses:
-//   - no credential, or Stytch rejects it (HTTP 400, 401 or 404, e.g.
-//     session_not_found), or the session has no factors: 401; when Stytch
-//     rejected a credential that came from a cookie, both session cookies
-//     are cleared;
+//   - no credential, or Stytch rejects it (session_not_found,
+//     invalid_session_token, unable_to_parse_session_jwt, ...), or the
+//     session has no factors: 401; when Stytch rejected a credential that
+//     came from a cookie, both session cookies are cleared;
 //   - the policy is not met: 403;
-//   - any other error (Stytch 403/429/5xx, network, timeout): 502.
+//   - any other error (Stytch refusing the application itself, e.g.
+//     unauthorized_credentials for a wrong project secret or a bad
+//     SessionDurationMinutes; 429; 5xx; network; timeout): 502, and the
+//     cookies are kept.
 //
 // Denials have a JSON body (unless OnDeny is set), for example
 //
@@ -248,19 +251,22 @@ func (m *Middleware) authenticate(ctx context.Context, cred credential) (*sessio
 	return resp, nil
 }
 
-// rejected reports whether err is Stytch refusing the credential itself.
+// rejected reports whether err is Stytch refusing the credential itself (the session is unknown,
+// revoked, expired or malformed), as opposed to refusing the application (a wrong project secret,
+// a bad session_duration_minutes, a rate limit), which must not log the user out.
 func rejected(err error) bool {
-	status := 0
+	var errorType stytcherror.Type
 	var v stytcherror.Error
 	var p *stytcherror.Error
 	switch {
 	case errors.As(err, &v):
-		status = v.StatusCode
+		errorType = v.ErrorType
 	case errors.As(err, &p) && p != nil:
-		status = p.StatusCode
+		errorType = p.ErrorType
 	}
-	switch status {
-	case http.StatusBadRequest, http.StatusUnauthorized, http.StatusNotFound:
+	switch errorType {
+	case "session_not_found", "invalid_session_token", "invalid_session_jwt", "unable_to_parse_session_jwt",
+		"session_expired", "jwt_invalid", "jwt_too_old":
 		return true
 	}
 	return false
@@ -280,6 +286,9 @@ func (m *Middleware) handBack(w http.ResponseWriter, cred credential, resp *sess
 	} {
 		switch {
 		case kv.value == "":
+		case cred.fromCookie && kv.cookie == or(m.JWTCookieName, DefaultJWTCookieName) && !cred.jwt:
+			// A client on session-token cookies gets no JWT cookie: it would be preferred on the
+			// next request and verified locally, so a revoked session would pass until it expires.
 		case cred.fromCookie:
 			c := m.cookie(kv.cookie, kv.value)
 			if exp := resp.Session.ExpiresAt; exp != nil && c.Expires.IsZero() && c.MaxAge == 0 {

@@ -301,6 +301,30 @@ func TestMiddlewareCredentialSources(t *testing.T) {
 	}
 }
 
+// TestMiddlewareAppErrorsKeepTheUserLoggedIn: Stytch refusing the application itself (a wrong
+// project secret, a bad session duration, a rate limit) is a 502 that keeps the cookies, not a
+// logout.
+func TestMiddlewareAppErrorsKeepTheUserLoggedIn(t *testing.T) {
+	for _, e := range []stytcherror.Error{
+		{StatusCode: 401, ErrorType: "unauthorized_credentials"},
+		{StatusCode: 400, ErrorType: "invalid_session_duration_minutes"},
+		{StatusCode: 429, ErrorType: "too_many_requests"},
+	} {
+		t.Run(string(e.ErrorType), func(t *testing.T) {
+			f := newFake()
+			f.put(token, mfaSession())
+			f.err = e
+			o := serve(t, &Middleware{Sessions: f, Clock: fixed}, protected, get(withCookie("stytch_session", token)))
+			if o.rec.Code != http.StatusBadGateway {
+				t.Fatalf("status = %d, want 502; body %s", o.rec.Code, o.rec.Body)
+			}
+			if cs := cookies(o.rec); len(cs) != 0 {
+				t.Errorf("cookies changed: %v", cs)
+			}
+		})
+	}
+}
+
 func TestMiddlewareUnauthenticated(t *testing.T) {
 	wantBody := map[string]any{"error": "unauthenticated", "decision": "login", "missing": []any{}, "stale": []any{}}
 	tests := []struct {
@@ -318,9 +342,9 @@ func TestMiddlewareUnauthenticated(t *testing.T) {
 		{name: "unknown token cookie: 404 session_not_found", req: get(withCookie("stytch_session", "nope")), wantCleared: true},
 		{name: "unknown jwt cookie", req: get(withCookie("stytch_session_jwt", "a.b.c")), wantCleared: true},
 		{name: "unknown bearer token", req: get(withHeader("Authorization", "Bearer nope"))},
-		{name: "stytch 401", err: stytcherror.Error{StatusCode: 401, ErrorType: "unauthorized_credentials"}, req: get(withCookie("stytch_session", token)), wantCleared: true},
+		{name: "stytch 404 session_not_found", err: stytcherror.Error{StatusCode: 404, ErrorType: "session_not_found"}, req: get(withCookie("stytch_session", token)), wantCleared: true},
 		{name: "stytch 400", err: stytcherror.Error{StatusCode: 400, ErrorType: "invalid_session_token"}, req: get(withHeader("Authorization", "Bearer "+token))},
-		{name: "wrapped *stytcherror.Error 404", err: fmt.Errorf("wrapped: %w", &stytcherror.Error{StatusCode: 404}), req: get(withHeader("Authorization", "Bearer "+token))},
+		{name: "wrapped *stytcherror.Error 404", err: fmt.Errorf("wrapped: %w", &stytcherror.Error{StatusCode: 404, ErrorType: "session_not_found"}), req: get(withHeader("Authorization", "Bearer "+token))},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -401,9 +425,7 @@ func TestMiddlewarePolicyDenied(t *testing.T) {
 		{"password only", "password-only", protected, 403,
 			map[string]any{"error": "missing_factor", "decision": "mfa", "missing": []any{"otp/sms"}, "stale": []any{}}},
 		{"whatsapp instead of sms", "whatsapp", sensitive, 403,
-			map[string]any{"error": "missing_factor", "decision": "mfa", "missing": []any{"otp/sms"}, "stale": []any{
-				map[string]any{"factor": "otp/sms", "max_age_seconds": 300.0, "last_authenticated_at": nil},
-			}}},
+			map[string]any{"error": "missing_factor", "decision": "mfa", "missing": []any{"otp/sms"}, "stale": []any{}}},
 		{"stale sms on a sensitive route", "stale", sensitive, 403,
 			map[string]any{"error": "stale_factor", "decision": "step_up", "missing": []any{}, "stale": []any{
 				map[string]any{"factor": "otp/sms", "max_age_seconds": 300.0, "last_authenticated_at": last, "age_seconds": 420.0},
@@ -462,14 +484,33 @@ func TestMiddlewareHandsBackRefreshedCredentials(t *testing.T) {
 			t.Fatalf("status %d", o.rec.Code)
 		}
 		cs := cookies(o.rec)
-		for name, want := range map[string]string{"stytch_session": newToken, "stytch_session_jwt": newJWT} {
-			c := cs[name]
-			if c == nil || c.Value != want || !c.HttpOnly || !c.Secure || c.Path != "/" || c.SameSite != http.SameSiteLaxMode || !c.Expires.Equal(exp) {
-				t.Errorf("cookie %s = %+v", name, c)
-			}
+		if c := cs["stytch_session"]; c == nil || c.Value != newToken || !c.HttpOnly || !c.Secure || c.Path != "/" || c.SameSite != http.SameSiteLaxMode || !c.Expires.Equal(exp) {
+			t.Errorf("cookie stytch_session = %+v", c)
+		}
+		// A session-token client gets no JWT cookie: the next request would prefer it and verify
+		// it locally, letting a revoked session through until the JWT expires.
+		if c := cs["stytch_session_jwt"]; c != nil {
+			t.Errorf("JWT cookie set for a session-token client: %+v", c)
 		}
 		if h := o.rec.Header().Get(HeaderSessionToken) + o.rec.Header().Get(HeaderSessionJWT); h != "" {
 			t.Errorf("tokens leaked into headers for a cookie client: %q", h)
+		}
+	})
+
+	t.Run("both cookies for JWT cookie clients", func(t *testing.T) {
+		f := newFake()
+		jwt := "a.b.c"
+		f.put(jwt, mfaSession())
+		f.refreshToken, f.refreshJWT = newToken, newJWT
+		o := serve(t, &Middleware{Sessions: f, Clock: fixed, JWTMaxAge: -1}, protected, get(withCookie("stytch_session_jwt", jwt)))
+		if o.rec.Code != 200 {
+			t.Fatalf("status %d: %s", o.rec.Code, o.rec.Body)
+		}
+		cs := cookies(o.rec)
+		for name, want := range map[string]string{"stytch_session": newToken, "stytch_session_jwt": newJWT} {
+			if c := cs[name]; c == nil || c.Value != want {
+				t.Errorf("cookie %s = %+v", name, c)
+			}
 		}
 	})
 

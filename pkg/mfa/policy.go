@@ -1,6 +1,7 @@
 package mfa
 
 import (
+	"slices"
 	"time"
 
 	"github.com/stytchauth/stytch-go/v16/stytch/consumer/sessions"
@@ -169,6 +170,14 @@ func (p Policy) Check(session *sessions.Session, now time.Time) Result {
 	for _, rc := range p.Recency {
 		if rc.MaxAge == 0 {
 			rc.MaxAge = DefaultMaxAge
+		}
+		if !rc.Factor.Met(factors) {
+			// Nothing to re-challenge: the factor was never authenticated on this session, so
+			// the user needs MFA, not a step-up.
+			if !slices.Contains(r.Missing, Requirement(rc.Factor)) {
+				r.Missing = append(r.Missing, rc.Factor)
+			}
+			continue
 		}
 		if stale, ok := rc.check(factors, now, skew); !ok {
 			r.Stale = append(r.Stale, stale)

@@ -255,8 +255,6 @@ func TestCheckRecency(t *testing.T) {
 			&stale{&sms, ptr(DefaultMaxAge + 1), DefaultMaxAge + 1}},
 		{"zero Factor means any factor", Policy{Recency: []Recency{{MaxAge: window}}}, session(at(Password, time.Hour), at(TOTP, time.Minute)), Allow, nil},
 		{"alternatives as matcher", Policy{}.WithStepUp(AnyOf(TOTP, SMS), window), session(at(Password, 0), at(TOTP, time.Minute)), Allow, nil},
-		{"step-up factor absent", Policy{}.WithStepUp(SMS, window), session(at(Password, 0), at(TOTP, 0)), StepUp,
-			&stale{nil, nil, 0}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -308,10 +306,19 @@ func TestCheckMissingAndStale(t *testing.T) {
 		t.Fatalf("Decision = %v, want MFA: missing wins over stale", res.Decision)
 	}
 	if got := names(res.Missing); !reflect.DeepEqual(got, []string{"otp/sms"}) {
-		t.Errorf("Missing = %q", got)
+		t.Errorf("Missing = %q, want otp/sms once (required and step-up)", got)
 	}
-	if len(res.Stale) != 2 || res.Stale[0].Recency.Factor != SMS || res.Stale[1].Recency.Factor != Password {
-		t.Errorf("Stale = %+v, want sms then password, in policy order", res.Stale)
+	if len(res.Stale) != 1 || res.Stale[0].Recency.Factor != Password {
+		t.Errorf("Stale = %+v, want only the password: an absent factor is missing, not stale", res.Stale)
+	}
+}
+
+// A step-up factor the session never had is missing (MFA), not stale (step-up): there is nothing
+// to re-challenge.
+func TestCheckStepUpFactorAbsent(t *testing.T) {
+	res := Policy{}.WithStepUp(SMS, 5*time.Minute).Check(session(at(Password, 0), at(TOTP, 0)), now)
+	if res.Decision != MFA || !reflect.DeepEqual(names(res.Missing), []string{"otp/sms"}) || len(res.Stale) != 0 {
+		t.Errorf("result %+v, want MFA missing otp/sms", res)
 	}
 }
 
