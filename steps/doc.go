@@ -16,9 +16,13 @@
 // target.Capability) on a target lacking it is skipped with the reason (godog.ErrSkip; a
 // misspelt capability fails); otherwise a fresh Target is opened and a harness.Runner made on it.
 // The context also names the scenario for drift recording ("<feature file>: <scenario name>";
-// keep scenario names unique per file, giving Scenario Outlines a <placeholder> in their name).
-// After each scenario, always: a Stytch error that no step judged fails it, the users it created
-// are deleted (failures are logged) and the target is closed.
+// keep scenario names unique per file, giving Scenario Outlines a <placeholder> in their name);
+// the Given steps whose set-up depends on the target ("a user with a verified email and a
+// password", "a user who can receive email codes") and the clean-up are marked drift.Unrecorded,
+// and WithRecorder records the skipped scenarios. After each scenario, always: a Stytch error that
+// no step judged fails it, the users it created are deleted (failures are logged) and the target
+// is closed. Godog fails a scenario without steps before any hook: Report counts it (Unseen), and
+// Report.Reconcile names it.
 //
 // A "When" step that calls Stytch keeps a Stytch error for a later "Then the request fails ..."
 // to judge (harness's AllowError); an error that no step judges fails the scenario, naming the

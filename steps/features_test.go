@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/cucumber/godog"
 	"github.com/stretchr/testify/assert"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/stytch-emulator/stytchemu/emulator"
 	"github.com/stytch-emulator/stytchemu/features"
+	"github.com/stytch-emulator/stytchemu/pkg/drift"
 	"github.com/stytch-emulator/stytchemu/pkg/target"
 	"github.com/stytch-emulator/stytchemu/steps"
 )
@@ -271,4 +273,172 @@ func TestScenarioNamesAreUnique(t *testing.T) {
 			seen[label] = true
 		}
 	}
+}
+
+// runFeature runs one in-memory feature on opener's targets (not as subtests: its scenarios may
+// fail) and returns godog's exit status, its output and the report.
+func runFeature(t *testing.T, opener target.Opener, feature string, opts ...steps.Option) (int, string, steps.Report) {
+	t.Helper()
+	var out bytes.Buffer
+	suite := steps.New(opener, append([]steps.Option{steps.WithLogf(func(_ context.Context, format string, args ...any) { t.Logf(format, args...) })}, opts...)...)
+	status := godog.TestSuite{
+		ScenarioInitializer: suite.InitializeScenario,
+		Options: &godog.Options{
+			Strict: true, Format: "pretty", NoColors: true, Output: &out, Concurrency: 2,
+			FeatureContents: []godog.Feature{{Name: "inline.feature", Contents: []byte(feature)}},
+		},
+	}.Run()
+	return status, out.String(), suite.Report()
+}
+
+// TestFailureBeatsMissingCapability: a scenario that would be skipped for a missing capability
+// but that godog fails (an undefined step, strict mode) is reported as failed, not skipped, with
+// the missing capability kept as context.
+func TestFailureBeatsMissingCapability(t *testing.T) {
+	ts := emulator.NewTestServer(t, emulator.WithAutoProvision())
+	opener, err := target.NewSandboxOpener(target.NewTestCredentials(), target.WithBaseURL(ts.URL))
+	require.NoError(t, err)
+	status, out, rep := runFeature(t, opener, `Feature: undefined
+  @requires:clock-control
+  Scenario: Needs the clock and has a typo
+    Given a user with a verified email and a password
+    When the moon is full
+`)
+	assert.Equal(t, 1, status, out)
+	require.Len(t, rep.Results, 1)
+	res := rep.Results[0]
+	assert.Equal(t, steps.Failed, res.Outcome)
+	assert.ErrorIs(t, res.Err, godog.ErrUndefined)
+	assert.Equal(t, []target.Capability{target.ClockControl}, res.Missing)
+	var summary strings.Builder
+	require.NoError(t, rep.WriteSummary(&summary))
+	assert.Contains(t, summary.String(), `FAIL  Scenario "Needs the clock and has a typo" (inline.feature): step is undefined: the moon is full (it would have been skipped: target sandbox(`+ts.URL+`) lacks clock-control)`)
+	assert.Contains(t, summary.String(), "0 passed, 1 failed, 0 skipped")
+	assert.NotContains(t, summary.String(), "SKIP")
+}
+
+// TestScenarioWithoutStepsIsReported: godog fails a scenario without steps before any hook runs;
+// the report still counts it as failed (Unseen), and Reconcile names it.
+func TestScenarioWithoutStepsIsReported(t *testing.T) {
+	const feature = `Feature: empty
+  Scenario: Nothing to do
+
+  Scenario: Password sign-in
+    Given a user with a verified email and a password
+    When the user signs in with their password for 60 minutes
+    Then the session has the factor "password" delivered by "knowledge"
+`
+	status, out, rep := runFeature(t, target.NewInProcessOpener(nil), feature)
+	assert.Equal(t, 1, status, "godog fails the run:\n%s", out)
+	assert.Equal(t, 1, rep.Unseen)
+	assert.Equal(t, 2, rep.Total())
+	assert.True(t, rep.Failed())
+	var summary strings.Builder
+	require.NoError(t, rep.WriteSummary(&summary))
+	assert.Contains(t, summary.String(), "FAIL  1 scenario that godog failed before any hook ran")
+	assert.Contains(t, summary.String(), "2 scenarios on target emulator: 1 passed, 1 failed, 0 skipped")
+
+	feats, err := godog.TestSuite{Options: &godog.Options{
+		FS: fstest.MapFS{"inline.feature": {Data: []byte(feature)}}, Paths: []string{"."},
+	}}.RetrieveFeatures()
+	require.NoError(t, err)
+	var pickles []*godog.Scenario
+	for _, f := range feats {
+		pickles = append(pickles, f.Pickles...)
+	}
+	named := rep.Reconcile(pickles)
+	assert.Zero(t, named.Unseen)
+	require.Len(t, named.Results, 2)
+	summary.Reset()
+	require.NoError(t, named.WriteSummary(&summary))
+	assert.Contains(t, summary.String(), `FAIL  Scenario "Nothing to do" (inline.feature): godog failed it before any hook ran: no steps in scenario`)
+	assert.Contains(t, summary.String(), "2 scenarios on target emulator: 1 passed, 1 failed, 0 skipped")
+	assert.Equal(t, named, named.Reconcile(pickles), "reconciling twice changes nothing")
+}
+
+// TestSharedProjectSkipsIsolationScenarios: on an emulator that does not auto-provision, every
+// scenario shares one project; scenarios needing clock-control (or fault-injection, or
+// revocation-timing) are then skipped with the reason rather than run against a clock and faults
+// the other scenarios share, and the others still run.
+func TestSharedProjectSkipsIsolationScenarios(t *testing.T) {
+	opener := target.NewInProcessOpener(emulator.New(), target.WithLogger(t.Logf), target.WithEnv(func(string) string { return "" }))
+	status, out, rep := runFeature(t, opener, `Feature: shared
+  @requires:clock-control
+  Scenario: An expired session is gone
+    Given a user with a verified email and a password
+    And the user signs in with their password for 60 minutes
+    When 61 minutes pass
+    Then the session token is refused with "session_not_found"
+
+  @requires:fault-injection
+  Scenario: The app sees Stytch's rate limit
+    Given a user with a verified email and a password
+    And the user signs in with their password for 60 minutes
+    And the next SMS send fails with status 429 and error "too_many_requests"
+    When an SMS code is sent to the user's phone with the session token
+    Then the request fails with status 429 and error "too_many_requests"
+
+  @requires:read-codes
+  Scenario: Password sign-in
+    Given a user with a verified email and a password
+    When the user signs in with their password for 60 minutes
+    Then the session has the factor "password" delivered by "knowledge"
+`)
+	assert.Equal(t, 0, status, out)
+	assert.True(t, opener.Shared())
+	assert.Equal(t, []string{"Password sign-in"}, names(rep, steps.Passed))
+	assert.ElementsMatch(t, []string{"An expired session is gone", "The app sees Stytch's rate limit"}, names(rep, steps.Skipped))
+	var summary strings.Builder
+	require.NoError(t, rep.WriteSummary(&summary))
+	assert.Contains(t, summary.String(), `SKIP  Scenario "An expired session is gone" (inline.feature): target emulator lacks clock-control (`+target.SharedNote+`)`)
+	assert.Contains(t, summary.String(), `SKIP  Scenario "The app sees Stytch's rate limit" (inline.feature): target emulator lacks fault-injection (`+target.SharedNote+`)`)
+}
+
+// TestDriftRecordsOnlyTheScenariosOwnCalls: the set-up that depends on the target (creating and
+// verifying a user on an emulator) and the clean-up are not recorded; the scenario's own calls
+// are. WithRecorder records a skipped scenario with its reason.
+func TestDriftRecordsOnlyTheScenariosOwnCalls(t *testing.T) {
+	const feature = `Feature: drift
+  Scenario: Password sign-in
+    Given a user with a verified email and a password
+    When the user signs in with their password for 60 minutes
+    Then the session token authenticates
+
+  Scenario: A new user
+    Given a new user signed up with a password
+    Then the user has no phone
+
+  @requires:clock-control
+  Scenario: Needs the clock
+    Given a user with a verified email and a password
+    When 3 minutes pass
+`
+	endpoints := func(rec drift.Recording, scenario string) []string {
+		var out []string
+		for _, c := range rec.Scenarios[scenario] {
+			out = append(out, c.Endpoint())
+		}
+		return out
+	}
+	emuRec := drift.NewRecorder()
+	opener := target.NewInProcessOpener(nil, target.WithTransport(emuRec.Wrap))
+	status, out, _ := runFeature(t, opener, feature, steps.WithRecorder(emuRec))
+	require.Equal(t, 0, status, out)
+	got := emuRec.Recording()
+	assert.Equal(t, []string{"POST /v1/passwords/authenticate", "POST /v1/sessions/authenticate"}, endpoints(got, "inline.feature: Password sign-in"),
+		"no users.create, otps, sessions.revoke of the set-up; no users.delete of the clean-up")
+	assert.Equal(t, []string{"POST /v1/passwords", "GET /v1/users/{user_id}"}, endpoints(got, "inline.feature: A new user"),
+		"a set-up that is the same on every target stays recorded")
+	assert.Empty(t, got.Skipped)
+
+	ts := emulator.NewTestServer(t, emulator.WithAutoProvision())
+	sbRec := drift.NewRecorder()
+	sandbox, err := target.NewSandboxOpener(target.NewTestCredentials(), target.WithBaseURL(ts.URL), target.WithTransport(sbRec.Wrap))
+	require.NoError(t, err)
+	status, out, _ = runFeature(t, sandbox, feature, steps.WithRecorder(sbRec))
+	require.Equal(t, 0, status, out)
+	got = sbRec.Recording()
+	assert.Equal(t, []string{"POST /v1/passwords/authenticate", "POST /v1/sessions/authenticate"}, endpoints(got, "inline.feature: Password sign-in"))
+	assert.Equal(t, map[string]string{"inline.feature: Needs the clock": "target sandbox(" + ts.URL + ") lacks clock-control"}, got.Skipped)
+	assert.NotContains(t, got.Scenarios, "inline.feature: Needs the clock")
 }

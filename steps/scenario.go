@@ -21,6 +21,8 @@ type scenario struct {
 	// missing are the capabilities the scenario requires and the target lacks; the scenario is
 	// skipped when there are any.
 	missing []target.Capability
+	// skipReason says why the scenario is skipped ("" when it is not).
+	skipReason string
 	// target is the scenario's own target (nil when skipped).
 	target target.Target
 	// runner runs the scenario's harness steps (nil when skipped).

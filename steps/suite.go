@@ -33,9 +33,11 @@ type Suite struct {
 	opener   target.Opener
 	logf     func(ctx context.Context, format string, args ...any)
 	skipLogf func(ctx context.Context, format string, args ...any)
+	recorder *drift.Recorder
 
 	mu      sync.Mutex
 	results []Result
+	started int // scenarios godog initialised (InitializeScenario calls)
 }
 
 // Option configures a Suite.
@@ -59,6 +61,12 @@ func WithSkipLogf(logf func(ctx context.Context, format string, args ...any)) Op
 	return func(s *Suite) { s.skipLogf = logf }
 }
 
+// WithRecorder records each skipped scenario, with the reason, in rec (drift.Recorder.Skip), so
+// that a drift comparison with a run on another target lists it apart instead of as a
+// difference. Wire rec's Wrap into the targets' transport (target.WithTransport) to record the
+// calls; the steps mark a scenario's set-up and clean-up drift.Unrecorded.
+func WithRecorder(rec *drift.Recorder) Option { return func(s *Suite) { s.recorder = rec } }
+
 // New returns a Suite whose scenarios each run on a fresh Target of opener.
 func New(opener target.Opener, opts ...Option) *Suite {
 	s := &Suite{
@@ -71,12 +79,6 @@ func New(opener target.Opener, opts ...Option) *Suite {
 	return s
 }
 
-// Initialize returns a godog ScenarioInitializer running the suite's steps on targets of opener:
-// shorthand for New(opener, opts...).InitializeScenario when the Report is not needed.
-func Initialize(opener target.Opener, opts ...Option) func(*godog.ScenarioContext) {
-	return New(opener, opts...).InitializeScenario
-}
-
 // Target returns the name of the suite's targets, as reports show it.
 func (s *Suite) Target() string { return s.opener.Name() }
 
@@ -86,13 +88,21 @@ func (s *Suite) Target() string { return s.opener.Name() }
 // Before each scenario, a scenario whose @requires:<capability> tags name a capability the
 // target lacks is skipped (godog.ErrSkip, the reason logged and kept for Report); otherwise a
 // fresh Target is opened and a harness.Runner made on it, whose state the steps share through
-// the context (the Given steps choose the test identity). The context also names the scenario
-// for drift recording (drift.WithScenario), so every Stytch call the scenario makes is recorded
-// under "<feature file>: <scenario name>".
+// the context (the Given steps choose the test identity). The opened target is checked again: an
+// emulator opener that had to fall back on one shared project lacks clock-control,
+// fault-injection and revocation-timing from then on. The context also names the scenario for
+// drift recording (drift.WithScenario), so every Stytch call the scenario makes is recorded under
+// "<feature file>: <scenario name>", except its set-up (the Given steps whose calls depend on the
+// target) and its clean-up, marked drift.Unrecorded.
 //
 // After each scenario, whatever happened: a Stytch error that no step judged fails the scenario,
 // the users it created are deleted (failures are logged, not fatal) and its target is closed.
 func (s *Suite) InitializeScenario(sc *godog.ScenarioContext) {
+	// godog initialises every scenario it runs, also those it fails before any hook (one with no
+	// steps): Report counts them.
+	s.mu.Lock()
+	s.started++
+	s.mu.Unlock()
 	sc.Before(s.before)
 	sc.After(s.after)
 	sc.StepContext().Before(func(ctx context.Context, st *godog.Step) (context.Context, error) {
@@ -115,15 +125,20 @@ func (s *Suite) before(ctx context.Context, p *godog.Scenario) (context.Context,
 		return ctx, err
 	}
 	if c.missing = target.Missing(s.opener.Has, need...); len(c.missing) > 0 {
-		reason := skipReason(s.opener.Name(), c.missing)
-		if s.skipLogf != nil {
-			s.skipLogf(ctx, "skipping scenario %q: %s", p.Name, reason)
-		}
-		return ctx, fmt.Errorf("%w: %s", godog.ErrSkip, reason)
+		return ctx, s.skip(ctx, p, c, skipReason(s.opener.Name(), c.missing, target.IsShared(s.opener)))
 	}
 	tgt, err := s.opener.Open(ctx)
 	if err != nil {
 		return ctx, fmt.Errorf("open target %s: %w", s.opener.Name(), err)
+	}
+	// The opener may have learnt at this Open that its targets share one project: the target
+	// has the last word on its capabilities.
+	if c.missing = target.Missing(tgt.Has, need...); len(c.missing) > 0 {
+		reason := skipReason(tgt.Name(), c.missing, target.IsShared(tgt))
+		if err := tgt.Close(); err != nil {
+			s.logf(ctx, "scenario %q: close target: %v", p.Name, err)
+		}
+		return ctx, s.skip(ctx, p, c, reason)
 	}
 	// The Given steps choose the identity: the runner starts with none.
 	r, err := harness.NewRunner(ctx, tgt, harness.RunnerOptions{Identity: &target.Identity{}})
@@ -134,6 +149,19 @@ func (s *Suite) before(ctx context.Context, p *godog.Scenario) (context.Context,
 	return ctx, nil
 }
 
+// skip records why the scenario is skipped (for the report and the drift recording), logs it when
+// asked, and returns the error that makes godog skip it.
+func (s *Suite) skip(ctx context.Context, p *godog.Scenario, c *scenario, reason string) error {
+	c.skipReason = reason
+	if s.skipLogf != nil {
+		s.skipLogf(ctx, "skipping scenario %q: %s", p.Name, reason)
+	}
+	if s.recorder != nil {
+		s.recorder.Skip(c.name, reason)
+	}
+	return fmt.Errorf("%w: %s", godog.ErrSkip, reason)
+}
+
 // after judges errors no step checked, cleans up, and records the outcome.
 func (s *Suite) after(ctx context.Context, p *godog.Scenario, stepErr error) (context.Context, error) {
 	c := scenarioFrom(ctx)
@@ -142,7 +170,8 @@ func (s *Suite) after(ctx context.Context, p *godog.Scenario, stepErr error) (co
 		if stepErr == nil {
 			afterErr = unchecked(c.runner.UncheckedError())
 		}
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+		// Clean-up is not the scenario's own doing: drift does not record it.
+		cctx, cancel := context.WithTimeout(drift.Unrecorded(context.WithoutCancel(ctx)), cleanupTimeout)
 		if err := c.runner.Cleanup(cctx); err != nil {
 			s.logf(ctx, "scenario %q: %v", p.Name, err)
 		}
@@ -154,14 +183,22 @@ func (s *Suite) after(ctx context.Context, p *godog.Scenario, stepErr error) (co
 		}
 	}
 	res := Result{Scenario: p.Name, Feature: featureFile(p.Uri)}
+	if c != nil {
+		res.Missing, res.Reason = c.missing, c.skipReason
+	}
 	err := errors.Join(stepErr, afterErr)
 	switch {
-	case c != nil && len(c.missing) > 0:
-		res.Outcome, res.Missing = Skipped, c.missing
 	case err != nil && !errors.Is(err, godog.ErrSkip):
+		// A real failure wins over a skip: godog still fails a skipped scenario's undefined step
+		// (strict mode). Missing stays as context.
 		res.Outcome, res.Err = Failed, err
+	case len(res.Missing) > 0:
+		res.Outcome = Skipped
 	case err != nil:
 		res.Outcome = Skipped
+		if res.Reason == "" {
+			res.Reason = "skipped by a step"
+		}
 	default:
 		res.Outcome = Passed
 	}
@@ -180,13 +217,18 @@ func unchecked(err error) error {
 	return err
 }
 
-// skipReason says why a scenario is skipped on a target.
-func skipReason(targetName string, missing []target.Capability) string {
+// skipReason says why a scenario is skipped on a target; shared says the target lacks the
+// capabilities because its project is shared (target.IsShared).
+func skipReason(targetName string, missing []target.Capability, shared bool) string {
 	names := make([]string, len(missing))
 	for i, c := range missing {
 		names[i] = string(c)
 	}
-	return fmt.Sprintf("target %s lacks %s", targetName, strings.Join(names, ", "))
+	reason := fmt.Sprintf("target %s lacks %s", targetName, strings.Join(names, ", "))
+	if shared {
+		reason += " (" + target.SharedNote + ")"
+	}
+	return reason
 }
 
 // Outcome is how a scenario ended.
@@ -205,8 +247,11 @@ type Result struct {
 	Scenario, Feature string
 	// Outcome is how it ended.
 	Outcome Outcome
-	// Missing are the capabilities the target lacks, for a scenario skipped because of them.
+	// Missing are the capabilities the target lacks, for a scenario skipped because of them. A
+	// failed scenario keeps them as context: it would have been skipped.
 	Missing []target.Capability
+	// Reason says why a skipped scenario was skipped ("target sandbox lacks clock-control").
+	Reason string
 	// Err is why a failed scenario failed.
 	Err error
 }
@@ -217,29 +262,72 @@ type Report struct {
 	Target string
 	// Results has one entry per scenario run (or skipped), sorted by feature file and name.
 	Results []Result
+	// Unseen counts the scenarios godog started but failed before any hook ran, so that they have
+	// no Result: godog fails a scenario with no steps that way. They count as failed; Reconcile
+	// names them.
+	Unseen int
 }
 
 // Report returns how the scenarios that ran so far ended.
 func (s *Suite) Report() Report {
 	s.mu.Lock()
 	rs := slices.Clone(s.results)
+	unseen := max(s.started-len(s.results), 0)
 	s.mu.Unlock()
+	sortResults(rs)
+	return Report{Target: s.opener.Name(), Results: rs, Unseen: unseen}
+}
+
+// sortResults sorts results by feature file and scenario name.
+func sortResults(rs []Result) {
 	slices.SortStableFunc(rs, func(a, b Result) int {
 		if c := strings.Compare(a.Feature, b.Feature); c != 0 {
 			return c
 		}
 		return strings.Compare(a.Scenario, b.Scenario)
 	})
-	return Report{Target: s.opener.Name(), Results: rs}
 }
 
-// Count returns how many scenarios ended with outcome o.
+// Reconcile returns the report with a failed Result for each of scenarios (the scenarios godog
+// was given, e.g. from godog.TestSuite.RetrieveFeatures with the run's options) that has none:
+// godog fails a scenario with no steps before any hook runs, so the suite never sees it. They
+// replace as many of the Unseen count.
+func (r Report) Reconcile(scenarios []*godog.Scenario) Report {
+	seen := map[string]int{}
+	for _, res := range r.Results {
+		seen[res.Feature+": "+res.Scenario]++
+	}
+	out := r
+	out.Results = slices.Clone(r.Results)
+	for _, p := range scenarios {
+		if label := scenarioLabel(p); seen[label] > 0 {
+			seen[label]--
+			continue
+		}
+		why := errors.New("godog failed it before any hook ran")
+		if len(p.Steps) == 0 {
+			why = errors.New("godog failed it before any hook ran: no steps in scenario")
+		}
+		out.Results = append(out.Results, Result{Scenario: p.Name, Feature: featureFile(p.Uri), Outcome: Failed, Err: why})
+		out.Unseen = max(out.Unseen-1, 0)
+	}
+	sortResults(out.Results)
+	return out
+}
+
+// Total returns how many scenarios the run had: the Results and the Unseen ones.
+func (r Report) Total() int { return len(r.Results) + r.Unseen }
+
+// Count returns how many scenarios ended with outcome o (the Unseen ones count as failed).
 func (r Report) Count(o Outcome) int {
 	n := 0
 	for _, res := range r.Results {
 		if res.Outcome == o {
 			n++
 		}
+	}
+	if o == Failed {
+		n += r.Unseen
 	}
 	return n
 }
@@ -264,24 +352,49 @@ func (r Report) Skips() []Result {
 //	SKIP  Scenario "An expired code" (otp_codes.feature): target sandbox lacks clock-control
 //	FAIL  Scenario "A wrong code" (otp_codes.feature): step 4 (...): ...
 //	33 scenarios on target sandbox: 20 passed, 0 failed, 13 skipped
+//
+// A failed scenario that would have been skipped says so after why it failed.
 func (r Report) WriteSummary(w io.Writer) error {
 	var b strings.Builder
 	for _, res := range r.Results {
 		switch res.Outcome {
 		case Skipped:
-			why := "skipped by a step"
-			if len(res.Missing) > 0 {
-				why = skipReason(r.Target, res.Missing)
-			}
-			fmt.Fprintf(&b, "SKIP  Scenario %q (%s): %s\n", res.Scenario, res.Feature, why)
+			fmt.Fprintf(&b, "SKIP  Scenario %q (%s): %s\n", res.Scenario, res.Feature, res.reason(r.Target))
 		case Failed:
-			fmt.Fprintf(&b, "FAIL  Scenario %q (%s): %s\n", res.Scenario, res.Feature, firstLine(res.Err))
+			fmt.Fprintf(&b, "FAIL  Scenario %q (%s): %s", res.Scenario, res.Feature, firstLine(res.Err))
+			if len(res.Missing) > 0 {
+				fmt.Fprintf(&b, " (it would have been skipped: %s)", res.reason(r.Target))
+			}
+			b.WriteString("\n")
 		}
 	}
+	if r.Unseen > 0 {
+		fmt.Fprintf(&b, "FAIL  %d %s that godog failed before any hook ran (e.g. a scenario with no steps)\n",
+			r.Unseen, plural(r.Unseen, "scenario", "scenarios"))
+	}
 	fmt.Fprintf(&b, "%d scenarios on target %s: %d passed, %d failed, %d skipped\n",
-		len(r.Results), r.Target, r.Count(Passed), r.Count(Failed), r.Count(Skipped))
+		r.Total(), r.Target, r.Count(Passed), r.Count(Failed), r.Count(Skipped))
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// reason says why the scenario was (or would have been) skipped on the target named targetName.
+func (res Result) reason(targetName string) string {
+	switch {
+	case res.Reason != "":
+		return res.Reason
+	case len(res.Missing) > 0:
+		return skipReason(targetName, res.Missing, false)
+	}
+	return "skipped by a step"
+}
+
+// plural returns one or many by n.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // firstLine returns the first line of err's message.

@@ -12,12 +12,16 @@
 // credentials of STYTCH_PROJECT_ID and STYTCH_SECRET; it refuses project-live- projects.
 //
 // Scenarios tagged @requires:<capability> that the target lacks are skipped; the final summary
-// lists each with the capability, then the counts. The exit status is 0 only when no scenario
-// failed (an undefined step fails), 1 when one did, 2 for a usage or configuration error.
+// lists each with the capability, then the counts. The exit status is 0 only when at least one
+// scenario ran and none failed (an undefined step fails, a scenario without steps too), 1 when one
+// failed or none ran (a --tags expression that selects nothing, an empty --features directory),
+// 2 for a usage or configuration error.
 //
-// --record DIR records the shape of every Stytch response of each scenario (pkg/drift) into DIR;
-// "stytch-conform diff DIR_A DIR_B" compares two recordings, e.g. the emulator's and the
-// sandbox's, prints every difference and exits 1 when there is one.
+// --record DIR records the shape of every Stytch response of each scenario's own calls
+// (pkg/drift; not the set-up that differs by target, nor the clean-up) into DIR, and the
+// scenarios skipped with the reason; "stytch-conform diff DIR_A DIR_B" compares two recordings,
+// e.g. the emulator's and the sandbox's, prints every difference, then the scenarios a side
+// skipped (not compared, not differences), and exits 1 when there is a difference.
 package main
 
 import (
@@ -54,7 +58,7 @@ const (
 
 // EnvBaseURL points the sandbox target at another Stytch-compatible base URL (as --base-url does),
 // for testing the sandbox code path against an emulator.
-const EnvBaseURL = "STYTCH_BASE_URL"
+const EnvBaseURL = target.EnvBaseURL
 
 // defaultConcurrency is how many scenarios run at once unless --concurrency says otherwise.
 const defaultConcurrency = 4
@@ -202,7 +206,12 @@ func runSuite(ctx context.Context, cfg config, stdout, stderr io.Writer, getenv 
 		return exitUsage
 	}
 
-	suite := steps.New(opener, steps.WithLogf(func(_ context.Context, format string, args ...any) { logf(format, args...) }))
+	suiteOpts := []steps.Option{steps.WithLogf(func(_ context.Context, format string, args ...any) { logf(format, args...) })}
+	if rec != nil {
+		// Skipped scenarios are recorded with the reason, so that diff lists them apart.
+		suiteOpts = append(suiteOpts, steps.WithRecorder(rec))
+	}
+	suite := steps.New(opener, suiteOpts...)
 	start := time.Now()
 	status := godog.TestSuite{
 		Name:                "stytch-conform",
@@ -225,7 +234,13 @@ func runSuite(ctx context.Context, cfg config, stdout, stderr io.Writer, getenv 
 		return exitUsage
 	}
 
-	rep := suite.Report()
+	// godog fails a scenario without steps before any hook runs: name it in the report.
+	selected, err := scenarios(fsys, cfg.tags)
+	if err != nil {
+		fmt.Fprintln(stderr, "stytch-conform:", err)
+		return exitUsage
+	}
+	rep := suite.Report().Reconcile(selected)
 	out := stdout
 	if !humanOnStdout(cfg.format) {
 		out = stderr
@@ -240,6 +255,12 @@ func runSuite(ctx context.Context, cfg config, stdout, stderr io.Writer, getenv 
 	if status != 0 || rep.Failed() {
 		code = exitFailed
 	}
+	if rep.Total() == 0 {
+		// Nothing ran, so nothing was checked: a typo in --tags or an empty --features directory
+		// must not pass.
+		fmt.Fprintln(stderr, "stytch-conform:", noScenarioMessage(fsys, cfg))
+		code = exitFailed
+	}
 	if rec != nil {
 		if err := rec.Save(cfg.recordDir); err != nil {
 			fmt.Fprintln(stderr, "stytch-conform: record:", err)
@@ -248,6 +269,37 @@ func runSuite(ctx context.Context, cfg config, stdout, stderr io.Writer, getenv 
 		fmt.Fprintf(out, "recorded %d scenarios in %s\n", len(rec.Recording().Scenarios), cfg.recordDir)
 	}
 	return code
+}
+
+// scenarios returns the scenarios of the features in fsys that the tag expression selects, as
+// godog runs them.
+func scenarios(fsys fs.FS, tags string) ([]*godog.Scenario, error) {
+	feats, err := godog.TestSuite{Options: &godog.Options{FS: fsys, Paths: []string{"."}, Tags: tags}}.RetrieveFeatures()
+	if err != nil {
+		return nil, fmt.Errorf("reading the features: %w", err)
+	}
+	var out []*godog.Scenario
+	for _, f := range feats {
+		out = append(out, f.Pickles...)
+	}
+	return out, nil
+}
+
+// noScenarioMessage says why a run had no scenario: the features have none, or --tags selects
+// none of them.
+func noScenarioMessage(fsys fs.FS, cfg config) string {
+	where := "the embedded suite"
+	if cfg.featuresDir != "" {
+		where = cfg.featuresDir
+	}
+	all, err := scenarios(fsys, "")
+	switch {
+	case err == nil && len(all) > 0 && cfg.tags != "":
+		return fmt.Sprintf("no scenario ran: --tags %q selects none of the %d scenarios in %s (a misspelt tag?)", cfg.tags, len(all), where)
+	case err == nil && len(all) > 0:
+		return fmt.Sprintf("no scenario ran, though %s has %d", where, len(all))
+	}
+	return fmt.Sprintf("no scenario ran: no *.feature file in %s has a scenario", where)
 }
 
 // featureFS returns the features to run: the embedded suite, or the *.feature files of dir.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,7 +15,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/stytch-emulator/stytchemu/emulator"
+	"github.com/stytch-emulator/stytchemu/features"
+	"github.com/stytch-emulator/stytchemu/pkg/drift"
 	"github.com/stytch-emulator/stytchemu/pkg/target"
+	"github.com/stytch-emulator/stytchemu/steps"
 )
 
 // env returns a getenv reading only vars.
@@ -215,11 +219,11 @@ func TestUsageErrors(t *testing.T) {
 	assert.Contains(t, errOut, "--target")
 }
 
-// TestRecordAndDiff records two emulator runs and a sandbox-mode run: the emulator runs agree,
-// the sandbox-mode run (another identity flow, skipped scenarios) differs, and diff says so.
+// TestRecordAndDiff records two emulator runs, which agree, and diff says so; a missing
+// directory is a usage error.
 func TestRecordAndDiff(t *testing.T) {
 	dir := t.TempDir()
-	a, b, c := filepath.Join(dir, "a"), filepath.Join(dir, "b"), filepath.Join(dir, "c")
+	a, b := filepath.Join(dir, "a"), filepath.Join(dir, "b")
 	const tags = "~@requires:fault-injection"
 	for _, d := range []string{a, b} {
 		code, out, errOut := conform(t, nil, "--record", d, "--tags", tags)
@@ -229,16 +233,178 @@ func TestRecordAndDiff(t *testing.T) {
 	code, out, errOut := conform(t, nil, "diff", a, b)
 	assert.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
 	assert.Contains(t, out, "no differences")
-
-	vars, _ := sandboxEnv(t)
-	code, out, errOut = conform(t, vars, "--target", "sandbox", "--record", c, "--tags", tags)
-	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
-	code, out, _ = conform(t, nil, "diff", a, c)
-	assert.Equal(t, exitFailed, code)
-	assert.Contains(t, out, "drift: a="+a+" b="+c+": ")
-	assert.Contains(t, out, `scenario "otp_codes.feature: An expired code":`)
+	assert.NotContains(t, out, "skipped")
 
 	code, _, errOut = conform(t, nil, "diff", a, filepath.Join(dir, "missing"))
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, errOut, "load recording")
+}
+
+// identityData are the JSON paths whose differences between the emulator and the sandbox come
+// from the identity, not from the implementation: on an emulator a scenario's user is a fresh one
+// (no phone number and no TOTP yet; an email-only user has no password), on the sandbox it is
+// Stytch's fixed sandbox user, which has a phone number (+10000000000), a TOTP registration and
+// a password. The README's drift section lists them.
+var identityData = map[string]bool{
+	"user.phone_numbers": true, "user.totps": true, "user.password": true, // in authenticate responses
+	"phone_numbers": true, "totps": true, "password": true, // in users.get
+}
+
+// isIdentityData reports whether d is a difference of the identity's data: an array of the user
+// empty on one side only, or the user's password null on one side only.
+func isIdentityData(d drift.Diff) bool {
+	switch d.Kind {
+	case drift.KindEmptiness:
+		return identityData[d.Path]
+	case drift.KindType:
+		return identityData[d.Path] && (d.A == drift.TypeNull) != (d.B == drift.TypeNull)
+	}
+	return false
+}
+
+// TestDriftEmulatorVersusSandbox records the embedded suite on the in-process emulator and on the
+// sandbox target pointed at an emulator (--base-url: the sandbox code path, the sandbox identity,
+// no capabilities), then compares them. Both sides run the same emulator, so whatever differs is
+// how the targets run the suite, which must not show up as drift: the scenarios the sandbox skips
+// are listed apart, with the reason, not as differences; in the scenarios both ran the calls line
+// up one to one (no set-up or clean-up call is recorded) with the same endpoints, statuses and
+// error types, and the only differences left are the identity's data (identityData).
+func TestDriftEmulatorVersusSandbox(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "emulator"), filepath.Join(dir, "sandbox")
+	code, out, errOut := conform(t, nil, "--target", "emulator", "--record", a)
+	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
+	vars, url := sandboxEnv(t)
+	code, out, errOut = conform(t, vars, "--target", "sandbox", "--record", b)
+	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
+
+	recA, err := drift.Load(a)
+	require.NoError(t, err)
+	recB, err := drift.Load(b)
+	require.NoError(t, err)
+	rep := drift.Compare(recA, recB)
+
+	// The skipped scenarios: exactly those with @requires: tags, skipped on b with the reason.
+	required := requiredCapabilities(t)
+	require.NotEmpty(t, required)
+	assert.Len(t, rep.Skipped, len(required))
+	for _, s := range rep.Skipped {
+		caps, ok := required[s.Scenario]
+		if assert.True(t, ok, "scenario %q is skipped but requires nothing", s.Scenario) {
+			assert.Equal(t, "target sandbox("+url+") lacks "+strings.Join(caps, ", "), s.B)
+		}
+		assert.Empty(t, s.A, "the emulator runs %q", s.Scenario)
+	}
+	assert.Equal(t, len(recA.Scenarios), rep.Scenarios, "every scenario is either compared or listed as skipped")
+
+	// The scenarios both ran: only the identity's data differs.
+	assert.Positive(t, rep.Calls)
+	withDiffs := map[string]bool{}
+	for _, d := range rep.Diffs {
+		assert.True(t, isIdentityData(d), "not a difference of the identity's data: %s", d)
+		withDiffs[d.Scenario] = true
+	}
+	// Scenarios whose identity is the same on both targets (a new user; the sandbox user on both)
+	// do not differ at all.
+	for name := range recB.Scenarios {
+		if strings.HasPrefix(name, "totp.feature: ") || strings.HasPrefix(name, "sandbox.feature: ") ||
+			name == "unverified_factors.feature: A user whose email is unverified cannot add a phone" {
+			assert.False(t, withDiffs[name], "scenario %q differs", name)
+		}
+	}
+	t.Logf("%s", rep)
+
+	// The command says the same: the differences, then the skipped scenarios apart; it exits 1 for
+	// the differences (the identity's data) only.
+	code, out, _ = conform(t, nil, "diff", a, b)
+	wantCode := exitOK
+	if !rep.Empty() {
+		wantCode = exitFailed
+	}
+	assert.Equal(t, wantCode, code)
+	assert.Contains(t, out, "drift: a="+a+" b="+b+": ")
+	assert.Contains(t, out, fmt.Sprintf("%d scenarios skipped on a side, not compared", len(required)))
+	assert.Contains(t, out, `  scenario "otp_codes.feature: An expired code": skipped on b: target sandbox(`+url+`) lacks clock-control`)
+	assert.NotContains(t, out, "only in a")
+}
+
+// requiredCapabilities returns the embedded scenarios that have @requires: tags, by their
+// recorded name ("<feature file>: <name>"), with the capabilities in tag order.
+func requiredCapabilities(t *testing.T) map[string][]string {
+	t.Helper()
+	pickles, err := scenarios(features.FS, "")
+	require.NoError(t, err)
+	out := map[string][]string{}
+	for _, p := range pickles {
+		for _, tag := range p.Tags {
+			if c, ok := strings.CutPrefix(tag.Name, steps.RequiresTag); ok {
+				name := p.Uri + ": " + p.Name
+				out[name] = append(out[name], c)
+			}
+		}
+	}
+	return out
+}
+
+// TestNoScenarioExitsOne: a run in which no scenario ran checked nothing, so it fails, saying why.
+func TestNoScenarioExitsOne(t *testing.T) {
+	empty := t.TempDir()
+	noScenarios := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(noScenarios, "x.feature"), []byte("Feature: nothing yet\n"), 0o644))
+	pickles, err := scenarios(features.FS, "")
+	require.NoError(t, err)
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"case=misspelt tag", []string{"--tags", "@typo"},
+			fmt.Sprintf(`no scenario ran: --tags "@typo" selects none of the %d scenarios in the embedded suite`, len(pickles))},
+		{"case=empty features dir", []string{"--features", empty}, "no scenario ran: no *.feature file in " + empty + " has a scenario"},
+		{"case=feature without scenarios", []string{"--features", noScenarios}, "no scenario ran: no *.feature file in " + noScenarios + " has a scenario"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := conform(t, nil, tt.args...)
+			assert.Equal(t, exitFailed, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
+			assert.Contains(t, errOut, tt.want)
+			assert.Contains(t, out, "0 scenarios on target emulator")
+		})
+	}
+}
+
+// TestScenarioWithoutStepsFails: godog fails a scenario without steps before any hook runs; the
+// summary names it as failed instead of leaving it out.
+func TestScenarioWithoutStepsFails(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "empty.feature"), []byte(`Feature: empty
+  Scenario: Nothing to do
+
+  Scenario: The JWT authenticates the session too
+    Given a user with a verified email and a password
+    And the user signs in with their password for 60 minutes
+    Then the session JWT authenticates
+`), 0o644))
+	code, out, errOut := conform(t, nil, "--features", dir)
+	assert.Equal(t, exitFailed, code, "stderr:\n%s", errOut)
+	assert.Contains(t, out, `FAIL  Scenario "Nothing to do" (empty.feature): godog failed it before any hook ran: no steps in scenario`)
+	assert.Contains(t, out, "2 scenarios on target emulator: 1 passed, 1 failed, 0 skipped")
+}
+
+// TestSkippedScenarioThatFailsIsAFailure: on the sandbox, a scenario requiring a capability the
+// target lacks but with an undefined step is reported as failed (the exit status already was 1),
+// not as skipped.
+func TestSkippedScenarioThatFailsIsAFailure(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "typo.feature"), []byte(`Feature: typo
+  @requires:clock-control
+  Scenario: An expired code, misspelt
+    Given a user with a verified email and a password
+    When 11 minuets pass
+`), 0o644))
+	vars, url := sandboxEnv(t)
+	code, out, errOut := conform(t, vars, "--target", "sandbox", "--features", dir)
+	assert.Equal(t, exitFailed, code, "stderr:\n%s", errOut)
+	assert.Contains(t, out, `FAIL  Scenario "An expired code, misspelt" (typo.feature): step is undefined: 11 minuets pass (it would have been skipped: target sandbox(`+url+`) lacks clock-control)`)
+	assert.Contains(t, out, "0 passed, 1 failed, 0 skipped")
 }

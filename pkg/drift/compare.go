@@ -119,11 +119,36 @@ func emptiness(t string) string {
 	return "non-empty array"
 }
 
-// Report is the result of Compare: every difference between recording A and recording B.
+// Skip is a scenario skipped on one side or both (Recording.Skipped), so not compared.
+type Skip struct {
+	// Scenario is the scenario's name.
+	Scenario string
+	// A and B are why it was skipped on each side; "" for a side where it ran (or was not
+	// recorded at all).
+	A, B string
+}
+
+// String describes the skip on one line, naming the sides a and b.
+func (s Skip) String() string { return fmt.Sprintf("scenario %q: %s", s.Scenario, s.detail("a", "b")) }
+
+// detail says on which sides the scenario was skipped and why.
+func (s Skip) detail(na, nb string) string {
+	var parts []string
+	if s.A != "" {
+		parts = append(parts, "skipped on "+na+": "+s.A)
+	}
+	if s.B != "" {
+		parts = append(parts, "skipped on "+nb+": "+s.B)
+	}
+	return strings.Join(parts, "; ")
+}
+
+// Report is the result of Compare: every difference between recording A and recording B, and the
+// scenarios not compared because a side skipped them.
 type Report struct {
 	// A and B are the labels of the recordings compared ("a" and "b" when they have none).
 	A, B string
-	// Scenarios is how many scenarios either recording has.
+	// Scenarios is how many scenarios either recording has, skipped ones included.
 	Scenarios int
 	// Calls is how many calls were compared (those at the same index of a scenario on both sides).
 	Calls int
@@ -131,9 +156,12 @@ type Report struct {
 	// scenario-wide ones, then by call; within a call, endpoint, status, error_type, then the body's
 	// differences by JSON path.
 	Diffs []Diff
+	// Skipped are the scenarios skipped on either side (a target lacking a capability they need),
+	// by scenario name. They are not compared and are not differences: Empty ignores them.
+	Skipped []Skip
 }
 
-// Empty reports whether the recordings do not differ.
+// Empty reports whether the recordings do not differ. Scenarios skipped on a side do not count.
 func (r Report) Empty() bool { return len(r.Diffs) == 0 }
 
 // String renders the report for people: a summary line naming a and b, then the differences
@@ -146,12 +174,17 @@ func (r Report) Empty() bool { return len(r.Diffs) == 0 }
 //	    status: 404 vs 200
 //	    error_type: session_not_found vs (none)
 //
-// Values are given as "a's vs b's".
+// Values are given as "a's vs b's". Scenarios skipped on a side follow, in a section of their own
+// that is not a difference:
+//
+//	skipped, not compared (1):
+//	  scenario "An expired code": skipped on b: target sandbox lacks clock-control
 func (r Report) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "drift: a=%s b=%s: ", r.A, r.B)
 	if r.Empty() {
-		fmt.Fprintf(&b, "no differences (%d scenarios, %d calls compared)\n", r.Scenarios, r.Calls)
+		fmt.Fprintf(&b, "no differences (%d scenarios, %d calls compared%s)\n", r.Scenarios-len(r.Skipped), r.Calls, r.skippedNote())
+		r.writeSkipped(&b)
 		return b.String()
 	}
 	scenarios := 0
@@ -160,8 +193,8 @@ func (r Report) String() string {
 			scenarios++
 		}
 	}
-	fmt.Fprintf(&b, "%d %s in %d of %d scenarios (%d calls compared)\n",
-		len(r.Diffs), plural(len(r.Diffs), "difference", "differences"), scenarios, r.Scenarios, r.Calls)
+	fmt.Fprintf(&b, "%d %s in %d of %d scenarios (%d calls compared%s)\n",
+		len(r.Diffs), plural(len(r.Diffs), "difference", "differences"), scenarios, r.Scenarios-len(r.Skipped), r.Calls, r.skippedNote())
 	for i, d := range r.Diffs {
 		newScenario := i == 0 || d.Scenario != r.Diffs[i-1].Scenario
 		if newScenario {
@@ -180,7 +213,27 @@ func (r Report) String() string {
 			fmt.Fprintf(&b, "    %s\n", d.detail("a", "b"))
 		}
 	}
+	r.writeSkipped(&b)
 	return b.String()
+}
+
+// skippedNote is the summary line's mention of the skipped scenarios ("" when none).
+func (r Report) skippedNote() string {
+	if len(r.Skipped) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("; %d %s skipped on a side, not compared", len(r.Skipped), plural(len(r.Skipped), "scenario", "scenarios"))
+}
+
+// writeSkipped writes the section of the scenarios skipped on a side.
+func (r Report) writeSkipped(b *strings.Builder) {
+	if len(r.Skipped) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "\nskipped, not compared (%d):\n", len(r.Skipped))
+	for _, s := range r.Skipped {
+		fmt.Fprintf(b, "  %s\n", s)
+	}
 }
 
 func plural(n int, one, many string) string {
@@ -195,20 +248,36 @@ func plural(n int, one, many string) string {
 // side's last), and, for the calls at the same index of a scenario: a different endpoint, status
 // or error_type, and, when those agree, the differences of the body shapes (JSON paths on one side
 // only, different types or formats, arrays empty on one side only). See Kind.
+//
+// A scenario skipped on either side (Recording.Skipped) is not compared: it goes to
+// Report.Skipped with the reasons, not to Diffs.
 func Compare(a, b Recording) Report {
 	r := Report{A: label(a.Label, "a"), B: label(b.Label, "b")}
+	seen := map[string]bool{}
 	var names []string
-	for name := range a.Scenarios {
-		names = append(names, name)
+	for _, m := range []map[string][]Call{a.Scenarios, b.Scenarios} {
+		for name := range m {
+			if !seen[name] {
+				seen[name] = true
+				names = append(names, name)
+			}
+		}
 	}
-	for name := range b.Scenarios {
-		if _, ok := a.Scenarios[name]; !ok {
-			names = append(names, name)
+	for _, m := range []map[string]string{a.Skipped, b.Skipped} {
+		for name := range m {
+			if !seen[name] {
+				seen[name] = true
+				names = append(names, name)
+			}
 		}
 	}
 	slices.Sort(names)
 	r.Scenarios = len(names)
 	for _, name := range names {
+		if sa, sb := a.Skipped[name], b.Skipped[name]; sa != "" || sb != "" {
+			r.Skipped = append(r.Skipped, Skip{Scenario: name, A: sa, B: sb})
+			continue
+		}
 		ca, inA := a.Scenarios[name]
 		cb, inB := b.Scenarios[name]
 		switch {

@@ -1,6 +1,7 @@
 package drift_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -193,4 +194,39 @@ func TestCompare_CallsOnlyInB(t *testing.T) {
 		{Scenario: "s", Call: 1, Endpoint: "POST /v1/passwords", Kind: drift.KindExtraCall, B: "POST /v1/passwords"},
 	}, r.Diffs)
 	assert.Contains(t, r.String(), "  call 1 POST /v1/passwords: only in b\n")
+}
+
+// TestCompare_Skipped: a scenario skipped on one side (a target lacking a capability) is not a
+// difference: Compare lists it apart with the reason, Empty ignores it, and the report says so in
+// a section of its own. Without recorded skips it was "only in a".
+func TestCompare_Skipped(t *testing.T) {
+	t.Parallel()
+	ran := []drift.Call{call("POST", "/v1/sessions/authenticate", 200, sessionShape())}
+	a := drift.Recording{Label: "emulator", Scenarios: map[string][]drift.Call{"expired": ran, "both": ran, "skipped twice": ran}}
+	b := drift.Recording{Label: "sandbox", Scenarios: map[string][]drift.Call{"both": ran},
+		Skipped: map[string]string{"expired": "target sandbox lacks clock-control", "skipped twice": "lacks read-codes"}}
+	a.Skipped = map[string]string{"skipped twice": "lacks fault-injection"}
+	r := drift.Compare(a, b)
+	assert.True(t, r.Empty(), "skips are not differences: %s", r)
+	assert.Equal(t, 3, r.Scenarios)
+	assert.Equal(t, 1, r.Calls)
+	assert.Equal(t, []drift.Skip{
+		{Scenario: "expired", B: "target sandbox lacks clock-control"},
+		{Scenario: "skipped twice", A: "lacks fault-injection", B: "lacks read-codes"},
+	}, r.Skipped)
+	assert.Equal(t, `drift: a=emulator b=sandbox: no differences (1 scenarios, 1 calls compared; 2 scenarios skipped on a side, not compared)
+
+skipped, not compared (2):
+  scenario "expired": skipped on b: target sandbox lacks clock-control
+  scenario "skipped twice": skipped on a: lacks fault-injection; skipped on b: lacks read-codes
+`, r.String())
+
+	// With a difference too, the skips follow the differences.
+	b.Scenarios["both"] = []drift.Call{call("POST", "/v1/sessions/authenticate", 404, nil)}
+	r = drift.Compare(a, b)
+	assert.False(t, r.Empty())
+	assert.Len(t, r.Diffs, 1)
+	s := r.String()
+	assert.Contains(t, s, "1 difference in 1 of 1 scenarios (1 calls compared; 2 scenarios skipped on a side, not compared)")
+	assert.Less(t, strings.Index(s, `scenario "both":`), strings.Index(s, "skipped, not compared (2):"))
 }

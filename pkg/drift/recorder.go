@@ -6,7 +6,9 @@
 // Wire a Recorder's Wrap into the HTTP transport of the Stytch client (target.WithTransport), tag
 // each scenario's context with WithScenario, Save the Recorder at the end of the run, and later
 // Compare two Loaded recordings. The emulator's control API and stytch-go's background JWKS fetches
-// are not recorded (see Recorder.Wrap).
+// are not recorded (see Recorder.Wrap), nor calls made under a context marked Unrecorded: a
+// scenario's set-up and clean-up, which differ by target. Scenarios skipped on a target are
+// recorded as such (Recorder.Skip), and Compare lists them apart, not as differences.
 package drift
 
 import (
@@ -41,27 +43,60 @@ func ScenarioFrom(ctx context.Context) (string, bool) {
 	return name, ok
 }
 
+// unrecordedKey is the context key of Unrecorded.
+type unrecordedKey struct{}
+
+// Unrecorded returns a copy of ctx under which a Recorder records nothing. Mark with it the calls
+// that are not the scenario's own but its set-up and clean-up, which differ by target by design
+// (on an emulator a fresh user is created and verified where the sandbox uses its fixed sandbox
+// user; the users created are deleted afterwards): recorded, they would make every comparison of
+// two targets differ. The scenario's own calls (its When and Then steps) stay recorded.
+func Unrecorded(ctx context.Context) context.Context {
+	return context.WithValue(ctx, unrecordedKey{}, true)
+}
+
+// IsUnrecorded reports whether ctx was marked by Unrecorded.
+func IsUnrecorded(ctx context.Context) bool {
+	v, _ := ctx.Value(unrecordedKey{}).(bool)
+	return v
+}
+
 // Recorder records the calls going through the transports it wraps, by scenario. It is safe for
 // concurrent use by parallel scenarios; the calls of one scenario are kept in the order they were
 // sent (make them one after the other for a stable order). Create it with NewRecorder.
 type Recorder struct {
 	mu        sync.Mutex
 	scenarios map[string][]*Call
+	skipped   map[string]string
 }
 
 // NewRecorder returns an empty Recorder.
 func NewRecorder() *Recorder {
-	return &Recorder{scenarios: map[string][]*Call{}}
+	return &Recorder{scenarios: map[string][]*Call{}, skipped: map[string]string{}}
+}
+
+// Skip records that the scenario was skipped on this run's target, and why (for instance "target
+// sandbox lacks clock-control"). Compare lists a scenario skipped on either side apart, as not
+// compared, instead of reporting it as a difference. An empty reason is recorded as "skipped".
+func (r *Recorder) Skip(scenario, reason string) {
+	if reason == "" {
+		reason = "skipped"
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.skipped[scenario] = reason
 }
 
 // Wrap returns a transport that sends each request through next (http.DefaultTransport when nil)
 // and records it under the scenario of its context (NoScenario without one): method, masked path,
 // status, error_type and the response body's Shape. The caller still gets the whole body.
 //
-// Not recorded, since only an emulator has them or their timing is not the scenario's:
+// Not recorded, since only an emulator has them, their timing is not the scenario's, or they are
+// not the scenario's own:
 //   - the emulator's control API, every path under /emulator/ (the sandbox has none);
 //   - GET .../sessions/jwks/{project_id}, the JWKS fetches stytch-go makes in the background when
-//     the client is created and on its own schedule afterwards.
+//     the client is created and on its own schedule afterwards;
+//   - requests whose context is marked Unrecorded (a scenario's set-up and clean-up).
 func (r *Recorder) Wrap(next http.RoundTripper) http.RoundTripper {
 	if next == nil {
 		next = http.DefaultTransport
@@ -74,7 +109,7 @@ func (r *Recorder) Wrap(next http.RoundTripper) http.RoundTripper {
 func (r *Recorder) Recording() Recording {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	rec := Recording{Scenarios: make(map[string][]Call, len(r.scenarios))}
+	rec := Recording{Scenarios: make(map[string][]Call, len(r.scenarios)), Skipped: maps.Clone(r.skipped)}
 	for name, calls := range r.scenarios {
 		out := make([]Call, len(calls))
 		for i, c := range calls {
@@ -111,7 +146,7 @@ type transport struct {
 
 // RoundTrip sends req and records the exchange.
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if !recorded(req) {
+	if !recorded(req) || IsUnrecorded(req.Context()) {
 		return t.next.RoundTrip(req)
 	}
 	scenario, ok := ScenarioFrom(req.Context())

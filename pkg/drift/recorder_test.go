@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -271,4 +272,69 @@ func TestLoad_Errors(t *testing.T) {
 	}
 	_, err = drift.Load(dup)
 	require.ErrorContains(t, err, `scenario "same" is in both`)
+}
+
+// TestRecorder_Unrecorded: calls made under an Unrecorded context (a scenario's set-up and
+// clean-up) are sent but not recorded; the scenario's other calls are, in order.
+func TestRecorder_Unrecorded(t *testing.T) {
+	t.Parallel()
+	fake := &fakeTransport{answer: func(*http.Request) (int, string, error) { return 200, `{"status_code":200}`, nil }}
+	rec := drift.NewRecorder()
+	rt := rec.Wrap(fake)
+	ctx := drift.WithScenario(context.Background(), "s")
+	const base = "http://stytch.emulator.invalid"
+	assert.False(t, drift.IsUnrecorded(ctx))
+	setup := drift.Unrecorded(ctx)
+	assert.True(t, drift.IsUnrecorded(setup))
+	name, ok := drift.ScenarioFrom(setup)
+	assert.True(t, ok && name == "s", "Unrecorded keeps the scenario")
+
+	for _, c := range []struct {
+		ctx  context.Context
+		path string
+	}{{setup, "/v1/passwords"}, {ctx, "/v1/passwords/authenticate"}, {setup, "/v1/users/x"}, {ctx, "/v1/sessions/authenticate"}} {
+		_, err := send(t, c.ctx, rt, "POST", base+c.path)
+		require.NoError(t, err)
+	}
+	assert.Len(t, fake.paths, 4, "every request is sent")
+	var got []string
+	for _, c := range rec.Recording().Scenarios["s"] {
+		got = append(got, c.Path)
+	}
+	assert.Equal(t, []string{"/v1/passwords/authenticate", "/v1/sessions/authenticate"}, got)
+}
+
+// TestSaveLoad_Skipped: skipped scenarios are saved with their reason and loaded back into
+// Skipped; a scenario that only ran has no "skipped" key, so older files read the same.
+func TestSaveLoad_Skipped(t *testing.T) {
+	t.Parallel()
+	rec := drift.NewRecorder()
+	rec.Skip("an expired code", "target sandbox lacks clock-control")
+	rec.Skip("no reason", "")
+	fake := &fakeTransport{answer: func(*http.Request) (int, string, error) { return 200, `{}`, nil }}
+	_, err := send(t, drift.WithScenario(context.Background(), "ran"), rec.Wrap(fake), "POST", "http://x.invalid/v1/passwords")
+	require.NoError(t, err)
+	dir := t.TempDir()
+	require.NoError(t, rec.Save(dir))
+	raw, err := os.ReadFile(filepath.Join(dir, drift.FileName("an expired code")))
+	require.NoError(t, err)
+	assert.Contains(t, string(raw), `"skipped": "target sandbox lacks clock-control"`)
+	raw, err = os.ReadFile(filepath.Join(dir, drift.FileName("ran")))
+	require.NoError(t, err)
+	assert.NotContains(t, string(raw), `"skipped"`)
+
+	got, err := drift.Load(dir)
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"an expired code": "target sandbox lacks clock-control", "no reason": "skipped"}, got.Skipped)
+	assert.Equal(t, []string{"ran"}, keys(got.Scenarios), "skipped scenarios without calls are not in Scenarios")
+}
+
+// keys returns a map's keys, sorted.
+func keys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
 }

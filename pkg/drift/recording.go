@@ -34,19 +34,25 @@ type Call struct {
 // Endpoint returns "METHOD path".
 func (c Call) Endpoint() string { return c.Method + " " + c.Path }
 
-// Recording is what a run recorded: the calls of each scenario, in the order they were sent.
+// Recording is what a run recorded: the calls of each scenario, in the order they were sent, and
+// the scenarios skipped on its target.
 type Recording struct {
 	// Label names the run in reports ("emulator", "sandbox", a directory); Load sets it to the
 	// directory.
 	Label string
 	// Scenarios maps scenario names (NoScenario for calls made without one) to their calls.
 	Scenarios map[string][]Call
+	// Skipped maps the names of the scenarios skipped on the run's target to why (Recorder.Skip).
+	// Compare does not compare a scenario skipped on either side, whatever calls it has.
+	Skipped map[string]string
 }
 
-// file is the JSON document of one scenario.
+// file is the JSON document of one scenario. Skipped is set for a scenario skipped on the run's
+// target (files without it, as written before skips were recorded, are scenarios that ran).
 type file struct {
 	Version  int    `json:"version"`
 	Scenario string `json:"scenario"`
+	Skipped  string `json:"skipped,omitempty"`
 	Calls    []Call `json:"calls"`
 }
 
@@ -86,9 +92,14 @@ func (rec Recording) Save(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("save recording: %w", err)
 	}
-	names := make([]string, 0, len(rec.Scenarios))
+	names := make([]string, 0, len(rec.Scenarios)+len(rec.Skipped))
 	for name := range rec.Scenarios {
 		names = append(names, name)
+	}
+	for name := range rec.Skipped {
+		if _, ok := rec.Scenarios[name]; !ok {
+			names = append(names, name)
+		}
 	}
 	slices.Sort(names)
 	written := map[string]string{}
@@ -98,7 +109,7 @@ func (rec Recording) Save(dir string) error {
 			return fmt.Errorf("save recording: scenarios %q and %q have the same file name %s", other, name, fn)
 		}
 		written[fn] = name
-		data, err := encodeFile(file{Version: FileVersion, Scenario: name, Calls: rec.Scenarios[name]})
+		data, err := encodeFile(file{Version: FileVersion, Scenario: name, Skipped: rec.Skipped[name], Calls: rec.Scenarios[name]})
 		if err != nil {
 			return fmt.Errorf("save recording: scenario %q: %w", name, err)
 		}
@@ -124,15 +135,16 @@ func encodeFile(f file) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// Load reads the recording Save wrote into dir: every *.json file in it (not in subdirectories).
-// The Recording's Label is dir. A file that is not a recording of this format, or two files of the
+// Load reads the recording Save wrote into dir: every *.json file in it (not in subdirectories),
+// a skipped scenario's into Skipped (and into Scenarios only when it has calls). The Recording's
+// Label is dir. A file that is not a recording of this format, or two files of the
 // same scenario, are an error.
 func Load(dir string) (Recording, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return Recording{}, fmt.Errorf("load recording: %w", err)
 	}
-	rec := Recording{Label: dir, Scenarios: map[string][]Call{}}
+	rec := Recording{Label: dir, Scenarios: map[string][]Call{}, Skipped: map[string]string{}}
 	from := map[string]string{}
 	for _, e := range entries {
 		if e.IsDir() || !strings.HasSuffix(e.Name(), ".json") {
@@ -147,6 +159,12 @@ func Load(dir string) (Recording, error) {
 			return Recording{}, fmt.Errorf("load recording: scenario %q is in both %s and %s", f.Scenario, other, e.Name())
 		}
 		from[f.Scenario] = e.Name()
+		if f.Skipped != "" {
+			rec.Skipped[f.Scenario] = f.Skipped
+			if len(f.Calls) == 0 {
+				continue
+			}
+		}
 		if f.Calls == nil {
 			f.Calls = []Call{}
 		}

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/stytchauth/stytch-go/v16/stytch/consumer/users"
+
+	"github.com/stytch-emulator/stytchemu/pkg/target"
 )
 
 // CheckFunc checks the state after a step (TestStep.Check) or after cleanup
@@ -213,10 +215,12 @@ func CheckSessionExpiresIn(d, tolerance time.Duration) CheckFunc {
 	}
 }
 
-// CheckFactorPhoneNumber checks that the session's factor of kind k carries the phone number want
-// ("": the destination of the last OTP sent, else the identity's phone).
-func CheckFactorPhoneNumber(k FactorKind, want string) CheckFunc {
+// CheckFactorPhoneNumber checks that the session's factor of kind k carries the phone number phone
+// ("": the destination of the last OTP sent, else the identity's phone, resolved at each call).
+func CheckFactorPhoneNumber(k FactorKind, phone string) CheckFunc {
 	return func(s *State) error {
+		// Resolved per call: the same CheckFunc may check several states.
+		want := phone
 		if want == "" {
 			want = s.Identity.Phone
 			if s.LastOTP.Channel != ChannelEmail && s.LastOTP.To != "" {
@@ -358,7 +362,7 @@ func CheckUsersDeleted() CheckFunc {
 		var errs []error
 		for _, id := range s.CreatedUsers {
 			_, err := t.Client().Users.Get(context.Background(), &users.GetParams{UserID: id})
-			se, _ := asStytchError(err)
+			se, _ := target.AsStytchError(err)
 			switch {
 			case err == nil:
 				errs = append(errs, fmt.Errorf("user %s still exists", id))

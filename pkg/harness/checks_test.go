@@ -2,8 +2,10 @@ package harness_test
 
 import (
 	"errors"
+	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -154,4 +156,44 @@ func TestExpectError_Match(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestCheckFactorPhoneNumber_ResolvesPerCall: one CheckFactorPhoneNumber(k, "") checks each state
+// against that state's own phone (the last OTP's destination, else the identity's), also when
+// shared by states checked at once; it used to keep the first phone it saw.
+func TestCheckFactorPhoneNumber_ResolvesPerCall(t *testing.T) {
+	check := harness.CheckFactorPhoneNumber(harness.FactorSMS, "")
+	stateFor := func(phone string, viaOTP bool) *harness.State {
+		s := stateWith(harness.Factor{Type: "otp", DeliveryMethod: "sms", PhoneNumber: phone})
+		if viaOTP {
+			s.LastOTP = harness.OTPSent{Channel: harness.ChannelSMS, To: phone}
+		} else {
+			s.Identity.Phone = phone
+		}
+		return s
+	}
+	for _, s := range []*harness.State{stateFor("+15555550101", true), stateFor("+15555550102", false), stateFor("+15555550103", true)} {
+		if err := check(s); err != nil {
+			t.Errorf("state with phone %s: %v", s.Session.Factors[0].PhoneNumber, err)
+		}
+	}
+	if err := check(stateFor("+15555550104", true)); err != nil {
+		t.Fatal(err)
+	}
+	wrong := stateFor("+15555550105", false)
+	wrong.Session.Factors[0].PhoneNumber = "+15555550106"
+	if err := check(wrong); err == nil || !strings.Contains(err.Error(), "want the otp/sms factor for +15555550105") {
+		t.Errorf("want a mismatch naming +15555550105, got %v", err)
+	}
+
+	// Shared by concurrent checks (go test -race finds a data race on a captured variable).
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			if err := check(stateFor(fmt.Sprintf("+155555502%02d", i), true)); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
 }

@@ -17,11 +17,16 @@ const (
 	// is set to a true value ("1"), like Terraform's TF_ACC. Emulator cases always run.
 	EnvAcc = "STYTCH_ACC"
 	// EnvTarget names the target of cases whose TestCase.Target is nil: "emulator" (the default),
-	// "sandbox", or the URL of a running emulator, as stytch-conform's --target.
+	// "sandbox", or the URL of a running emulator, as stytch-conform's --target. When it is unset
+	// and STYTCH_ACC is on, such cases run on the emulator and on the sandbox (see Test).
 	EnvTarget = "STYTCH_TARGET"
 	// EnvProjectID and EnvSecret are the sandbox credentials: a Stytch test project's.
 	EnvProjectID = target.EnvProjectID
 	EnvSecret    = target.EnvSecret
+	// EnvBaseURL, for testing only, points the sandbox targets of Sandbox() at another
+	// Stytch-compatible base URL, such as an emulator's (as stytch-conform's --base-url does). A
+	// target.WithBaseURL option given to Sandbox wins over it.
+	EnvBaseURL = target.EnvBaseURL
 )
 
 // AcceptanceEnabled reports whether STYTCH_ACC is set to a true value ("1", "true").
@@ -46,9 +51,10 @@ func OpenerFromEnv(opts ...target.Option) (target.Opener, error) {
 }
 
 // Sandbox returns an opener of targets on the real Stytch test environment, with the credentials
-// of STYTCH_PROJECT_ID and STYTCH_SECRET read when a case first needs them. Cases using it are
-// acceptance cases: they skip unless STYTCH_ACC=1, and fail when the credentials are missing or
-// name a live project. Options are those of target.NewSandboxOpener.
+// of STYTCH_PROJECT_ID and STYTCH_SECRET (and STYTCH_BASE_URL, for testing) read when a case first
+// needs them. Cases using it are acceptance cases: they skip unless STYTCH_ACC=1, and fail when
+// the credentials are missing or name a live project. Options are those of
+// target.NewSandboxOpener.
 func Sandbox(opts ...target.Option) target.Opener { return &sandboxOpener{opts: opts} }
 
 // sandboxOpener is Sandbox's opener: a target.SandboxOpener built on first use.
@@ -80,7 +86,12 @@ func (o *sandboxOpener) get() (*target.SandboxOpener, error) {
 	if err != nil {
 		return nil, err
 	}
-	so, err := target.NewSandboxOpener(creds, o.opts...)
+	opts := o.opts
+	if u := strings.TrimSpace(os.Getenv(EnvBaseURL)); u != "" {
+		// Before the caller's options, so that their WithBaseURL wins.
+		opts = append([]target.Option{target.WithBaseURL(u)}, opts...)
+	}
+	so, err := target.NewSandboxOpener(creds, opts...)
 	if err != nil {
 		return nil, err
 	}

@@ -12,6 +12,9 @@ import (
 // whole case, and what a Gherkin scenario uses one step at a time (a scenario is a Runner; each
 // Gherkin step is one Run). A Runner is not safe for concurrent use; parallel scenarios each have
 // their own.
+//
+// The zero value has no target and no State: Run and Cleanup return errZeroRunner, State and
+// Target return nil. Create Runners with NewRunner.
 type Runner struct {
 	target target.Target
 	state  *State
@@ -71,14 +74,23 @@ func (r *Runner) UncheckedError() error {
 // Cleanup deletes the users the target tracked (target.Cleanup). Call it once the scenario is
 // over, whether it passed or not.
 func (r *Runner) Cleanup(ctx context.Context) error {
+	if r.target == nil {
+		return errZeroRunner
+	}
 	if err := r.target.Cleanup(ctx); err != nil {
 		return fmt.Errorf("harness: cleanup on %s: %w", r.target.Name(), err)
 	}
 	return nil
 }
 
+// errZeroRunner is returned by the methods of a Runner not made by NewRunner.
+var errZeroRunner = errors.New("harness: the Runner was not made by NewRunner (it has no target)")
+
 // run runs a step of a case with total steps (0: unknown).
 func (r *Runner) run(ctx context.Context, step TestStep, total int) error {
+	if r.state == nil || r.target == nil {
+		return errZeroRunner
+	}
 	s := r.state
 	rec := StepRecord{Number: len(s.History) + 1, Name: step.label()}
 	fail := func(err error) error {
@@ -153,7 +165,7 @@ func (r *Runner) run(ctx context.Context, step TestStep, total int) error {
 // judge checks an action's outcome against the step's expectation; an error the step allows
 // becomes pending.
 func (r *Runner) judge(step TestStep, err error, fail func(error) error) error {
-	if _, ok := asStytchError(err); ok && step.AllowError && step.ExpectError == nil {
+	if _, ok := target.AsStytchError(err); ok && step.AllowError && step.ExpectError == nil {
 		r.pending = fail(fmt.Errorf("%s: unexpected error: %w", describe(step.Action), err)).(*StepError)
 		return nil
 	}

@@ -179,3 +179,18 @@ func TestActions_SessionsRevokeRefusesConflictingFields(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// TestRunner_ZeroValue: a Runner not made by NewRunner says so instead of panicking.
+func TestRunner_ZeroValue(t *testing.T) {
+	var r harness.Runner
+	ctx := context.Background()
+	if err := r.Run(ctx, harness.TestStep{Check: func(*harness.State) error { return nil }}); err == nil || !strings.Contains(err.Error(), "NewRunner") {
+		t.Errorf("Run: want an error naming NewRunner, got %v", err)
+	}
+	if err := r.Cleanup(ctx); err == nil {
+		t.Error("Cleanup: want an error")
+	}
+	if r.State() != nil || r.Target() != nil || r.UncheckedError() != nil {
+		t.Error("want nil State, Target and UncheckedError")
+	}
+}

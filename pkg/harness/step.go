@@ -7,7 +7,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/stytchauth/stytch-go/v16/stytch/stytcherror"
+	"github.com/stytch-emulator/stytchemu/pkg/target"
 )
 
 // TestStep is one step of a case: an optional PreStep and SkipFunc, then exactly one Action, whose
@@ -85,7 +85,7 @@ func (e ExpectError) Match(err error) error {
 	if err == nil {
 		return fmt.Errorf("expected an error (%s) but got none", e)
 	}
-	se, ok := asStytchError(err)
+	se, ok := target.AsStytchError(err)
 	if !ok {
 		return fmt.Errorf("expected a Stytch error (%s), got: %w", e, err)
 	}
@@ -142,17 +142,3 @@ func (e *StepError) Unwrap() error { return e.Err }
 // ErrStepSkipped is returned (wrapped in a StepError) by Runner.Run for a step its SkipFunc
 // skipped.
 var ErrStepSkipped = errors.New("skipped by SkipFunc")
-
-// asStytchError returns the Stytch API error in err's chain. stytch-go returns stytcherror.Error
-// values; a pointer is accepted too.
-func asStytchError(err error) (stytcherror.Error, bool) {
-	var se stytcherror.Error
-	if errors.As(err, &se) {
-		return se, true
-	}
-	var sp *stytcherror.Error
-	if errors.As(err, &sp) && sp != nil {
-		return *sp, true
-	}
-	return stytcherror.Error{}, false
-}

@@ -107,10 +107,21 @@ func deleteUser(ctx context.Context, c *stytchapi.API, userID string) error {
 
 // isErrorType reports whether err is a Stytch API error of the given error_type.
 func isErrorType(err error, errorType string) bool {
+	se, ok := AsStytchError(err)
+	return ok && string(se.ErrorType) == errorType
+}
+
+// AsStytchError returns the Stytch API error in err's chain, and whether there is one. stytch-go
+// returns stytcherror.Error values; a *stytcherror.Error is accepted too. It is the one place the
+// harness and the targets unwrap stytch-go's errors.
+func AsStytchError(err error) (stytcherror.Error, bool) {
 	var se stytcherror.Error
 	if errors.As(err, &se) {
-		return string(se.ErrorType) == errorType
+		return se, true
 	}
 	var sp *stytcherror.Error
-	return errors.As(err, &sp) && sp != nil && string(sp.ErrorType) == errorType
+	if errors.As(err, &sp) && sp != nil {
+		return *sp, true
+	}
+	return stytcherror.Error{}, false
 }

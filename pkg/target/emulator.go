@@ -12,7 +12,8 @@ import (
 // InProcess is a Target on an *emulator.Emulator in the same process, with no socket: the client's
 // requests are served through the emulator's in-memory transport. Codes come from the emulator's
 // outbox, time is the project's virtual clock, faults are installed directly. It has every
-// capability. Create it with NewInProcess or an InProcessOpener; its zero value is not usable.
+// capability, except on a shared project (see Shared). Create it with NewInProcess or an
+// InProcessOpener; its zero value is not usable.
 type InProcess struct {
 	*base
 	e      *emulator.Emulator
@@ -61,11 +62,14 @@ func (t *InProcess) Emulator() *emulator.Emulator { return t.e }
 func (t *InProcess) ProjectID() string { return t.creds.ProjectID }
 
 // Shared reports whether the project is shared with other targets (the opener's fallback when the
-// emulator does not auto-provision), so clock moves and faults are seen by them too.
+// emulator does not auto-provision), so clock moves and faults are seen by them too. A shared
+// target lacks clock-control, fault-injection and revocation-timing (Has reports false for them),
+// though Advance and InjectFault still work.
 func (t *InProcess) Shared() bool { return t.shared }
 
-// Has reports true for every capability.
-func (t *InProcess) Has(c Capability) bool { return emulatorHas(c) }
+// Has reports true for every capability, but for clock-control, fault-injection and
+// revocation-timing on a shared project.
+func (t *InProcess) Has(c Capability) bool { return emulatorHas(c, t.shared) }
 
 // Code returns the latest code sent to to, from the emulator's outbox; the sandbox identities'
 // code is 000000.
@@ -108,7 +112,8 @@ func (t *InProcess) ClearFaults(ctx context.Context) error {
 
 // InProcessOpener opens InProcess targets on one emulator, each on a fresh project-test-<uuid>
 // project. When the emulator does not auto-provision, every target shares the fallback project
-// (see WithCredentials) and a log line says so. Create it with NewInProcessOpener.
+// (see WithCredentials), a log line says so, and from then on the opener and its targets lack
+// clock-control, fault-injection and revocation-timing. Create it with NewInProcessOpener.
 type InProcessOpener struct {
 	e    *emulator.Emulator
 	hc   *http.Client
@@ -126,11 +131,12 @@ func NewInProcessOpener(e *emulator.Emulator, opts ...Option) *InProcessOpener {
 		e = emulator.New(emulator.WithAutoProvision())
 	}
 	o := newOptions(opts)
+	fallback, _ := fallbackCredentials(o)
 	return &InProcessOpener{
 		e:    e,
 		hc:   e.HTTPClient(),
 		opts: o,
-		prov: &provisioner{name: "in-process emulator", hint: "create it with emulator.WithAutoProvision()", fallback: fallbackCredentials(o), logf: o.logf},
+		prov: &provisioner{name: "in-process emulator", hint: "create it with emulator.WithAutoProvision()", fallback: fallback, logf: o.logf},
 	}
 }
 
@@ -143,8 +149,10 @@ func (o *InProcessOpener) Name() string { return SpecEmulator }
 // Shared reports whether the opener has fallen back on one shared project.
 func (o *InProcessOpener) Shared() bool { return o.prov.isShared() }
 
-// Has reports true for every capability.
-func (o *InProcessOpener) Has(c Capability) bool { return emulatorHas(c) }
+// Has reports true for every capability, but, once the opener fell back on the shared project,
+// for clock-control, fault-injection and revocation-timing. Before the first Open it cannot know
+// yet: check the opened target's Has too.
+func (o *InProcessOpener) Has(c Capability) bool { return emulatorHas(c, o.prov.isShared()) }
 
 // Open returns an InProcess target on a fresh project (or the shared fallback project).
 func (o *InProcessOpener) Open(ctx context.Context) (Target, error) {

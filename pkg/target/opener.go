@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -69,21 +70,23 @@ func checkEmulatorURL(raw string) (string, error) {
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return "", fmt.Errorf("emulator url %q: want http://host:port or https://host", raw)
 	}
-	if h := strings.ToLower(u.Hostname()); h == "stytch.com" || strings.HasSuffix(h, ".stytch.com") {
+	// A fully qualified name may end with a dot ("test.stytch.com."), which resolves to the same host.
+	if h := strings.TrimRight(strings.ToLower(u.Hostname()), "."); h == "stytch.com" || strings.HasSuffix(h, ".stytch.com") {
 		return "", fmt.Errorf("%s is Stytch itself, not an emulator: use the %q target for the real test environment", raw, SpecSandbox)
 	}
 	return strings.TrimSuffix(u.String(), "/"), nil
 }
 
-// fallbackCredentials are the shared project an emulator opener falls back on.
-func fallbackCredentials(o options) Credentials {
+// fallbackCredentials are the shared project an emulator opener falls back on, and where they
+// come from (for error messages).
+func fallbackCredentials(o options) (Credentials, string) {
 	if o.creds != nil {
-		return *o.creds
+		return *o.creds, "WithCredentials"
 	}
 	if id, secret := o.getenv(EnvProjectID), o.getenv(EnvSecret); id != "" && secret != "" {
-		return Credentials{ProjectID: id, Secret: secret}
+		return Credentials{ProjectID: id, Secret: secret}, "$" + EnvProjectID + " and $" + EnvSecret
 	}
-	return Credentials{ProjectID: emulator.DefaultProjectID, Secret: emulator.DefaultSecret}
+	return Credentials{ProjectID: emulator.DefaultProjectID, Secret: emulator.DefaultSecret}, "the emulator's defaults"
 }
 
 // provisioner picks the project of each new emulator target: a fresh project-test-<uuid>, which an
@@ -124,7 +127,8 @@ func (p *provisioner) provision(ctx context.Context, probe probeFunc) (Credentia
 		p.shared = true
 		p.mu.Unlock()
 		p.logOnce.Do(func() {
-			p.logf("target: %s refused a fresh project (%s): it does not auto-provision (%s); every scenario now shares project %s, so scenarios see each other's clock moves and faults", p.name, ce.ErrorType, p.hint, p.fallback.ProjectID)
+			p.logf("target: %s refused a fresh project (%s): it does not auto-provision (%s); every scenario now shares project %s, so its targets no longer claim %s (scenarios requiring them are skipped)",
+				p.name, ce.ErrorType, p.hint, p.fallback.ProjectID, joinCapabilities(sharedLacks))
 		})
 	}
 	now, err := probe(ctx, p.fallback)
@@ -141,13 +145,43 @@ func (p *provisioner) isShared() bool {
 	return p.shared
 }
 
-// emulatorHas is the capability set of the emulator targets: everything.
-func emulatorHas(c Capability) bool {
+// sharedLacks are the capabilities an emulator target lacks when its project is shared with every
+// other target of its opener (the fallback when the emulator does not auto-provision): concurrent
+// scenarios would see each other's clock moves and faults, and so break each other.
+var sharedLacks = []Capability{ClockControl, FaultInjection, RevocationTiming}
+
+// emulatorHas is the capability set of the emulator targets: everything on a project of their
+// own, everything but sharedLacks on the shared fallback project.
+func emulatorHas(c Capability, shared bool) bool {
+	if shared && slices.Contains(sharedLacks, c) {
+		return false
+	}
 	switch c {
 	case ClockControl, ReadCodes, FaultInjection, RealPasswordCheck, RevocationTiming:
 		return true
 	}
 	return false
+}
+
+// IsShared reports whether v (a Target or an Opener) has a Shared() bool method reporting true:
+// an emulator target or opener that fell back on one project shared by every scenario, which
+// therefore lacks clock-control, fault-injection and revocation-timing.
+func IsShared(v any) bool {
+	s, ok := v.(interface{ Shared() bool })
+	return ok && s.Shared()
+}
+
+// SharedNote is what skip messages add when a capability is missing because the project is
+// shared (see IsShared).
+const SharedNote = "its scenarios share one project, since the emulator does not auto-provision"
+
+// joinCapabilities names capabilities for messages: "a, b, c".
+func joinCapabilities(cs []Capability) string {
+	names := make([]string, len(cs))
+	for i, c := range cs {
+		names[i] = string(c)
+	}
+	return strings.Join(names, ", ")
 }
 
 // latestCode returns the code of the newest OTP message in msgs (oldest first).

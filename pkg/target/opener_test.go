@@ -42,6 +42,9 @@ func TestNewOpener_Specs(t *testing.T) {
 		{name: "case=sandbox-credentials", spec: "sandbox", opts: []target.Option{target.WithEnv(noEnv), target.WithCredentials(target.Credentials{ProjectID: emulator.DefaultProjectID, Secret: emulator.DefaultSecret}), target.WithBaseURL(ts.URL)}, wantName: "sandbox(" + ts.URL + ")"},
 		{name: "case=sandbox-no-env", spec: "sandbox", opts: []target.Option{target.WithEnv(noEnv)}, wantErr: "STYTCH_PROJECT_ID and STYTCH_SECRET"},
 		{name: "case=stytch-url", spec: "https://test.stytch.com", wantErr: `use the "sandbox" target`},
+		{name: "case=stytch-url-trailing-dot", spec: "https://test.stytch.com.", wantErr: `use the "sandbox" target`},
+		{name: "case=stytch-apex-trailing-dot", spec: "https://STYTCH.COM./v1", wantErr: `use the "sandbox" target`},
+		{name: "case=stytch-url-trailing-dot-port", spec: "http://api.stytch.com.:443", wantErr: `use the "sandbox" target`},
 		{name: "case=bad-scheme", spec: "ftp://127.0.0.1:9010", wantErr: "unknown target"},
 		{name: "case=bad-word", spec: "emulater", wantErr: "unknown target"},
 		{name: "case=no-host", spec: "http://", wantErr: "want http://host:port"},
@@ -309,4 +312,116 @@ func TestParseCapability(t *testing.T) {
 	_, err := target.ParseCapability("time-travel")
 	require.ErrorContains(t, err, `unknown capability "time-travel"`)
 	assert.Equal(t, []target.Capability{target.ReadCodes}, target.Missing(func(c target.Capability) bool { return c != target.ReadCodes }, target.ClockControl, target.ReadCodes))
+}
+
+// sharedOpener is an emulator opener that may fall back on a shared project.
+type sharedOpener interface {
+	target.Opener
+	Shared() bool
+}
+
+// TestOpeners_SharedProjectLacksIsolationCapabilities: once an emulator opener falls back on the
+// one shared project (the emulator does not auto-provision), neither it nor its targets claim
+// clock-control, fault-injection or revocation-timing, which concurrent scenarios on one project
+// would break for each other; the other capabilities stay. On a project of their own they have all.
+func TestOpeners_SharedProjectLacksIsolationCapabilities(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	isolationCaps := []target.Capability{target.ClockControl, target.FaultInjection, target.RevocationTiming}
+	otherCaps := []target.Capability{target.ReadCodes, target.RealPasswordCheck}
+	newOpeners := map[string]func(t *testing.T, autoProvision bool, logf func(string, ...any)) sharedOpener{
+		"in-process": func(t *testing.T, autoProvision bool, logf func(string, ...any)) sharedOpener {
+			var opts []emulator.Option
+			if autoProvision {
+				opts = append(opts, emulator.WithAutoProvision())
+			}
+			return target.NewInProcessOpener(emulator.New(opts...), target.WithLogger(logf), target.WithEnv(noEnv))
+		},
+		"remote": func(t *testing.T, autoProvision bool, logf func(string, ...any)) sharedOpener {
+			var opts []emulator.Option
+			if autoProvision {
+				opts = append(opts, emulator.WithAutoProvision())
+			}
+			o, err := target.NewRemoteOpener(emulator.NewTestServer(t, opts...).URL, target.WithLogger(logf), target.WithEnv(noEnv))
+			require.NoError(t, err)
+			return o
+		},
+	}
+	for name, newOpener := range newOpeners {
+		t.Run("case="+name+"/shared", func(t *testing.T) {
+			t.Parallel()
+			logs := &logRecorder{}
+			o := newOpener(t, false, logs.logf)
+			assert.True(t, o.Has(target.ClockControl), "before the first Open the opener cannot know")
+			tg, err := o.Open(ctx)
+			require.NoError(t, err)
+			closeAtEnd(t, tg)
+			require.True(t, o.Shared())
+			assert.True(t, target.IsShared(o))
+			assert.True(t, target.IsShared(tg))
+			for _, c := range isolationCaps {
+				assert.False(t, o.Has(c), "opener claims %s on a shared project", c)
+				assert.False(t, tg.Has(c), "target claims %s on a shared project", c)
+			}
+			for _, c := range otherCaps {
+				assert.True(t, o.Has(c), "opener lost %s", c)
+				assert.True(t, tg.Has(c), "target lost %s", c)
+			}
+			assert.Equal(t, []target.Capability{target.ClockControl, target.RevocationTiming},
+				target.Missing(tg.Has, target.ReadCodes, target.ClockControl, target.RevocationTiming))
+			lines := logs.all()
+			require.Len(t, lines, 1)
+			assert.Contains(t, lines[0], "no longer claim clock-control, fault-injection, revocation-timing")
+		})
+		t.Run("case="+name+"/own project", func(t *testing.T) {
+			t.Parallel()
+			o := newOpener(t, true, t.Logf)
+			tg, err := o.Open(ctx)
+			require.NoError(t, err)
+			closeAtEnd(t, tg)
+			assert.False(t, target.IsShared(o))
+			assert.False(t, target.IsShared(tg))
+			for _, c := range target.AllCapabilities() {
+				assert.True(t, o.Has(c), "opener lacks %s", c)
+				assert.True(t, tg.Has(c), "target lacks %s", c)
+			}
+		})
+	}
+	assert.False(t, target.IsShared(mustSandbox(t)), "a target without Shared() is not shared")
+}
+
+// mustSandbox returns a sandbox opener on made-up test credentials (no I/O).
+func mustSandbox(t *testing.T) target.Opener {
+	t.Helper()
+	o, err := target.NewSandboxOpener(target.NewTestCredentials())
+	require.NoError(t, err)
+	return o
+}
+
+// TestRemoteOpener_RefusesLiveFallbackCredentials: the fallback project of an emulator URL target
+// goes over the network (often plain HTTP), so a live project there is refused at once, like the
+// sandbox's, whether it comes from the environment or from WithCredentials.
+func TestRemoteOpener_RefusesLiveFallbackCredentials(t *testing.T) {
+	t.Parallel()
+	const liveID = "project-live-00000000-0000-4000-8000-000000000001"
+	live := map[string]string{target.EnvProjectID: liveID, target.EnvSecret: "secret-live-x"}
+	liveEnv := target.WithEnv(func(k string) string { return live[k] })
+	_, err := target.NewRemoteOpener("http://127.0.0.1:9010", liveEnv)
+	require.ErrorContains(t, err, "refusing a live project: "+liveID)
+	assert.ErrorContains(t, err, "fallback project from $STYTCH_PROJECT_ID and $STYTCH_SECRET")
+
+	_, err = target.NewOpener("http://127.0.0.1:9010", liveEnv)
+	require.ErrorContains(t, err, "refusing a live project")
+
+	_, err = target.NewRemoteOpener("http://127.0.0.1:9010", target.WithEnv(noEnv),
+		target.WithCredentials(target.Credentials{ProjectID: liveID, Secret: "secret-live-x"}))
+	require.ErrorContains(t, err, "fallback project from WithCredentials: refusing a live project")
+
+	notTest := map[string]string{target.EnvProjectID: "project-prod-1", target.EnvSecret: "s"}
+	_, err = target.NewRemoteOpener("http://127.0.0.1:9010", target.WithEnv(func(k string) string { return notTest[k] }))
+	require.ErrorContains(t, err, "not a Stytch test project id")
+
+	// Test credentials and the emulator's defaults are fine.
+	_, err = target.NewRemoteOpener("http://127.0.0.1:9010", target.WithEnv(noEnv))
+	require.NoError(t, err)
 }

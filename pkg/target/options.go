@@ -17,6 +17,10 @@ import (
 const (
 	EnvProjectID = "STYTCH_PROJECT_ID"
 	EnvSecret    = "STYTCH_SECRET"
+	// EnvBaseURL, for testing only, points sandbox targets at another Stytch-compatible base URL,
+	// such as an emulator's (as WithBaseURL does). stytch-conform and pkg/harness read it; this
+	// package does not.
+	EnvBaseURL = "STYTCH_BASE_URL"
 )
 
 // SandboxURL is the base URL of Stytch's test environment, the default of sandbox targets.
@@ -170,7 +174,9 @@ func WithBaseURL(url string) Option {
 // WithCredentials sets the project credentials. For the "sandbox" spec they replace the
 // environment; for emulator openers they name the shared project to fall back on when the emulator
 // does not auto-provision (default: STYTCH_PROJECT_ID / STYTCH_SECRET when both are set, else
-// emulator.DefaultProjectID / DefaultSecret, the standalone emulator's defaults).
+// emulator.DefaultProjectID / DefaultSecret, the standalone emulator's defaults). An emulator URL
+// opener refuses fallback credentials that are not a test project's (project-test-...), since they
+// go over the network.
 func WithCredentials(c Credentials) Option { return func(o *options) { o.creds = &c } }
 
 // WithEnv sets how environment variables are read (nil means os.Getenv). Used by NewOpener, Open

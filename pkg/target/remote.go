@@ -11,8 +11,8 @@ import (
 
 // Remote is a Target on a running emulator reached at a URL (stytch-emulator, or
 // emulator.NewTestServer). Stytch calls go through stytch-go with that base URL; codes, time and
-// faults through the control API (ControlClient). It has every capability. Create it with NewRemote
-// or a RemoteOpener; its zero value is not usable.
+// faults through the control API (ControlClient). It has every capability, except on a shared
+// project (see Shared). Create it with NewRemote or a RemoteOpener; its zero value is not usable.
 //
 // Now follows the project's server clock without a request per call: it is the server time seen
 // at creation and at each Advance, carried forward by the local clock (so it assumes the server's
@@ -77,11 +77,14 @@ func (t *Remote) Control() *ControlClient { return t.ctl }
 func (t *Remote) ProjectID() string { return t.creds.ProjectID }
 
 // Shared reports whether the project is shared with other targets (the opener's fallback when the
-// emulator does not auto-provision), so clock moves and faults are seen by them too.
+// emulator does not auto-provision), so clock moves and faults are seen by them too. A shared
+// target lacks clock-control, fault-injection and revocation-timing (Has reports false for them),
+// though Advance and InjectFault still work.
 func (t *Remote) Shared() bool { return t.shared }
 
-// Has reports true for every capability.
-func (t *Remote) Has(c Capability) bool { return emulatorHas(c) }
+// Has reports true for every capability, but for clock-control, fault-injection and
+// revocation-timing on a shared project.
+func (t *Remote) Has(c Capability) bool { return emulatorHas(c, t.shared) }
 
 // Code returns the latest code sent to to, read from the emulator's outbox; the sandbox
 // identities' code is 000000.
@@ -143,7 +146,9 @@ func (t *Remote) ClearFaults(ctx context.Context) error {
 // project; the emulator must run with --auto-provision for that. When it does not (the first fresh
 // project answers 401), every target shares the fallback project (WithCredentials, else
 // STYTCH_PROJECT_ID / STYTCH_SECRET, else the emulator's defaults) and a log line says so: the
-// scenarios then see each other's clock moves and faults. Create it with NewRemoteOpener.
+// scenarios would then see each other's clock moves and faults, so from then on the opener and its
+// targets lack clock-control, fault-injection and revocation-timing. Create it with
+// NewRemoteOpener.
 type RemoteOpener struct {
 	url  string
 	opts options
@@ -155,24 +160,34 @@ var _ Opener = (*RemoteOpener)(nil)
 // NewRemoteOpener returns an opener on the emulator at baseURL. It does no I/O. Options used:
 // WithHTTPClient, WithLogger, WithIdentityPrefix, WithTransport, WithCredentials and WithEnv
 // (fallback project).
+//
+// The fallback credentials go over the network (possibly plain HTTP), so, like the sandbox's, they
+// must be those of a test project: a project-live- id (or any id not starting project-test-) is
+// refused at once, wherever it came from.
 func NewRemoteOpener(baseURL string, opts ...Option) (*RemoteOpener, error) {
 	u, err := checkEmulatorURL(baseURL)
 	if err != nil {
 		return nil, err
 	}
 	o := newOptions(opts)
+	fallback, from := fallbackCredentials(o)
+	if err := fallback.checkTestProject(); err != nil {
+		return nil, fmt.Errorf("emulator at %s: fallback project from %s: %w", u, from, err)
+	}
 	return &RemoteOpener{
 		url:  u,
 		opts: o,
-		prov: &provisioner{name: "emulator at " + u, hint: "start stytch-emulator without --auto-provision=false", fallback: fallbackCredentials(o), logf: o.logf},
+		prov: &provisioner{name: "emulator at " + u, hint: "start stytch-emulator without --auto-provision=false", fallback: fallback, logf: o.logf},
 	}, nil
 }
 
 // Name returns the emulator's URL.
 func (o *RemoteOpener) Name() string { return o.url }
 
-// Has reports true for every capability.
-func (o *RemoteOpener) Has(c Capability) bool { return emulatorHas(c) }
+// Has reports true for every capability, but, once the opener fell back on the shared project,
+// for clock-control, fault-injection and revocation-timing. Before the first Open it cannot know
+// yet: check the opened target's Has too.
+func (o *RemoteOpener) Has(c Capability) bool { return emulatorHas(c, o.prov.isShared()) }
 
 // Shared reports whether the opener has fallen back on one shared project.
 func (o *RemoteOpener) Shared() bool { return o.prov.isShared() }

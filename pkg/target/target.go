@@ -105,7 +105,8 @@ type Target interface {
 	Name() string
 	// Client is a stytch-go client configured for the target.
 	Client() *stytchapi.API
-	// Has reports whether the target has a capability.
+	// Has reports whether the target has a capability. Emulator targets on a shared project (see
+	// IsShared) lack clock-control, fault-injection and revocation-timing.
 	Has(Capability) bool
 	// Code returns the latest OTP code sent to an identity (E.164 phone or email). It wraps
 	// ErrCodeUnavailable when the target cannot read that identity's codes and ErrNoCode when none
@@ -142,7 +143,9 @@ type Target interface {
 type Opener interface {
 	// Name identifies the targets it opens, as Target.Name does.
 	Name() string
-	// Has reports whether the targets it opens have a capability, without opening one.
+	// Has reports whether the targets it opens have a capability, without opening one. An emulator
+	// opener learns at its first Open whether it must fall back on a shared project, which lacks
+	// clock-control, fault-injection and revocation-timing: check the opened Target's Has too.
 	Has(Capability) bool
 	// Open returns a new Target for one scenario; the caller closes it.
 	Open(ctx context.Context) (Target, error)
