@@ -115,7 +115,8 @@ func randIntN(n int) (int, error) {
 	return int(v.Int64()), nil
 }
 
-// passwordWords are concrete, moderately uncommon English words (none in zxcvbn's top ranks).
+// passwordWords are concrete, moderately uncommon English words (none in zxcvbn's top ranks); a
+// constant table, never written.
 var passwordWords = [...]string{
 	"anchor", "antler", "apricot", "arbor", "atlas", "badger", "bagpipe", "banjo", "barley", "basalt",
 	"beacon", "bellows", "biscuit", "blizzard", "bobbin", "bramble", "breaker", "brisket", "buckle", "bugle",

@@ -128,7 +128,7 @@ func (p *provisioner) provision(ctx context.Context, probe probeFunc) (Credentia
 		p.mu.Unlock()
 		p.logOnce.Do(func() {
 			p.logf("target: %s refused a fresh project (%s): it does not auto-provision (%s); every scenario now shares project %s, so its targets no longer claim %s (scenarios requiring them are skipped)",
-				p.name, ce.ErrorType, p.hint, p.fallback.ProjectID, joinCapabilities(sharedLacks))
+				p.name, ce.ErrorType, p.hint, p.fallback.ProjectID, joinCapabilities(sharedLacks()))
 		})
 	}
 	now, err := probe(ctx, p.fallback)
@@ -148,12 +148,12 @@ func (p *provisioner) isShared() bool {
 // sharedLacks are the capabilities an emulator target lacks when its project is shared with every
 // other target of its opener (the fallback when the emulator does not auto-provision): concurrent
 // scenarios would see each other's clock moves and faults, and so break each other.
-var sharedLacks = []Capability{ClockControl, FaultInjection, RevocationTiming}
+func sharedLacks() []Capability { return []Capability{ClockControl, FaultInjection, RevocationTiming} }
 
 // emulatorHas is the capability set of the emulator targets: everything on a project of their
 // own, everything but sharedLacks on the shared fallback project.
 func emulatorHas(c Capability, shared bool) bool {
-	if shared && slices.Contains(sharedLacks, c) {
+	if shared && slices.Contains(sharedLacks(), c) {
 		return false
 	}
 	switch c {
