@@ -1,7 +1,7 @@
 // Command stytch-bench measures the emulator against baselines taken on the same machine in the
 // same run, and prints ratios (issue 7). Machines are noisy: only the ratios are claims.
 //
-//	stytch-bench [--duration 3s] [--workers 8] [--starts 20] [--skip-suite]
+//	stytch-bench [--duration 3s] [--rounds 3] [--workers 2×CPUs] [--starts 20] [--skip-suite] [--keep]
 //
 // (a) sessions/authenticate over loopback ÷ bare RS256 signing of the same JWT (the floor of a call
 // that must mint a JWT); (b) JWKS over loopback ÷ a bare net/http handler, same load generator;

@@ -27,6 +27,9 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return // the usage was printed
+		}
 		fmt.Fprintln(os.Stderr, "stytch-emulator:", err)
 		os.Exit(1)
 	}
@@ -86,7 +89,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	fmt.Fprintf(stdout, "stytch-emulator ready on http://%s (project %s)\n", ln.Addr(), o.projectID)
+	fmt.Fprintf(stdout, "stytch-emulator ready on %s (project %s)\n", baseURL(ln.Addr()), o.projectID)
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
@@ -128,6 +131,19 @@ func (o options) emulatorOptions() ([]emulator.Option, error) {
 		opts = append(opts, emulator.WithSigningKeyPEM(raw, ""))
 	}
 	return opts, nil
+}
+
+// baseURL is the URL clients use for a listening address: a wildcard bind (0.0.0.0, ::) is
+// reached through loopback on this machine.
+func baseURL(addr net.Addr) string {
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok {
+		return "http://" + addr.String()
+	}
+	if tcp.IP.IsUnspecified() {
+		return fmt.Sprintf("http://127.0.0.1:%d", tcp.Port)
+	}
+	return "http://" + tcp.String()
 }
 
 func or(a, b string) string {
