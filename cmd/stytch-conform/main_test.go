@@ -109,6 +109,145 @@ func TestSandboxSummaryListsSkips(t *testing.T) {
 	assert.Regexp(t, `scenarios on target `+regexpQuote(name)+`: 0 passed, 0 failed, [1-9]\d* skipped`, out)
 }
 
+// junitDoc is the part of a JUnit document the tests read.
+type junitDoc struct {
+	Name     string `xml:"name,attr"`
+	Tests    int    `xml:"tests,attr"`
+	Skipped  int    `xml:"skipped,attr"`
+	Failures int    `xml:"failures,attr"`
+	Errors   int    `xml:"errors,attr"`
+	Suites   []struct {
+		Name     string `xml:"name,attr"`
+		Tests    int    `xml:"tests,attr"`
+		Skipped  int    `xml:"skipped,attr"`
+		Failures int    `xml:"failures,attr"`
+		Errors   int    `xml:"errors,attr"`
+		Cases    []struct {
+			Name    string `xml:"name,attr"`
+			Status  string `xml:"status,attr"`
+			Skipped *struct {
+				Message string `xml:"message,attr"`
+			} `xml:"skipped"`
+			Failure *struct{} `xml:"failure"`
+			Errors  []struct {
+				Type string `xml:"type,attr"`
+			} `xml:"error"`
+		} `xml:"testcase"`
+	} `xml:"testsuite"`
+}
+
+// TestSandboxReportsSkipsAsSkipped: on the sandbox, the scenarios needing a capability it lacks
+// are skipped, and godog's formatters say so (formatters.go): the JUnit document counts them in
+// skipped, as skipped test cases, not as errors; the progress count line lists them as skipped,
+// not passed; every step of theirs is skipped in the Cucumber JSON. The suite's own summary lists
+// them with the capability, as before.
+func TestSandboxReportsSkipsAsSkipped(t *testing.T) {
+	vars, url := sandboxEnv(t)
+	dir := t.TempDir()
+	junit, cucumber := filepath.Join(dir, "junit.xml"), filepath.Join(dir, "cucumber.json")
+	code, out, errOut := conform(t, vars, "--target", "sandbox", "--format", "progress,junit:"+junit+",cucumber:"+cucumber)
+	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
+
+	// The scenarios that need a capability the sandbox target lacks, by name.
+	opener, err := target.NewOpener(target.SpecSandbox, target.WithEnv(env(vars)), target.WithBaseURL(url))
+	require.NoError(t, err)
+	pickles, err := scenarios(features.FS, "")
+	require.NoError(t, err)
+	lacking := map[string]int{}
+	nLacking := 0
+	for _, p := range pickles {
+		var need []target.Capability
+		for _, tag := range p.Tags {
+			if name, ok := strings.CutPrefix(tag.Name, steps.RequiresTag); ok {
+				c, err := target.ParseCapability(name)
+				require.NoError(t, err)
+				need = append(need, c)
+			}
+		}
+		if len(target.Missing(opener.Has, need...)) > 0 {
+			lacking[p.Name]++
+			nLacking++
+		}
+	}
+	require.Positive(t, nLacking)
+	require.Less(t, nLacking, len(pickles))
+
+	// JUnit: skipped test cases, no errors, no failures.
+	raw, err := os.ReadFile(junit)
+	require.NoError(t, err)
+	var doc junitDoc
+	require.NoError(t, xml.Unmarshal(raw, &doc), "junit.xml is XML:\n%s", raw)
+	assert.Equal(t, len(pickles), doc.Tests)
+	assert.Equal(t, nLacking, doc.Skipped, "skipped")
+	assert.Zero(t, doc.Errors, "errors")
+	assert.Zero(t, doc.Failures, "failures")
+	skippedCases := map[string]int{}
+	sumSkipped := 0
+	for _, ts := range doc.Suites {
+		sumSkipped += ts.Skipped
+		assert.Zero(t, ts.Errors, "errors in %q", ts.Name)
+		assert.Zero(t, ts.Failures, "failures in %q", ts.Name)
+		n := 0
+		for _, tc := range ts.Cases {
+			assert.Empty(t, tc.Errors, "test case %q has <error> elements", tc.Name)
+			assert.Nil(t, tc.Failure, "test case %q has a <failure>", tc.Name)
+			if tc.Status == "skipped" {
+				n++
+				skippedCases[tc.Name]++
+				if assert.NotNil(t, tc.Skipped, "skipped test case %q has no <skipped>", tc.Name) {
+					assert.NotEmpty(t, tc.Skipped.Message)
+				}
+			} else {
+				assert.Equal(t, "passed", tc.Status, "test case %q", tc.Name)
+				assert.Nil(t, tc.Skipped, "passed test case %q has a <skipped>", tc.Name)
+			}
+		}
+		assert.Equal(t, n, ts.Skipped, "skipped in %q", ts.Name)
+	}
+	assert.Equal(t, nLacking, sumSkipped, "the test suites' skipped add up")
+	assert.Equal(t, lacking, skippedCases, "the skipped test cases are the scenarios needing a missing capability")
+
+	// Progress: godog's count line.
+	assert.Contains(t, out, fmt.Sprintf("\n%d scenarios (%d passed, %d skipped)\n", len(pickles), len(pickles)-nLacking, nLacking))
+
+	// Cucumber JSON: every step of a skipped scenario is skipped, every other step passed.
+	raw, err = os.ReadFile(cucumber)
+	require.NoError(t, err)
+	var feats []struct {
+		Elements []struct {
+			Name  string `json:"name"`
+			Steps []struct {
+				Result struct {
+					Status string `json:"status"`
+				} `json:"result"`
+			} `json:"steps"`
+		} `json:"elements"`
+	}
+	require.NoError(t, json.Unmarshal(raw, &feats))
+	skippedScenarios := map[string]int{}
+	for _, f := range feats {
+		for _, e := range f.Elements {
+			statuses := map[string]bool{}
+			for _, st := range e.Steps {
+				statuses[st.Result.Status] = true
+			}
+			switch {
+			case len(statuses) == 1 && statuses["skipped"]:
+				skippedScenarios[e.Name]++
+			default:
+				assert.Equal(t, map[string]bool{"passed": true}, statuses, "steps of %q", e.Name)
+			}
+		}
+	}
+	assert.Equal(t, lacking, skippedScenarios)
+
+	// The suite's own summary is unchanged: a SKIP line per scenario, with the capability.
+	assert.Equal(t, nLacking, strings.Count(out, "\nSKIP  Scenario "))
+	assert.Contains(t, out, `SKIP  Scenario "An expired code" (otp_codes.feature): target sandbox(`+url+`) lacks clock-control`)
+	assert.Contains(t, out, fmt.Sprintf("%d scenarios on target sandbox(%s): %d passed, 0 failed, %d skipped\n",
+		len(pickles), url, len(pickles)-nLacking, nLacking))
+}
+
 // regexpQuote escapes the metacharacters of a target name.
 func regexpQuote(s string) string {
 	r := strings.NewReplacer(".", `\.`, "(", `\(`, ")", `\)`, "/", `/`, ":", ":")
@@ -305,25 +444,36 @@ func TestDriftEmulatorVersusSandbox(t *testing.T) {
 		withDiffs[d.Scenario] = true
 	}
 	// Scenarios whose identity is the same on both targets (a new user; the sandbox user on both)
-	// do not differ at all.
+	// do not differ at all: the README counts 8 (the TOTP and sandbox-value scenarios, and the
+	// unverified-email one).
+	sameIdentity := 0
 	for name := range recB.Scenarios {
 		if strings.HasPrefix(name, "totp.feature: ") || strings.HasPrefix(name, "sandbox.feature: ") ||
 			name == "unverified_factors.feature: A user whose email is unverified cannot add a phone" {
+			sameIdentity++
 			assert.False(t, withDiffs[name], "scenario %q differs", name)
 		}
 	}
+	assert.Equal(t, 8, sameIdentity, "scenarios whose identity is the same on both targets")
 	t.Logf("%s", rep)
 
+	// The counts the README's drift section states. The suite and the identities are fixed, so
+	// they are deterministic: a change here is a change of the suite or of the emulator's
+	// responses, and the README must say the new counts.
+	const wantDiffs, wantDiffScenarios, wantCompared, wantSkipped = 46, 13, 21, 15
+	assert.Len(t, rep.Diffs, wantDiffs, "differences")
+	assert.Len(t, withDiffs, wantDiffScenarios, "scenarios with differences")
+	assert.Equal(t, wantCompared, rep.Scenarios-len(rep.Skipped), "scenarios compared")
+	assert.Len(t, rep.Skipped, wantSkipped, "scenarios skipped")
+	assert.Equal(t, wantCompared, wantDiffScenarios+sameIdentity, "every compared scenario differs or has the same identity")
+
 	// The command says the same: the differences, then the skipped scenarios apart; it exits 1 for
-	// the differences (the identity's data) only.
+	// the differences (the identity's data).
 	code, out, _ = conform(t, nil, "diff", a, b)
-	wantCode := exitOK
-	if !rep.Empty() {
-		wantCode = exitFailed
-	}
-	assert.Equal(t, wantCode, code)
-	assert.Contains(t, out, "drift: a="+a+" b="+b+": ")
-	assert.Contains(t, out, fmt.Sprintf("%d scenarios skipped on a side, not compared", len(required)))
+	assert.Equal(t, exitFailed, code, "diff exits 1 when the recordings differ:\n%s", out)
+	assert.Contains(t, out, fmt.Sprintf("drift: a=%s b=%s: %d differences in %d of %d scenarios (", a, b, wantDiffs, wantDiffScenarios, wantCompared))
+	assert.Contains(t, out, fmt.Sprintf("; %d scenarios skipped on a side, not compared)", wantSkipped))
+	assert.Contains(t, out, fmt.Sprintf("\nskipped, not compared (%d):\n", wantSkipped))
 	assert.Contains(t, out, `  scenario "otp_codes.feature: An expired code": skipped on b: target sandbox(`+url+`) lacks clock-control`)
 	assert.NotContains(t, out, "only in a")
 }
@@ -407,4 +557,20 @@ func TestSkippedScenarioThatFailsIsAFailure(t *testing.T) {
 	assert.Equal(t, exitFailed, code, "stderr:\n%s", errOut)
 	assert.Contains(t, out, `FAIL  Scenario "An expired code, misspelt" (typo.feature): step is undefined: 11 minuets pass (it would have been skipped: target sandbox(`+url+`) lacks clock-control)`)
 	assert.Contains(t, out, "0 passed, 1 failed, 0 skipped")
+}
+
+// TestBaseURLVariableOnlyConcernsTheSandbox: $STYTCH_BASE_URL left in the environment must not
+// break the in-process run (design.md §3.3: the emulator target needs nothing).
+func TestBaseURLVariableOnlyConcernsTheSandbox(t *testing.T) {
+	var stdout, stderr strings.Builder
+	env := func(k string) string {
+		if k == EnvBaseURL {
+			return "http://127.0.0.1:1"
+		}
+		return ""
+	}
+	code := run(context.Background(), []string{"--target", "emulator", "--tags", "@requires:fault-injection"}, &stdout, &stderr, env)
+	if code != exitOK {
+		t.Fatalf("exit %d with $%s set: %s%s", code, EnvBaseURL, stdout.String(), stderr.String())
+	}
 }

@@ -37,25 +37,11 @@ var (
 
 var readyURL = regexp.MustCompile(`http://127\.0\.0\.1:[0-9]+`)
 
-// startStandalone runs the command's own run() on a loopback port and returns its base URL.
+// startStandalone runs the command's own run() on a loopback port, with an empty environment, and
+// returns its base URL.
 func startStandalone(t *testing.T, args ...string) string {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	pr, pw := io.Pipe()
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, append([]string{"--addr", "127.0.0.1:0"}, args...), pw, io.Discard, func(string) string { return "" })
-		pw.Close()
-	}()
-	t.Cleanup(func() {
-		cancel()
-		require.NoError(t, <-done)
-	})
-	line, err := bufio.NewReader(pr).ReadString('\n')
-	require.NoError(t, err)
-	go func() { _, _ = io.Copy(io.Discard, pr) }()
-	u := readyURL.FindString(line)
-	require.NotEmpty(t, u, "ready line: %q", line)
+	u, _ := startStandaloneEnv(t, func(string) string { return "" }, args...)
 	return u
 }
 
@@ -235,6 +221,9 @@ func controlMessages(ctx context.Context, base, pid, secret, to string) ([]messa
 // TestRunFlagsAndShutdown checks the command's contract: loopback by default, the ready line, and
 // a clean stop.
 func TestRunFlagsAndShutdown(t *testing.T) {
+	// The default address, read from the flags without binding it (9010 may be taken).
+	require.Equal(t, "127.0.0.1:9010", flagDefaults(t)["addr"])
+
 	base := startStandalone(t)
 	resp, err := http.Get(base + "/emulator/v1/health")
 	require.NoError(t, err)

@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -131,9 +133,31 @@ func TestScenarioFrom(t *testing.T) {
 	assert.Equal(t, "x", name)
 }
 
+// TestRecorder_NilNextIsDefaultTransport: Wrap(nil) sends through http.DefaultTransport, for real,
+// and records the exchange.
 func TestRecorder_NilNextIsDefaultTransport(t *testing.T) {
 	t.Parallel()
-	assert.NotNil(t, drift.NewRecorder().Wrap(nil))
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = io.WriteString(w, `{"status_code":404,"error_type":"user_not_found","error_message":"no such user"}`)
+	}))
+	t.Cleanup(srv.Close)
+
+	rec := drift.NewRecorder()
+	rt := rec.Wrap(nil)
+	require.NotNil(t, rt)
+	body, err := send(t, drift.WithScenario(context.Background(), "default transport"), rt, "GET", srv.URL+"/v1/users/missing")
+	require.NoError(t, err)
+	assert.Contains(t, body, "user_not_found", "the caller still reads the body")
+	assert.EqualValues(t, 1, hits.Load(), "the request reached the server")
+	assert.Equal(t, map[string][]drift.Call{
+		"default transport": {{Method: "GET", Path: "/v1/users/missing", Status: 404, ErrorType: "user_not_found", Shape: drift.Shape{
+			"$": "object", "status_code": "number", "error_type": "string", "error_message": "string",
+		}}},
+	}, rec.Recording().Scenarios)
 }
 
 func TestRecorder_ConcurrentScenarios(t *testing.T) {

@@ -72,18 +72,24 @@ func TestTest_MFAFlow(t *testing.T) {
 				harness.CheckSessionIDUnchanged(),
 				harness.CheckSessionIDSameAs(harness.AtStep(logIn)),
 				harness.CheckTokenRotated(),
-				harness.CheckTokenEquals(harness.CurrentToken()),
 				harness.CompareValue(harness.ValueSessionToken(), harness.Captured("login token"), harness.Differ()),
+				harness.Capture("step-up token", harness.ValueSessionToken()),
 				harness.CompareValue(harness.ValueSessionJWT(), harness.AtStep(logIn), harness.Differ()),
 				harness.CompareValue(harness.ValueUserID(), harness.AtStep(1), harness.Same()),
 				harness.CheckFactorAgeWithin(harness.FactorSMS, time.Minute),
 			)},
 		harness.TestStep{Name: "new token works", Action: harness.SessionsAuthenticate{},
-			Check: harness.CheckSessionFactors(harness.FactorPassword, harness.FactorSMS)},
+			Check: harness.ComposeAggregateCheckFunc(
+				harness.CheckSessionFactors(harness.FactorPassword, harness.FactorSMS),
+				// Authenticating the session does not rotate its token again.
+				harness.CompareValue(harness.ValueSessionToken(), harness.Captured("step-up token"), harness.Same()),
+			)},
 		harness.TestStep{Name: "JWT verifies locally", Action: harness.SessionsAuthenticateJWTLocal{},
 			Check: harness.CheckSessionFactors(harness.FactorPassword, harness.FactorSMS)},
 		harness.TestStep{Name: "original token works in the grace period",
-			Action: harness.SessionsAuthenticate{Token: harness.OriginalToken()}},
+			Action: harness.SessionsAuthenticate{Token: harness.OriginalToken()},
+			// Presenting the original token leaves the state's session (the new token) alone.
+			Check: harness.CompareValue(harness.ValueSessionToken(), harness.Captured("step-up token"), harness.Same())},
 		harness.TestStep{Name: "grace period ends", Action: harness.AdvanceTime{D: 61 * time.Second}},
 		harness.TestStep{Name: "original token is revoked",
 			Action:      harness.SessionsAuthenticate{Token: harness.OriginalToken()},
@@ -368,13 +374,35 @@ func mustSandboxOpener(t *testing.T) *target.SandboxOpener {
 	return o
 }
 
-func TestTest_EmulatorCasesIgnoreTheGate(t *testing.T) {
-	for _, acc := range []string{"", "0", "1"} {
-		t.Run("case=STYTCH_ACC="+acc, func(t *testing.T) {
-			t.Setenv(harness.EnvAcc, acc)
+// TestTest_NilTargetWithoutRunRunsOnTheEmulatorOnly: a case without a Target, run by a T that
+// lacks *testing.T's Run (the fake), runs on the emulator only, whatever STYTCH_ACC says; with the
+// gate on it logs that it cannot also run on the sandbox. (With a *testing.T and the gate on, the
+// case runs on both targets: TestTest_GateRunsCasesOnEmulatorAndSandbox.)
+func TestTest_NilTargetWithoutRunRunsOnTheEmulatorOnly(t *testing.T) {
+	const noSubtests = "cannot run subtests: the case runs on the emulator only, not also on the sandbox"
+	for _, tt := range []struct {
+		acc     string
+		wantLog bool
+	}{
+		{acc: "", wantLog: false},
+		{acc: "0", wantLog: false},
+		{acc: "1", wantLog: true},
+	} {
+		t.Run("case=STYTCH_ACC="+tt.acc, func(t *testing.T) {
+			t.Setenv(harness.EnvAcc, tt.acc)
 			t.Setenv(harness.EnvTarget, "")
 			t.Setenv(harness.EnvProjectID, "")
-			requirePassed(t, runCase(harness.TestCase{Steps: []harness.TestStep{{Action: harness.PasswordsCreate{}}}}))
+			t.Setenv(harness.EnvSecret, "")
+			var where targetNames
+			ft := runCase(whereCase(&where))
+			requirePassed(t, ft)
+			if got := where.all(); !slices.Equal(got, []string{"emulator"}) {
+				t.Errorf("the case ran on %v, want the emulator only", got)
+			}
+			logged := slices.ContainsFunc(ft.logs, func(l string) bool { return strings.Contains(l, noSubtests) })
+			if logged != tt.wantLog {
+				t.Errorf("log %q: got %v, want %v; the fake T recorded:%s", noSubtests, logged, tt.wantLog, ft.report())
+			}
 		})
 	}
 }

@@ -14,15 +14,13 @@ import (
 
 // backend is the seam for end-to-end tests of the backend MFA guide's flow:
 // password, then SMS OTP on the same session, then protected and sensitive
-// requests. memBackend implements it in memory.
-//
-// To run the same scenario against the emulator, add e.g. e2e_test.go here
-// with a backend built on a stytch-go client whose BaseURI is the emulator
-// (Sessions() returns client.Sessions; LoginPassword uses
-// Passwords.Authenticate with SessionDurationMinutes; AuthenticateSMS uses
-// OTPs.Sms.Send + OTPs.Authenticate with SessionToken; Clock/Advance use the
-// emulator's controllable clock), skip it unless the emulator's URL is
-// configured, and call runMFAScenario(t, thatBackend).
+// requests. memBackend implements it in memory; emulatorBackend (e2e_test.go)
+// implements it on the emulator through a stytch-go client (Sessions() is
+// client.Sessions; LoginPassword uses Passwords.Authenticate with
+// SessionDurationMinutes; AuthenticateSMS uses OTPs.Sms.Send +
+// OTPs.Authenticate with SessionToken; Clock/Advance use the emulator's
+// controllable clock), and TestMFAScenarioOnEmulator runs runMFAScenario on it
+// in process and over HTTP.
 type backend interface {
 	// Sessions is what the middleware authenticates against.
 	Sessions() SessionAuthenticator
