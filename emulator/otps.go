@@ -339,8 +339,7 @@ func authenticateOTP(c *call) (int, metaSetter, error) {
 		}
 	}
 	resp := &otpAuthenticateResponse{MethodID: req.MethodID}
-	s, token := p.applyFactorLocked(c, u, existing, f, &req.sessionParams, now)
-	resp.fill(u, s, token, now)
+	resp.record(c, u, existing, f, &req.sessionParams, now)
 	p.mu.Unlock()
 	return http.StatusOK, resp, resp.sign(c, now)
 }

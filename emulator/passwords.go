@@ -174,8 +174,7 @@ func createPassword(c *call) (int, metaSetter, error) {
 		u.password = stored
 	}
 	resp.EmailID = u.email(req.Email).id
-	s, token := p.applyFactorLocked(c, u, nil, passwordFactor(), &req.sessionParams, now)
-	resp.fill(u, s, token, now)
+	resp.record(c, u, nil, passwordFactor(), &req.sessionParams, now)
 	p.mu.Unlock()
 	return http.StatusOK, resp, resp.sign(c, now)
 }
@@ -231,8 +230,7 @@ func authenticatePassword(c *call) (int, metaSetter, error) {
 			return newError("reset_password", "This password must be reset before it can be used.")
 		}
 		u.succeedLocked()
-		s, token := p.applyFactorLocked(c, u, existing, passwordFactor(), &req.sessionParams, now)
-		resp.fill(u, s, token, now)
+		resp.record(c, u, existing, passwordFactor(), &req.sessionParams, now)
 		signedAt = now
 		return nil
 	}
@@ -586,8 +584,7 @@ func resetByEmail(c *call) (int, metaSetter, error) {
 	u.lockCreated, u.lockExpires = time.Time{}, time.Time{}
 	p.revokeUserSessionsLocked(u.id, "")
 	resp := &authResponse{}
-	s, token := p.applyFactorLocked(c, u, nil, passwordFactor(), &req.sessionParams, now)
-	resp.fill(u, s, token, now)
+	resp.record(c, u, nil, passwordFactor(), &req.sessionParams, now)
 	p.mu.Unlock()
 	return http.StatusOK, resp, resp.sign(c, now)
 }
@@ -661,8 +658,7 @@ func resetByExistingPassword(c *call) (int, metaSetter, error) {
 		stored.id = u.passwordID()
 		u.password = stored
 		p.revokeUserSessionsLocked(u.id, "")
-		s, token := p.applyFactorLocked(c, u, nil, passwordFactor(), &req.sessionParams, now)
-		resp.fill(u, s, token, now)
+		resp.record(c, u, nil, passwordFactor(), &req.sessionParams, now)
 		signedAt = now
 		return nil
 	}
@@ -726,8 +722,7 @@ func resetBySession(c *call) (int, metaSetter, error) {
 	u.password = stored
 	p.revokeUserSessionsLocked(u.id, s.id)
 	resp := &authResponse{}
-	s, token := p.applyFactorLocked(c, u, s, passwordFactor(), &req.sessionParams, now)
-	resp.fill(u, s, token, now)
+	resp.record(c, u, s, passwordFactor(), &req.sessionParams, now)
 	p.mu.Unlock()
 	return http.StatusOK, resp, resp.sign(c, now)
 }

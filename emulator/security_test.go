@@ -1,12 +1,9 @@
 package emulator_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -125,13 +122,13 @@ func TestProjectsAreIsolated(t *testing.T) {
 	t.Run("case=credentials", func(t *testing.T) {
 		for name, auth := range map[string]string{
 			"none":                "",
-			"wrong secret":        basicAuth(secA, secretB),
-			"other project's key": basicAuth(secB, secretA),
-			"unknown project":     basicAuth("project-test-cccccccc-0000-4000-8000-000000000000", secretA),
-			"live project":        basicAuth("project-live-aaaaaaaa-0000-4000-8000-000000000000", secretA),
+			"wrong secret":        basic(secA, secretB),
+			"other project's key": basic(secB, secretA),
+			"unknown project":     basic("project-test-cccccccc-0000-4000-8000-000000000000", secretA),
+			"live project":        basic("project-live-aaaaaaaa-0000-4000-8000-000000000000", secretA),
 		} {
 			for _, path := range []string{"/v1/users/" + created.UserID, "/emulator/v1/messages", "/emulator/v1/clock"} {
-				status, body := rawGet(e, path, auth)
+				status, body := serveAuth(e, path, auth)
 				require.Equal(t, http.StatusUnauthorized, status, "%s on %s: %s", name, path, body)
 				var eb map[string]any
 				require.NoError(t, json.Unmarshal(body, &eb))
@@ -143,7 +140,7 @@ func TestProjectsAreIsolated(t *testing.T) {
 		_, err := a.OTPs.Email.Send(ctx, &email.SendParams{Email: "iso@example.com"})
 		require.NoError(t, err)
 		require.Len(t, e.Messages(secA, "iso@example.com"), 1)
-		status, body := rawGet(e, "/emulator/v1/messages", basicAuth(secB, secretB))
+		status, body := serveAuth(e, "/emulator/v1/messages", basic(secB, secretB))
 		require.Equal(t, 200, status)
 		require.JSONEq(t, `[]`, string(mustField(t, body, "messages")))
 	})
@@ -200,18 +197,13 @@ func TestCodesAndTokensDoNotRepeat(t *testing.T) {
 	require.GreaterOrEqual(t, len(codes), n-3)
 }
 
-func basicAuth(pid, secret string) string {
-	return "Basic " + base64.StdEncoding.EncodeToString([]byte(pid+":"+secret))
-}
-
-func rawGet(e *emulator.Emulator, path, auth string) (int, []byte) {
-	r := httptest.NewRequest(http.MethodGet, path, bytes.NewReader(nil))
+// serveAuth GETs path with an Authorization header ("" for none).
+func serveAuth(e *emulator.Emulator, path, auth string) (int, []byte) {
+	h := http.Header{}
 	if auth != "" {
-		r.Header.Set("Authorization", auth)
+		h.Set("Authorization", auth)
 	}
-	w := httptest.NewRecorder()
-	e.ServeHTTP(w, r)
-	return w.Code, w.Body.Bytes()
+	return serve(e, http.MethodGet, path, nil, h)
 }
 
 func mustField(t *testing.T, body []byte, key string) json.RawMessage {

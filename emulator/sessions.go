@@ -277,8 +277,10 @@ type authResponse struct {
 	UserDevice   any          `json:"user_device"`
 }
 
-// fill renders the user and the session snapshot into r; call it with the lock held.
-func (r *authResponse) fill(u *user, s *session, token string, now time.Time) {
+// record applies a successful authentication of factor f for u (see applyFactorLocked) and
+// renders the user and the session snapshot into r; call it with the project lock held.
+func (r *authResponse) record(c *call, u *user, existing *session, f *factor, sp *sessionParams, now time.Time) {
+	s, token := c.p.applyFactorLocked(c, u, existing, f, sp, now)
 	r.UserID = u.id
 	r.User = u.wire(now)
 	r.SessionToken = token

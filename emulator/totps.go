@@ -208,8 +208,7 @@ func authenticateTOTP(c *call) (int, metaSetter, error) {
 	t.verified = true
 	u.succeedLocked()
 	resp := &totpAuthenticateResponse{TOTPID: t.id}
-	s, token := p.applyFactorLocked(c, u, existing, &factor{typ: "totp", delivery: "authenticator_app", totpID: t.id}, &req.sessionParams, now)
-	resp.fill(u, s, token, now)
+	resp.record(c, u, existing, &factor{typ: "totp", delivery: "authenticator_app", totpID: t.id}, &req.sessionParams, now)
 	p.mu.Unlock()
 	return http.StatusOK, resp, resp.sign(c, now)
 }
@@ -313,8 +312,7 @@ func recoverTOTP(c *call) (int, metaSetter, error) {
 	}
 	u.succeedLocked()
 	resp := &totpAuthenticateResponse{TOTPID: t.id}
-	s, token := p.applyFactorLocked(c, u, existing, &factor{typ: "recovery_codes", delivery: "recovery_code", recoveryID: rc.id}, &req.sessionParams, now)
-	resp.fill(u, s, token, now)
+	resp.record(c, u, existing, &factor{typ: "recovery_codes", delivery: "recovery_code", recoveryID: rc.id}, &req.sessionParams, now)
 	p.mu.Unlock()
 	return http.StatusOK, resp, resp.sign(c, now)
 }

@@ -1,11 +1,8 @@
 package emulator_test
 
 import (
-	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"net/http/httptest"
 	"reflect"
 	"regexp"
 	"slices"
@@ -175,19 +172,13 @@ type wireClient struct {
 }
 
 func (w *wireClient) raw(method, path string, body any) (int, []byte) {
-	var rd *bytes.Reader
+	var raw []byte
 	if body != nil {
 		b, err := json.Marshal(body)
 		require.NoError(w.t, err)
-		rd = bytes.NewReader(b)
-	} else {
-		rd = bytes.NewReader(nil)
+		raw = b
 	}
-	r := httptest.NewRequest(method, path, rd)
-	r.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(emulator.DefaultProjectID+":"+emulator.DefaultSecret)))
-	rec := httptest.NewRecorder()
-	w.e.ServeHTTP(rec, r)
-	return rec.Code, rec.Body.Bytes()
+	return serve(w.e, method, path, raw, authHeader(emulator.DefaultProjectID, emulator.DefaultSecret))
 }
 
 // code is the latest OTP code sent to a phone or email.
