@@ -52,17 +52,17 @@ func seed(t testing.TB) *seeded {
 	created, err := c.Passwords.Create(t.Context(), &passwords.CreateParams{Email: s.email, Password: strongPassword, SessionDurationMinutes: 600})
 	require.NoError(t, err)
 	s.userID, s.emailID = created.UserID, created.EmailID
-	require.Empty(t, e.Messages(s.pid, s.email))
+	require.Empty(t, e.Project(s.pid).Messages(s.email))
 	// Verify the email, then attach and verify a phone.
 	status, body := serve(e, "POST", "/v1/otps/email/send", []byte(`{"email":"seed@example.com"}`), authHeader(s.pid, s.secret))
 	require.Equal(t, 200, status, "%s", body)
-	msgs := e.Messages(s.pid, s.email)
+	msgs := e.Project(s.pid).Messages(s.email)
 	_, err = c.OTPs.Authenticate(t.Context(), &otp.AuthenticateParams{MethodID: s.emailID, Code: msgs[len(msgs)-1].Code})
 	require.NoError(t, err)
 	sent, err := c.OTPs.Sms.Send(t.Context(), &sms.SendParams{PhoneNumber: "+15550009999", UserID: s.userID})
 	require.NoError(t, err)
 	s.phoneID = sent.PhoneID
-	msgs = e.Messages(s.pid, "+15550009999")
+	msgs = e.Project(s.pid).Messages("+15550009999")
 	_, err = c.OTPs.Authenticate(t.Context(), &otp.AuthenticateParams{MethodID: s.phoneID, Code: msgs[len(msgs)-1].Code})
 	require.NoError(t, err)
 	s.sessionToken, s.sessionID, s.sessionJWT = created.SessionToken, created.Session.SessionID, created.SessionJWT
@@ -85,7 +85,7 @@ func (s *seeded) fingerprint(t testing.TB) string {
 	}
 	sj, _ := json.Marshal(sess.Sessions)
 	return stateFingerprint(t, s.e, s.pid, s.secret) + " | " + stateFingerprint(t, s.e, otherProjectID, otherSecret) +
-		" | sessions=" + string(sj) + " | clock=" + s.e.Clock(s.pid).Now().String()
+		" | sessions=" + string(sj) + " | clock=" + s.e.Project(s.pid).Clock().Now().String()
 }
 
 // routeSpec says how to call a route: its concrete path, a plausible body, the field sets whose
@@ -202,8 +202,9 @@ func specs(s *seeded) map[string]routeSpec {
 		"POST /emulator/v1/clock":   {path: "/emulator/v1/clock", body: map[string]any{"advance": "1s", "set": ""}, required: [][]string{{"advance"}}},
 		"POST /emulator/v1/reset":   {path: "/emulator/v1/reset"},
 		"POST /emulator/v1/faults": {path: "/emulator/v1/faults", body: map[string]any{"method": "GET", "path": "/v1/rbac/policy", "status": 500,
-			"error_type": "x", "times": 1, "delay": "0s"}, required: [][]string{{"method"}, {"path"}}},
+			"error_type": "internal_server_error", "times": 1, "delay": "0s"}, required: [][]string{{"method"}, {"path"}}},
 		"DELETE /emulator/v1/faults": {path: "/emulator/v1/faults"},
+		"GET /emulator/v1/faults":    {path: "/emulator/v1/faults"},
 		"GET /emulator/v1/requests":  {path: "/emulator/v1/requests"},
 	}
 }
@@ -358,7 +359,7 @@ func badCases(route string, sp routeSpec, s *seeded) []badCase {
 func checkBad(t *testing.T, s *seeded, method string, c badCase) int {
 	t.Helper()
 	before := s.fingerprint(t)
-	msgsBefore := len(s.e.Messages(s.pid, ""))
+	msgsBefore := len(s.e.Project(s.pid).Messages(""))
 	status, body := serve(s.e, method, c.path, c.body, c.hdr)
 	require.Less(t, status, 500, "%s %s [%s]: never a 5xx: %s", method, c.path, c.name, body)
 	if c.want4xx {
@@ -370,7 +371,7 @@ func checkBad(t *testing.T, s *seeded, method string, c badCase) int {
 	if status >= 400 {
 		requireErrorBody(t, status, body, c.wantType)
 		require.Equal(t, before, s.fingerprint(t), "%s %s [%s]: state changed by a refused request", method, c.path, c.name)
-		require.Equal(t, msgsBefore, len(s.e.Messages(s.pid, "")))
+		require.Equal(t, msgsBefore, len(s.e.Project(s.pid).Messages("")))
 	}
 	return status
 }

@@ -46,7 +46,7 @@ func BenchmarkGuideFlow(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		msgs := e.Messages(emulator.DefaultProjectID, phone)
+		msgs := e.Project(emulator.DefaultProjectID).Messages(phone)
 		got, err := c.OTPs.Authenticate(ctx, &otp.AuthenticateParams{MethodID: sent.PhoneID, Code: msgs[len(msgs)-1].Code, SessionToken: pw.SessionToken})
 		if err != nil {
 			b.Fatal(err)
@@ -128,7 +128,7 @@ func verifyEmailB(b *testing.B, e *emulator.Emulator, c *stytchapi.API, addr, se
 	if err != nil {
 		b.Fatal(err)
 	}
-	msgs := e.Messages(emulator.DefaultProjectID, addr)
+	msgs := e.Project(emulator.DefaultProjectID).Messages(addr)
 	if _, err := c.OTPs.Authenticate(ctx, &otp.AuthenticateParams{MethodID: sent.EmailID, Code: msgs[len(msgs)-1].Code, SessionToken: sessionToken}); err != nil {
 		b.Fatal(err)
 	}

@@ -107,7 +107,7 @@ func TestConcurrentGuideFlows(t *testing.T) {
 	perProject := concWorkers / concProjects
 	for p := 0; p < concProjects; p++ {
 		pid, _ := concProject(p)
-		log := e.Requests(pid)
+		log := e.Project(pid).Requests()
 		require.Len(t, log, perProject*8, "requests logged in %s", pid)
 		for _, rec := range log {
 			require.Less(t, rec.Status, 300, "%s %s -> %d %s", rec.Method, rec.Path, rec.Status, rec.ErrorType)
@@ -144,7 +144,7 @@ func TestConcurrentGuideFlows(t *testing.T) {
 		require.True(t, u.PhoneNumbers[0].Verified)
 		// No cross-talk in the outbox: exactly this worker's two codes, for this user.
 		for _, to := range []string{r.email, r.phone} {
-			msgs := e.Messages(r.pid, to)
+			msgs := e.Project(r.pid).Messages(to)
 			require.Len(t, msgs, 1, "worker %d: messages to %s", i, to)
 			require.Equal(t, r.userID, msgs[0].UserID)
 		}
@@ -159,7 +159,7 @@ func TestConcurrentGuideFlows(t *testing.T) {
 			require.Equal(t, "user_not_found", errType(err), "worker %d visible in %s", i, opid)
 			_, err = oc.Sessions.Authenticate(ctx, &sessions.AuthenticateParams{SessionToken: r.token})
 			require.Equal(t, "session_not_found", errType(err))
-			require.Empty(t, e.Messages(opid, r.email))
+			require.Empty(t, e.Project(opid).Messages(r.email))
 		}
 	}
 
@@ -170,7 +170,7 @@ func TestConcurrentGuideFlows(t *testing.T) {
 		res, err := c.Users.Search(ctx, &users.SearchParams{Limit: 1000})
 		require.NoError(t, err)
 		require.EqualValues(t, perProject, res.ResultsMetadata.Total, "users in %s", pid)
-		require.Len(t, e.Messages(pid, ""), 2*perProject, "messages in %s", pid)
+		require.Len(t, e.Project(pid).Messages(""), 2*perProject, "messages in %s", pid)
 		var ids []string
 		for _, u := range res.Results {
 			ids = append(ids, u.UserID)
@@ -190,7 +190,7 @@ func TestConcurrentGuideFlows(t *testing.T) {
 func runGuideFlow(t *testing.T, ctx context.Context, c *stytchapi.API, e *emulator.Emulator, r *flowResult) bool {
 	a := assert.New(t)
 	lastCode := func(to string) (string, bool) {
-		msgs := e.Messages(r.pid, to)
+		msgs := e.Project(r.pid).Messages(to)
 		if !a.NotEmpty(msgs, "no message to %s", to) {
 			return "", false
 		}

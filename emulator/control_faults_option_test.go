@@ -29,7 +29,7 @@ func TestWithFaultsOption(t *testing.T) {
 	require.Equal(t, "too_many_requests", string(se.ErrorType))
 	_, err = c.OTPs.Sms.Send(context.Background(), params)
 	require.NoError(t, err)
-	reqs := e.Requests(emulator.DefaultProjectID)
+	reqs := e.Project(emulator.DefaultProjectID).Requests()
 	require.Len(t, reqs, 2)
 	require.Equal(t, "too_many_requests", reqs[0].ErrorType)
 	require.Equal(t, 200, reqs[1].Status)

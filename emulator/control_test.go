@@ -89,8 +89,8 @@ func TestControlMessages(t *testing.T) {
 	require.Len(t, get(h, "?to=+"+p1[1:]).Messages, 2)
 	require.Len(t, get(other, "").Messages, 1)
 	// The Go twin agrees.
-	require.Len(t, h.E.Messages(h.PID, ""), 3)
-	require.Nil(t, h.E.Messages("project-test-nope", ""))
+	require.Len(t, h.E.Project(h.PID).Messages(""), 3)
+	require.Nil(t, h.E.Project("project-test-nope"), "a project that does not exist has no handle")
 }
 
 func TestControlClock(t *testing.T) {
@@ -159,7 +159,7 @@ func TestControlReset(t *testing.T) {
 	pw := h.passwordSession(t, addr)
 	h.Advance(t, time.Hour)
 	require.NotEmpty(t, h.Messages(""))
-	require.NoError(t, h.E.AddFault(h.PID, emulator.Fault{Method: "GET", Path: "/v1/rbac/policy", Status: 503, ErrorType: "server_unavailable", Times: -1}))
+	require.NoError(t, h.E.Project(h.PID).AddFault(emulator.Fault{Method: "GET", Path: "/v1/rbac/policy", Status: 503, ErrorType: "server_unavailable", Times: -1}))
 
 	status, body := h.Raw(t, "POST", "/emulator/v1/reset", nil, "")
 	require.Equal(t, 200, status, "%s", body)
@@ -181,12 +181,12 @@ func TestControlReset(t *testing.T) {
 	// The address is free again.
 	h.newPasswordUser(t, addr)
 	// The request log restarts with the reset itself.
-	log := h.E.Requests(h.PID)
+	log := h.E.Project(h.PID).Requests()
 	require.Equal(t, "/emulator/v1/reset", log[0].Path)
 	require.Len(t, log, 7)
 	// Go twin.
-	require.True(t, h.E.Reset(h.PID))
-	require.False(t, h.E.Reset("project-test-nope"))
+	h.E.Project(h.PID).Reset()
+	require.Empty(t, h.E.Project(h.PID).Requests())
 }
 
 func TestControlResetIsPerProject(t *testing.T) {
@@ -276,11 +276,10 @@ func TestControlFaults(t *testing.T) {
 		require.Equal(t, "bad_request", m["error_type"])
 	}
 	// Go twins.
-	require.NoError(t, h.E.AddFault(h.PID, emulator.Fault{Method: "GET", Path: "/v1/rbac/policy", Status: 418, ErrorType: "teapot"}))
-	h.E.ClearFaults(h.PID)
+	require.NoError(t, h.E.Project(h.PID).AddFault(emulator.Fault{Method: "GET", Path: "/v1/rbac/policy", Status: 503, ErrorType: "server_unavailable"}))
+	h.E.Project(h.PID).ClearFaults()
 	_, err = h.C.RBAC.Policy(h.Ctx, nil)
 	require.NoError(t, err)
-	require.Error(t, h.E.AddFault("project-test-nope", emulator.Fault{Method: "GET", Path: "/v1/x", Status: 500, ErrorType: "x"}))
 }
 
 func TestControlRequestsLog(t *testing.T) {
@@ -318,10 +317,10 @@ func TestControlRequestsLog(t *testing.T) {
 	require.Equal(t, "/v1/users/user-test-00000000-0000-4000-8000-000000000099", get["path"])
 	require.Equal(t, u.RequestID, create["request_id"])
 	// Go twin.
-	require.NotEmpty(t, h.E.Requests(h.PID))
+	require.NotEmpty(t, h.E.Project(h.PID).Requests())
 	// Unauthenticated requests are not attributed to the project.
-	n := len(h.E.Requests(h.PID))
+	n := len(h.E.Project(h.PID).Requests())
 	status, _ = h.Raw(t, "GET", "/v1/rbac/policy", nil, basic(h.PID, "wrong"))
 	require.Equal(t, http.StatusUnauthorized, status)
-	require.Len(t, h.E.Requests(h.PID), n, "a request with a wrong secret is not logged for the project")
+	require.Len(t, h.E.Project(h.PID).Requests(), n, "a request with a wrong secret is not logged for the project")
 }

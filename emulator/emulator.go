@@ -39,7 +39,7 @@ const MaxBodyBytes = 1 << 20
 
 // Rotation says what happens to a session token when a factor is authenticated on an existing
 // session (step-up). See design.md §4. The zero value "" means RotateTokens; any other value makes
-// every request answer 500 naming the problem.
+// New fail.
 type Rotation string
 
 const (
@@ -56,24 +56,29 @@ const DefaultRotationGrace = 60 * time.Second
 // Option configures an Emulator; pass them to New. A nil Option must not be passed.
 type Option func(*config)
 
+// settings are the behaviours every project of an emulator applies, fixed once New returns: a
+// project holds a pointer to them, so nothing under a project lock reaches back to the Emulator.
+type settings struct {
+	rotation         Rotation
+	rotationGrace    time.Duration
+	hasher           password.Hasher
+	strength         password.Checker
+	lockMax          int
+	lockWindow       time.Duration
+	lockDuration     time.Duration
+	internationalSMS bool
+}
+
 type config struct {
+	settings
 	projects      map[string]string // project_id -> secret
 	autoProvision bool
 	now           func() time.Time
-	rotation      Rotation
-	rotationGrace time.Duration
-	hasher        password.Hasher
-	strength      password.Checker
 	signingKey    *rsa.PrivateKey
 	signingPEM    []byte
 	signingKID    string
-	lockMax       int
-	lockWindow    time.Duration
-	lockDuration  time.Duration
 	logf          func(format string, args ...any)
-
-	internationalSMS bool
-	faults           map[string][]Fault // installed when the project is created
+	faults        map[string][]Fault // installed when the project is created
 }
 
 // WithProject adds a project with its secret. Without any WithProject option the emulator has one
@@ -102,8 +107,7 @@ func WithTokenRotation(mode Rotation, grace time.Duration) Option {
 }
 
 // WithPasswordCost sets the bcrypt cost of stored password hashes (0 means bcrypt's minimum, 4,
-// which keeps tests fast; production-like figures are 10-12). A cost outside 4-31 makes every
-// request answer 500 naming the problem.
+// which keeps tests fast; production-like figures are 10-12). A cost outside 4-31 makes New fail.
 func WithPasswordCost(cost int) Option { return func(c *config) { c.hasher.Cost = cost } }
 
 // WithLUDSPolicy switches the password strength policy from zxcvbn (Stytch's default) to LUDS
@@ -121,7 +125,7 @@ func WithSigningKey(key *rsa.PrivateKey, kid string) Option {
 
 // WithSigningKeyPEM replaces the built-in session-JWT signing key with an RSA key in PEM (PKCS#1 or
 // PKCS#8), optionally followed by its certificate (published in the JWK's x5c). A kid of "" derives
-// one from the key. A PEM without an RSA key makes every request answer 500 with the reason.
+// one from the key. A PEM without an RSA key makes New fail.
 func WithSigningKeyPEM(pem []byte, kid string) Option {
 	return func(c *config) { c.signingPEM, c.signingKID = pem, kid }
 }
@@ -155,119 +159,139 @@ func WithLogger(logf func(format string, args ...any)) Option {
 }
 
 // Emulator is the Stytch API emulator: an http.Handler holding per-project state. Create it with
-// New; the zero value is also usable and behaves like New() with no options.
+// New (or Build); the zero value is also usable and behaves like New() with no options.
 type Emulator struct {
 	cfg    config
 	routes *router
 
 	initOnce sync.Once
-	initErr  error
 	sign     *signer
 
 	mu       sync.RWMutex
-	projects map[string]*project
+	projects map[string]*Project
 }
 
-// New returns an Emulator configured by opts. It does no expensive work: the signing key is the
-// built-in one, parsed once per process, unless WithSigningKey gives another.
+// New returns an Emulator configured by opts. It panics when an option is invalid (a bad token
+// rotation, password cost, signing key or fault), as regexp.MustCompile does: options are code,
+// and a mistake in them is reported where it is made, not as a failure of every later request.
+// Use Build when the options come from user input. New does no expensive work: the signing key
+// is the built-in one, parsed once per process, unless an option gives another.
 func New(opts ...Option) *Emulator {
+	e, err := Build(opts...)
+	if err != nil {
+		panic("emulator: " + err.Error())
+	}
+	return e
+}
+
+// Build is New for options that come from user input, such as command-line flags: it returns the
+// configuration error instead of panicking.
+func Build(opts ...Option) (*Emulator, error) {
 	e := &Emulator{}
 	for _, o := range opts {
 		o(&e.cfg)
 	}
-	e.init()
-	return e
+	var err error
+	e.initOnce.Do(func() { err = e.setup() })
+	if err != nil {
+		return nil, err
+	}
+	return e, nil
 }
 
-// init fills in defaults; it runs once, from New or on first use of a zero Emulator.
-func (e *Emulator) init() {
+// ready sets up a zero Emulator on first use (New and Build have already done it).
+func (e *Emulator) ready() {
 	e.initOnce.Do(func() {
-		c := &e.cfg
-		if len(c.projects) == 0 {
-			c.projects = map[string]string{DefaultProjectID: DefaultSecret}
-		}
-		switch c.rotation {
-		case "":
-			c.rotation = RotateTokens
-		case RotateTokens, KeepTokens:
-		default:
-			e.initErr = fmt.Errorf("token rotation must be %q or %q, not %q", RotateTokens, KeepTokens, c.rotation)
-		}
-		if cost := c.hasher.Cost; cost != 0 && (cost < bcrypt.MinCost || cost > bcrypt.MaxCost) {
-			e.initErr = fmt.Errorf("password cost must be 0 or %d-%d, not %d", bcrypt.MinCost, bcrypt.MaxCost, cost)
-		}
-		if c.rotationGrace == 0 {
-			c.rotationGrace = DefaultRotationGrace
-		}
-		if c.lockMax == 0 {
-			c.lockMax = 10
-		}
-		if c.lockWindow <= 0 {
-			c.lockWindow = time.Hour
-		}
-		if c.lockDuration <= 0 {
-			c.lockDuration = time.Hour
-		}
-		if c.logf == nil {
-			c.logf = log.Printf
-		}
-		e.routes = newRouter()
-		e.projects = make(map[string]*project, len(c.projects))
-		for id, secret := range c.projects {
-			e.projects[id] = e.newProject(id, secret)
-		}
-		var err error
-		switch {
-		case c.signingKey != nil:
-			e.sign = newSigner(c.signingKey, nil, c.signingKID)
-		case c.signingPEM != nil:
-			e.sign, err = parseSigner(c.signingPEM, c.signingKID)
-		default:
-			e.sign, err = loadDefaultKey()
-		}
-		if err != nil {
-			e.initErr = err
+		if err := e.setup(); err != nil { // no options: only a broken built-in key could fail
+			panic("emulator: " + err.Error())
 		}
 	})
 }
 
-// newProject creates a project with the configured base clock and initial faults. Faults that fail
-// validation are logged and skipped.
-func (e *Emulator) newProject(id, secret string) *project {
-	p := newProject(id, secret, e.cfg.now)
-	for _, f := range e.cfg.faults[id] {
-		if err := p.addFault(f); err != nil {
-			e.cfg.logf("emulator: WithFaults(%s): %v", id, err)
+// setup checks the options, fills in defaults and creates the configured projects.
+func (e *Emulator) setup() error {
+	c := &e.cfg
+	if len(c.projects) == 0 {
+		c.projects = map[string]string{DefaultProjectID: DefaultSecret}
+	}
+	switch c.rotation {
+	case "":
+		c.rotation = RotateTokens
+	case RotateTokens, KeepTokens:
+	default:
+		return fmt.Errorf("token rotation must be %q or %q, not %q", RotateTokens, KeepTokens, c.rotation)
+	}
+	if cost := c.hasher.Cost; cost != 0 && (cost < bcrypt.MinCost || cost > bcrypt.MaxCost) {
+		return fmt.Errorf("password cost must be 0 or %d-%d, not %d", bcrypt.MinCost, bcrypt.MaxCost, cost)
+	}
+	if c.rotationGrace == 0 {
+		c.rotationGrace = DefaultRotationGrace
+	}
+	if c.lockMax == 0 {
+		c.lockMax = 10
+	}
+	if c.lockWindow <= 0 {
+		c.lockWindow = time.Hour
+	}
+	if c.lockDuration <= 0 {
+		c.lockDuration = time.Hour
+	}
+	if c.logf == nil {
+		c.logf = log.Printf
+	}
+	e.routes = newRouter()
+	for id, faults := range c.faults {
+		if _, ok := c.projects[id]; !ok && !(c.autoProvision && strings.HasPrefix(id, testProjectPref)) {
+			return fmt.Errorf("WithFaults names project %s, which neither WithProject nor WithAutoProvision creates", id)
+		}
+		for _, f := range faults {
+			if _, err := e.routes.checkFault(f); err != nil {
+				return fmt.Errorf("WithFaults(%s): %w", id, err)
+			}
 		}
 	}
-	return p
-}
-
-// Err reports a configuration error from the options (a bad signing key, token rotation or password
-// cost), or nil when the emulator is usable. While it is non-nil every request answers 500 with it.
-func (e *Emulator) Err() error {
-	e.init()
-	return e.initErr
-}
-
-// Clock returns the virtual clock of a project, or nil when the project does not exist.
-func (e *Emulator) Clock(projectID string) *Clock {
-	if p := e.project(projectID); p != nil {
-		return p.clock
+	var err error
+	switch {
+	case c.signingKey != nil:
+		e.sign = newSigner(c.signingKey, nil, c.signingKID)
+	case c.signingPEM != nil:
+		e.sign, err = parseSigner(c.signingPEM, c.signingKID)
+	default:
+		e.sign, err = loadDefaultKey()
+	}
+	if err != nil {
+		return err
+	}
+	e.projects = make(map[string]*Project, len(c.projects))
+	for id, secret := range c.projects {
+		e.projects[id] = e.newProject(id, secret)
 	}
 	return nil
 }
 
-// project returns an existing project.
-func (e *Emulator) project(id string) *project {
-	e.init()
+// newProject creates a project with the emulator's settings, signer, base clock and initial faults
+// (checked by setup).
+func (e *Emulator) newProject(id, secret string) *Project {
+	p := &Project{id: id, secret: secret, clock: newClock(e.cfg.now), set: &e.cfg.settings, sign: e.sign, routes: e.routes}
+	p.resetLocked()
+	for _, f := range e.cfg.faults[id] {
+		_ = p.AddFault(f)
+	}
+	return p
+}
+
+// Project returns the handle of a project: its outbox, clock, faults and request log, for tests
+// in the same process. It returns nil when the project does not exist, that is when no WithProject
+// option names it and no authenticated request has provisioned it yet (WithAutoProvision).
+func (e *Emulator) Project(id string) *Project {
+	e.ready()
 	e.mu.RLock()
 	defer e.mu.RUnlock()
 	return e.projects[id]
 }
 
 // authenticate resolves the project of a request's Basic credentials, provisioning it when allowed.
-func (e *Emulator) authenticate(r *http.Request) (*project, *Error) {
+func (e *Emulator) authenticate(r *http.Request) (*Project, *Error) {
 	h := r.Header.Get("Authorization")
 	if h == "" {
 		return nil, newError("unauthorized_credentials", "Basic authentication with your project_id and secret is required.")
@@ -284,7 +308,7 @@ func (e *Emulator) authenticate(r *http.Request) (*project, *Error) {
 	if !ok {
 		return nil, newError("invalid_authorization_header", "The Authorization header must be Basic base64(project_id:secret).")
 	}
-	p := e.project(id)
+	p := e.Project(id)
 	if p == nil && e.cfg.autoProvision && strings.HasPrefix(id, testProjectPref) && secret != "" {
 		e.mu.Lock()
 		if p = e.projects[id]; p == nil {
@@ -308,7 +332,7 @@ func (e *Emulator) authenticate(r *http.Request) (*project, *Error) {
 // call is one API request on its way through a handler.
 type call struct {
 	e         *Emulator
-	p         *project
+	p         *Project
 	r         *http.Request
 	body      []byte
 	path      string // the request path, with leading slashes collapsed
@@ -335,12 +359,8 @@ type handler func(c *call) (int, metaSetter, error)
 
 // ServeHTTP serves the Stytch API, the JWKS and the control API.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	e.init()
+	e.ready()
 	requestID := newID(prefixRequest)
-	if e.initErr != nil {
-		writeError(w, requestID, &Error{Status: http.StatusInternalServerError, Type: "internal_server_error", Message: e.initErr.Error()})
-		return
-	}
 	path := "/" + strings.TrimLeft(r.URL.Path, "/")
 	rt, param, allowed := e.routes.match(r.Method, path)
 	if rt == nil {

@@ -35,35 +35,56 @@ func errorURL(status int, errorType string) string {
 }
 
 // StatusOf returns the HTTP status the emulator answers for a Stytch error_type: the single error
-// catalogue used by every handler. Types marked UNCONFIRMED in stytch-api.md §2.2 take the most likely
-// status (400 for argument errors). An unknown type maps to 400.
+// catalogue used by every handler and checked for every injected fault. Types marked UNCONFIRMED in
+// stytch-api.md §2.2 take the most likely status (400 for argument errors). A type that is not in
+// the catalogue maps to 400.
 func StatusOf(errorType string) int {
+	status, _ := catalogued(errorType)
+	return status
+}
+
+// catalogued returns the status of an error_type and whether the catalogue knows it.
+func catalogued(errorType string) (int, bool) {
 	switch errorType {
 	// 401: credentials and authentication failures.
 	case "unauthorized_credentials", "unable_to_auth_otp_code", "unable_to_auth_magic_link",
 		"unable_to_auth_password_reset_token", "unable_to_authenticate_totp",
 		"unable_to_authenticate_recovery_code":
-		return http.StatusUnauthorized
+		return http.StatusUnauthorized, true
 	// 403: forbidden by policy.
 	case "session_authorization_error":
-		return http.StatusForbidden
+		return http.StatusForbidden, true
 	// 404: things that do not exist.
 	case "route_not_found", "session_not_found", "user_not_found", "email_not_found",
 		"phone_number_not_found", "otp_code_not_found", "totp_not_found", "password_not_found",
 		"magic_link_not_found", "totps_not_found_for_user":
-		return http.StatusNotFound
+		return http.StatusNotFound, true
 	case "method_not_allowed":
-		return http.StatusMethodNotAllowed
+		return http.StatusMethodNotAllowed, true
 	// 429: rate limits and locks.
 	case "too_many_requests", "user_lock_limit_reached":
-		return http.StatusTooManyRequests
+		return http.StatusTooManyRequests, true
 	case "internal_server_error":
-		return http.StatusInternalServerError
+		return http.StatusInternalServerError, true
 	case "server_unavailable":
-		return http.StatusServiceUnavailable
-	default:
-		// bad_request, invalid_*, duplicate_*, weak_password, too_many_unverified_factors,
-		// too_many_session_arguments, no_session_arguments, active_totp_exists, reset_password, ...
-		return http.StatusBadRequest
+		return http.StatusServiceUnavailable, true
+	// 400: bad arguments and refused operations.
+	case "bad_request", "active_totp_exists", "custom_claims_too_large", "duplicate_email",
+		"duplicate_phone_number", "duplicate_user_external_id", "invalid_authorization_header",
+		"invalid_bcrypt_hash", "invalid_code", "invalid_email", "invalid_expiration",
+		"invalid_expiration_otp", "invalid_external_id", "invalid_hash", "invalid_hash_type",
+		"invalid_method_id", "invalid_phone_number", "invalid_phone_number_country_code",
+		"invalid_recovery_code", "invalid_session_duration_minutes", "invalid_session_token",
+		"invalid_token", "invalid_totp_code", "invalid_user_id", "no_session_arguments",
+		"no_session_revoke_arguments", "no_user_password", "recovery_code_used_as_totp_code",
+		"reserved_claims_in_custom_claims", "reset_password", "session_too_old_to_reset_password",
+		"stytch_claims_in_custom_claims", "too_many_session_arguments",
+		"too_many_session_revoke_arguments", "too_many_unverified_factors",
+		"totp_code_already_authenticated", "totp_code_used_as_recovery_code",
+		"unable_to_parse_session_jwt", "unable_to_represent_custom_claims_json",
+		"user_search_filter_name_not_recognized", "user_search_invalid_cursor",
+		"user_search_invalid_limit", "user_search_invalid_operator", "weak_password":
+		return http.StatusBadRequest, true
 	}
+	return http.StatusBadRequest, false
 }

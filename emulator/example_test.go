@@ -25,10 +25,10 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	msgs := e.Messages(emulator.DefaultProjectID, "+15555550123")
+	msgs := e.Project(emulator.DefaultProjectID).Messages("+15555550123")
 	fmt.Println(loc.UserCreated, msgs[0].Channel, len(msgs[0].Code), msgs[0].MethodID == loc.PhoneID)
 
-	clock := e.Clock(emulator.DefaultProjectID)
+	clock := e.Project(emulator.DefaultProjectID).Clock()
 	before := clock.Now()
 	after, _ := clock.Advance(6 * time.Minute)
 	fmt.Println(after.Sub(before).Round(time.Minute))

@@ -34,7 +34,7 @@ func TestGuideFlowInProcess(t *testing.T) {
 	ctx := context.Background()
 	e := emulator.New(emulator.WithClock(time.Now))
 	c := newClient(t, e)
-	clock := e.Clock(emulator.DefaultProjectID)
+	clock := e.Project(emulator.DefaultProjectID).Clock()
 
 	created, err := c.Passwords.Create(ctx, &passwords.CreateParams{Email: "ada@example.com", Password: "correct-horse-battery-staple-91!", SessionDurationMinutes: 30})
 	require.NoError(t, err)
@@ -43,7 +43,7 @@ func TestGuideFlowInProcess(t *testing.T) {
 	sent, err := c.OTPs.Email.Send(ctx, &email.SendParams{Email: "ada@example.com"})
 	require.NoError(t, err)
 	require.Equal(t, created.EmailID, sent.EmailID)
-	msgs := e.Messages(emulator.DefaultProjectID, "ada@example.com")
+	msgs := e.Project(emulator.DefaultProjectID).Messages("ada@example.com")
 	require.Len(t, msgs, 1)
 	_, err = c.OTPs.Authenticate(ctx, &otp.AuthenticateParams{MethodID: sent.EmailID, Code: msgs[0].Code, SessionToken: created.SessionToken})
 	require.NoError(t, err)
@@ -53,7 +53,7 @@ func TestGuideFlowInProcess(t *testing.T) {
 	require.Len(t, pw.Session.AuthenticationFactors, 1)
 	smsSent, err := c.OTPs.Sms.Send(ctx, &sms.SendParams{PhoneNumber: "+15555550123", SessionToken: pw.SessionToken})
 	require.NoError(t, err)
-	code := e.Messages(emulator.DefaultProjectID, "+15555550123")[0].Code
+	code := e.Project(emulator.DefaultProjectID).Messages("+15555550123")[0].Code
 	stepped, err := c.OTPs.Authenticate(ctx, &otp.AuthenticateParams{MethodID: smsSent.PhoneID, Code: code, SessionToken: pw.SessionToken})
 	require.NoError(t, err)
 	require.Len(t, stepped.Session.AuthenticationFactors, 2)

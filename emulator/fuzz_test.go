@@ -48,7 +48,7 @@ func newFuzzTarget(t *testing.T) *fuzzTarget {
 		PhoneID string `json:"phone_id"`
 	}
 	require.NoError(t, json.Unmarshal(body, &sent))
-	code := e.Messages(emulator.DefaultProjectID, "+15550101010")[0].Code
+	code := e.Project(emulator.DefaultProjectID).Messages("+15550101010")[0].Code
 	status, body = serve(e, "POST", "/v1/otps/authenticate",
 		[]byte(`{"method_id":"`+sent.PhoneID+`","code":"`+code+`","session_duration_minutes":60}`), hdr)
 	require.Equal(t, 200, status, "%s", body)
@@ -80,7 +80,7 @@ func (ft *fuzzTarget) fingerprint(t *testing.T) string {
 	}
 	sj, _ := json.Marshal(s.Sessions)
 	return stateFingerprint(t, ft.e, emulator.DefaultProjectID, emulator.DefaultSecret) + " sessions=" + string(sj) +
-		" clock=" + ft.e.Clock(emulator.DefaultProjectID).Now().String()
+		" clock=" + ft.e.Project(emulator.DefaultProjectID).Clock().Now().String()
 }
 
 // serveRecovering runs a request and turns a panic into a test failure.
@@ -210,7 +210,7 @@ func FuzzRequestDecoding(f *testing.F) {
 		method, path := ft.pathOf(route)
 		body = []byte(ft.replacer.Replace(string(body)))
 		before := ft.fingerprint(t)
-		msgs := len(ft.e.Messages(emulator.DefaultProjectID, ""))
+		msgs := len(ft.e.Project(emulator.DefaultProjectID).Messages(""))
 
 		req := httptest.NewRequest(method, "http://emulator.test"+path, bytes.NewReader(body))
 		req.Header = authHeader(emulator.DefaultProjectID, emulator.DefaultSecret)
@@ -218,7 +218,7 @@ func FuzzRequestDecoding(f *testing.F) {
 		checkAnswer(t, method, path, status, resp)
 		if status >= 400 {
 			require.Equal(t, before, ft.fingerprint(t), "%s %s %q: a refused request changed the state", method, path, body)
-			require.Equal(t, msgs, len(ft.e.Messages(emulator.DefaultProjectID, "")))
+			require.Equal(t, msgs, len(ft.e.Project(emulator.DefaultProjectID).Messages("")))
 		}
 	})
 }

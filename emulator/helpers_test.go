@@ -205,7 +205,7 @@ func (h *H) For(pid, secret string) *H {
 }
 
 // Clock is the harness project's virtual clock.
-func (h *H) Clock() *emulator.Clock { return h.E.Clock(h.PID) }
+func (h *H) Clock() *emulator.Clock { return h.E.Project(h.PID).Clock() }
 
 // Now is the project's virtual time.
 func (h *H) Now() time.Time { return h.Clock().Now() }
@@ -232,7 +232,7 @@ var phoneSeq atomic.Int64
 func (h *H) Phone() string { return fmt.Sprintf("+1555%07d", phoneSeq.Add(1)%10_000_000) }
 
 // Messages is the outbox of the harness project for a recipient.
-func (h *H) Messages(to string) []emulator.Message { return h.E.Messages(h.PID, to) }
+func (h *H) Messages(to string) []emulator.Message { return h.E.Project(h.PID).Messages(to) }
 
 // LastCode is the code of the newest OTP message to a recipient.
 func (h *H) LastCode(t testing.TB, to string) string {
@@ -652,5 +652,5 @@ func stateFingerprint(t testing.TB, e *emulator.Emulator, pid, secret string) st
 	}
 	require.NoError(t, json.Unmarshal(body, &m))
 	users, _ := json.Marshal(m.Results)
-	return fmt.Sprintf("total=%d messages=%d users=%s", m.ResultsMetadata.Total, len(e.Messages(pid, "")), users)
+	return fmt.Sprintf("total=%d messages=%d users=%s", m.ResultsMetadata.Total, len(e.Project(pid).Messages("")), users)
 }

@@ -13,12 +13,11 @@ func BenchmarkSessionMemory(b *testing.B) {
 	const n = 100_000
 	for range b.N {
 		e := New()
-		p := e.project(DefaultProjectID)
-		c := &call{e: e, p: p}
+		p := e.Project(DefaultProjectID)
 		now := p.clock.Now()
 		p.mu.Lock()
 		u := p.newUserLocked(now)
-		p.addEmailLocked(u, "memory@example.com", true, now)
+		p.addContactLocked(u, mediumEmail, "memory@example.com", true, time.Time{})
 		p.mu.Unlock()
 		sp := &sessionParams{SessionDurationMinutes: 60}
 
@@ -27,7 +26,7 @@ func BenchmarkSessionMemory(b *testing.B) {
 		runtime.ReadMemStats(&before)
 		p.mu.Lock()
 		for range n {
-			p.applyFactorLocked(c, u, nil, passwordFactor(), sp, now)
+			p.applyFactorLocked(u, nil, passwordFactor(), sp, now)
 		}
 		p.mu.Unlock()
 		runtime.GC()
@@ -44,19 +43,18 @@ func BenchmarkSessionMemory(b *testing.B) {
 // their tokens once enough new sessions have started.
 func TestSweepDropsExpiredState(t *testing.T) {
 	e := New()
-	p := e.project(DefaultProjectID)
-	c := &call{e: e, p: p}
+	p := e.Project(DefaultProjectID)
 	now := p.clock.Now()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	u := p.newUserLocked(now)
 	short := &sessionParams{SessionDurationMinutes: 5}
 	for range sweepEvery / 2 {
-		p.applyFactorLocked(c, u, nil, passwordFactor(), short, now)
+		p.applyFactorLocked(u, nil, passwordFactor(), short, now)
 	}
 	later := now.Add(10 * time.Minute)
 	for range sweepEvery / 2 {
-		p.applyFactorLocked(c, u, nil, passwordFactor(), &sessionParams{SessionDurationMinutes: 60}, later)
+		p.applyFactorLocked(u, nil, passwordFactor(), &sessionParams{SessionDurationMinutes: 60}, later)
 	}
 	if got, want := len(p.sessions), sweepEvery/2+1; got != want { // + the sandbox session
 		t.Fatalf("after the sweep: %d sessions, want %d", got, want)

@@ -17,8 +17,7 @@ type user struct {
 	trusted    map[string]any
 	untrusted  map[string]any
 	roles      []string
-	emails     []*emailMethod
-	phones     []*phoneMethod
+	contacts   []*contact // emails and phone numbers, in the order they were added
 	password   *storedPassword
 	totps      []*totpRecord
 
@@ -28,24 +27,6 @@ type user struct {
 	lockExpires time.Time
 
 	sandbox bool // the sandbox fixture user: any password matches, TOTP 000000
-}
-
-// emailMethod is an email address on a user.
-type emailMethod struct {
-	id       string
-	address  string
-	verified bool
-	// pendingSince is set when a send with user_id/session attached the address unverified; the
-	// address is removed if it is not verified within unverifiedTTL.
-	pendingSince time.Time
-}
-
-// phoneMethod is a phone number on a user.
-type phoneMethod struct {
-	id           string
-	number       string
-	verified     bool
-	pendingSince time.Time
 }
 
 // storedPassword is a user's password: a hash, never the password itself.
@@ -251,9 +232,9 @@ func defaultRoles(extra []string) []string {
 func (u *user) wire(now time.Time) wireUser {
 	w := wireUser{
 		UserID:                 u.id,
-		Emails:                 make([]wireEmail, 0, len(u.emails)),
+		Emails:                 []wireEmail{},
 		Status:                 u.status,
-		PhoneNumbers:           make([]wirePhone, 0, len(u.phones)),
+		PhoneNumbers:           []wirePhone{},
 		WebAuthnRegistrations:  []any{},
 		Providers:              []any{},
 		TOTPs:                  make([]wireTOTP, 0, len(u.totps)),
@@ -265,11 +246,12 @@ func (u *user) wire(now time.Time) wireUser {
 		TrustedMetadata:        orEmpty(u.trusted),
 		UntrustedMetadata:      orEmpty(u.untrusted),
 	}
-	for _, e := range u.emails {
-		w.Emails = append(w.Emails, wireEmail{EmailID: e.id, Email: e.address, Verified: e.verified})
-	}
-	for _, p := range u.phones {
-		w.PhoneNumbers = append(w.PhoneNumbers, wirePhone{PhoneID: p.id, PhoneNumber: p.number, Verified: p.verified})
+	for _, ct := range u.contacts {
+		if ct.medium == mediumEmail {
+			w.Emails = append(w.Emails, wireEmail{EmailID: ct.id, Email: ct.value, Verified: ct.verified})
+		} else {
+			w.PhoneNumbers = append(w.PhoneNumbers, wirePhone{PhoneID: ct.id, PhoneNumber: ct.value, Verified: ct.verified})
+		}
 	}
 	for _, t := range u.totps {
 		w.TOTPs = append(w.TOTPs, wireTOTP{TOTPID: t.id, Verified: t.verified})

@@ -2,7 +2,6 @@ package emulator
 
 import (
 	"crypto/subtle"
-	"net/http"
 	"regexp"
 	"slices"
 	"strings"
@@ -42,25 +41,26 @@ type otpSendParams struct {
 }
 
 // contact returns the phone number or email the request addresses.
-func (r *otpSendParams) contact(channel string) string {
-	if channel == channelEmail {
+func (r *otpSendParams) contact(m medium) string {
+	if m == mediumEmail {
 		return r.Email
 	}
 	return r.PhoneNumber
 }
 
 // validate checks a send request without touching state; it returns the code lifetime.
-func (r *otpSendParams) validate(c *call, channel string) (time.Duration, *Error) {
-	if channel == channelEmail {
+func (r *otpSendParams) validate(p *Project, channel string) (time.Duration, error) {
+	switch {
+	case channel == channelEmail:
 		if err := checkEmail(r.Email); err != nil {
 			return 0, err
 		}
-	} else {
+	default:
 		if err := checkPhone(r.PhoneNumber); err != nil {
 			return 0, err
 		}
 		if channel == channelSMS && r.PhoneNumber != sandboxPhone {
-			if err := c.checkSMSCountry(r.PhoneNumber); err != nil {
+			if err := p.checkSMSCountry(r.PhoneNumber); err != nil {
 				return 0, err
 			}
 		}
@@ -78,7 +78,7 @@ func (r *otpSendParams) validate(c *call, channel string) (time.Duration, *Error
 	return time.Duration(minutes) * time.Minute, nil
 }
 
-// otpSendResponse is the body of a send; PhoneID or EmailID is filled by channel.
+// otpSendResponse is the body of a send; PhoneID or EmailID is filled by medium.
 type otpSendResponse struct {
 	meta
 	UserID  string `json:"user_id"`
@@ -86,124 +86,97 @@ type otpSendResponse struct {
 	EmailID string `json:"email_id,omitempty"`
 }
 
+// render fills the response for a code sent to ct of u.
+func (r *otpSendResponse) render(u *user, ct *contact) {
+	r.UserID = u.id
+	if ct.medium == mediumEmail {
+		r.EmailID = ct.id
+	} else {
+		r.PhoneID = ct.id
+	}
+}
+
 type otpLoginOrCreateResponse struct {
 	otpSendResponse
 	UserCreated bool `json:"user_created"`
 }
 
-// methodID returns u's method id for a contact, or "" when u does not have it.
-func (u *user) methodID(channel, contact string) string {
-	if channel == channelEmail {
-		if e := u.email(contact); e != nil {
-			return e.id
-		}
-		return ""
-	}
-	if ph := u.phone(contact); ph != nil {
-		return ph.id
-	}
-	return ""
-}
-
-// issueCodeLocked makes a new code the only active one of a method and puts it in the outbox. The
-// sandbox identities get no message: their code is always 000000.
-func (p *project) issueCodeLocked(u *user, channel, methodID, contact string, ttl time.Duration, now time.Time) {
+// issueCodeLocked makes a new code the only active one of a contact and puts it in the outbox.
+// The sandbox identities get no message: their code is always 000000.
+func (p *Project) issueCodeLocked(u *user, channel string, ct *contact, ttl time.Duration, now time.Time) {
 	if u.sandbox {
 		// No message for the sandbox identities; remember the channel for the factor.
-		p.otps[methodID] = &otpCode{code: sandboxCode, userID: u.id, channel: channel}
+		p.otps[ct.id] = &otpCode{code: sandboxCode, userID: u.id, channel: channel}
 		return
 	}
 	code := newOTPCode()
 	exp := now.Add(ttl)
-	p.otps[methodID] = &otpCode{code: code, userID: u.id, channel: channel, expiresAt: exp}
-	p.recordMessage(Message{Channel: channel, Type: "otp", To: contact, Code: code, MethodID: methodID, UserID: u.id, SentAt: now, ExpiresAt: exp})
+	p.otps[ct.id] = &otpCode{code: code, userID: u.id, channel: channel, expiresAt: exp}
+	p.recordMessage(Message{Channel: channel, Type: "otp", To: ct.value, Code: code, MethodID: ct.id, UserID: u.id, SentAt: now, ExpiresAt: exp})
 }
 
 // otpSend serves POST /v1/otps/{sms,whatsapp,email}/send. With user_id or a session, a contact new
 // to that user is attached unverified (removed if not authenticated within 5 minutes), and a user
 // who already has an unverified factor cannot add another (too_many_unverified_factors).
 func otpSend(channel string) handler {
+	m := mediumOf(channel)
 	return func(c *call) (int, metaSetter, error) {
 		var req otpSendParams
 		if err := c.decode(&req); err != nil {
 			return 0, nil, err
 		}
-		ttl, verr := req.validate(c, channel)
-		if verr != nil {
-			return 0, nil, verr
-		}
-		contact := req.contact(channel)
 		p := c.p
-		now := p.clock.Now()
-		p.mu.Lock()
-		defer p.mu.Unlock()
-
-		var target *user
-		if req.SessionToken != "" || req.SessionJWT != "" {
-			s, aerr := p.existingSessionLocked(c, &sessionParams{SessionToken: req.SessionToken, SessionJWT: req.SessionJWT}, now)
-			if aerr != nil {
-				return 0, nil, aerr
-			}
-			target = p.userLocked(s.userID, now)
+		ttl, err := req.validate(p, channel)
+		if err != nil {
+			return 0, nil, err
 		}
-		if req.UserID != "" {
-			u := p.userLocked(req.UserID, now)
-			if u == nil {
-				return 0, nil, newError("user_not_found", "User %s not found.", req.UserID)
+		value := req.contact(m)
+		cred := c.credential(req.SessionToken, req.SessionJWT)
+		resp := &otpSendResponse{}
+		return reply(resp, p.update(func(now time.Time) error {
+			var target *user
+			if s, err := p.sessionLocked(cred, now); err != nil {
+				return err
+			} else if s != nil {
+				target = p.userLocked(s.userID, now)
 			}
-			if target != nil && target != u {
-				return 0, nil, newError("bad_request", "user_id and the session belong to different users.")
+			if req.UserID != "" {
+				u := p.userLocked(req.UserID, now)
+				if u == nil {
+					return newError("user_not_found", "User %s not found.", req.UserID)
+				}
+				if target != nil && target != u {
+					return newError("bad_request", "user_id and the session belong to different users.")
+				}
+				target = u
 			}
-			target = u
-		}
-		owner := p.ownerLocked(channel, contact, now)
-		switch {
-		case target == nil && owner == nil:
-			if channel == channelEmail {
-				return 0, nil, newError("email_not_found", "No user has this email; use login_or_create or pass user_id.")
+			owner := p.ownerLocked(m, value, now)
+			switch {
+			case target == nil && owner == nil:
+				return newError(m.notFound(), "No user has this %s; use login_or_create or pass user_id.", m.noun())
+			case target == nil:
+				target = owner
+			case owner != nil && owner != target:
+				return newError(m.duplicate(), "Another user has this %s.", m.noun())
+			case owner == nil:
+				if target.unverifiedCount() > 0 {
+					return newError("too_many_unverified_factors", "The user already has an unverified factor; verify it before adding another.")
+				}
+				p.addContactLocked(target, m, value, false, now)
 			}
-			return 0, nil, newError("phone_number_not_found", "No user has this phone number; use login_or_create or pass user_id.")
-		case target == nil:
-			target = owner
-		case owner != nil && owner != target:
-			if channel == channelEmail {
-				return 0, nil, newError("duplicate_email", "Another user has this email.")
-			}
-			return 0, nil, newError("duplicate_phone_number", "Another user has this phone number.")
-		case owner == nil:
-			if target.unverifiedCount() > 0 {
-				return 0, nil, newError("too_many_unverified_factors", "The user already has an unverified factor; verify it before adding another.")
-			}
-			if channel == channelEmail {
-				p.addEmailLocked(target, contact, false, now)
-			} else {
-				p.addPhoneLocked(target, contact, false, now)
-			}
-		}
-		methodID := target.methodID(channel, contact)
-		target.refreshPending(methodID, now)
-		p.issueCodeLocked(target, channel, methodID, contact, ttl, now)
-		resp := &otpSendResponse{UserID: target.id}
-		if channel == channelEmail {
-			resp.EmailID = methodID
-		} else {
-			resp.PhoneID = methodID
-		}
-		return http.StatusOK, resp, nil
+			ct := target.contact(m, value)
+			ct.refreshPending(now)
+			p.issueCodeLocked(target, channel, ct, ttl, now)
+			resp.render(target, ct)
+			return nil
+		}))
 	}
-}
-
-// ownerLocked returns the user owning a contact.
-func (p *project) ownerLocked(channel, contact string, now time.Time) *user {
-	if channel == channelEmail {
-		return p.userByEmailLocked(contact, now)
-	}
-	return p.userByPhoneLocked(contact, now)
 }
 
 // otpLoginOrCreate serves POST /v1/otps/{sms,whatsapp,email}/login_or_create: sends to the owner of
 // the contact, or creates a user (active, or pending with create_user_as_pending) with it unverified.
 func otpLoginOrCreate(channel string) handler {
+	m := mediumOf(channel)
 	return func(c *call) (int, metaSetter, error) {
 		var req otpSendParams
 		if err := c.decode(&req); err != nil {
@@ -212,38 +185,28 @@ func otpLoginOrCreate(channel string) handler {
 		if req.UserID != "" || req.SessionToken != "" || req.SessionJWT != "" {
 			return 0, nil, newError("bad_request", "login_or_create does not take user_id, session_token or session_jwt; use send.")
 		}
-		ttl, verr := req.validate(c, channel)
-		if verr != nil {
-			return 0, nil, verr
-		}
-		contact := req.contact(channel)
 		p := c.p
-		now := p.clock.Now()
-		p.mu.Lock()
-		defer p.mu.Unlock()
-		u := p.ownerLocked(channel, contact, now)
+		ttl, err := req.validate(p, channel)
+		if err != nil {
+			return 0, nil, err
+		}
+		value := req.contact(m)
 		resp := &otpLoginOrCreateResponse{}
-		if u == nil {
-			u = p.newUserLocked(now)
-			if req.CreateUserAsPending {
-				u.status = "pending"
+		return reply(resp, p.update(func(now time.Time) error {
+			u := p.ownerLocked(m, value, now)
+			if u == nil {
+				u = p.newUserLocked(now)
+				if req.CreateUserAsPending {
+					u.status = "pending"
+				}
+				p.addContactLocked(u, m, value, false, time.Time{})
+				resp.UserCreated = true
 			}
-			if channel == channelEmail {
-				p.addEmailLocked(u, contact, false, time.Time{})
-			} else {
-				p.addPhoneLocked(u, contact, false, time.Time{})
-			}
-			resp.UserCreated = true
-		}
-		methodID := u.methodID(channel, contact)
-		p.issueCodeLocked(u, channel, methodID, contact, ttl, now)
-		resp.UserID = u.id
-		if channel == channelEmail {
-			resp.EmailID = methodID
-		} else {
-			resp.PhoneID = methodID
-		}
-		return http.StatusOK, resp, nil
+			ct := u.contact(m, value)
+			p.issueCodeLocked(u, channel, ct, ttl, now)
+			resp.render(u, ct)
+			return nil
+		}))
 	}
 }
 
@@ -285,118 +248,75 @@ func authenticateOTP(c *call) (int, metaSetter, error) {
 		return 0, nil, err
 	}
 	p := c.p
-	now := p.clock.Now()
-	p.mu.Lock()
-	var u *user
-	if id, ok := p.methods[req.MethodID]; ok {
-		u = p.userLocked(id, now)
-	}
-	if u == nil || !u.hasMethod(req.MethodID) {
-		p.mu.Unlock()
-		return 0, nil, newError("otp_code_not_found", "No code was sent to this method_id.")
-	}
-	existing, aerr := p.existingSessionLocked(c, &req.sessionParams, now)
-	if aerr == nil {
-		aerr = p.checkLockLocked(u, now)
-	}
-	var channel string
-	var rec *otpCode
-	if aerr == nil {
-		channel, rec, aerr = p.matchCodeLocked(c, u, req.MethodID, req.Code, now)
-	}
-	if aerr != nil {
-		p.mu.Unlock()
-		return 0, nil, aerr
-	}
-	if rec != nil {
-		rec.used = true
-	}
-	u.succeedLocked()
-	if u.status == "pending" {
-		u.status = "active"
-	}
-	f := &factor{typ: "otp", delivery: channel}
-	for _, e := range u.emails {
-		if e.id == req.MethodID {
-			otherVerified := slices.ContainsFunc(u.emails, func(x *emailMethod) bool { return x.verified && x != e })
-			if !e.verified && !otherVerified && u.password != nil && !u.sandbox && (existing == nil || existing.userID != u.id) {
-				// Stytch's account-takeover protection: a password set while the email was
-				// unverified may belong to someone else, so the first passwordless email login
-				// that verifies the address outside a session of the user requires a password
-				// reset (passwords.authenticate answers reset_password). Verifying it with the
-				// user's session, as Stytch's email-verification guide does, proves the same
-				// person holds both; so does an email of the user verified before.
-				u.password.requiresReset = true
-			}
-			e.verified, e.pendingSince = true, time.Time{}
-			f.emailID, f.emailAddress = e.id, e.address
-		}
-	}
-	for _, ph := range u.phones {
-		if ph.id == req.MethodID {
-			ph.verified, ph.pendingSince = true, time.Time{}
-			f.phoneID, f.phoneNumber = ph.id, ph.number
-		}
-	}
 	resp := &otpAuthenticateResponse{MethodID: req.MethodID}
-	resp.record(c, u, existing, f, &req.sessionParams, now)
-	p.mu.Unlock()
-	return http.StatusOK, resp, resp.sign(c, now)
+	return reply(resp, c.authenticate(&resp.authResponse, factorAuth{
+		session: &req.sessionParams,
+		find: func(tx *authTx) (*user, error) {
+			if id, ok := p.methods[req.MethodID]; ok {
+				if u := p.userLocked(id, tx.now); u != nil && u.contactByID(req.MethodID) != nil {
+					return u, nil
+				}
+			}
+			return nil, newError("otp_code_not_found", "No code was sent to this method_id.")
+		},
+		verify: func(tx *authTx, u *user) (*factor, error) {
+			if err := checkLock(u, tx.now); err != nil {
+				return nil, err
+			}
+			ct := u.contactByID(req.MethodID)
+			channel, err := p.matchCodeLocked(u, ct, req.Code, tx.now)
+			if err != nil {
+				return nil, err
+			}
+			u.succeedLocked()
+			if u.status == "pending" {
+				u.status = "active"
+			}
+			f := &factor{typ: "otp", delivery: channel}
+			if ct.medium == mediumEmail {
+				otherVerified := slices.ContainsFunc(u.contacts, func(x *contact) bool { return x.medium == mediumEmail && x.verified && x != ct })
+				if !ct.verified && !otherVerified && u.password != nil && !u.sandbox && (tx.existing == nil || tx.existing.userID != u.id) {
+					// Stytch's account-takeover protection: a password set while the email was
+					// unverified may belong to someone else, so the first passwordless email login
+					// that verifies the address outside a session of the user requires a password
+					// reset (passwords.authenticate answers reset_password). Verifying it with the
+					// user's session, as Stytch's email-verification guide does, proves the same
+					// person holds both; so does an email of the user verified before.
+					u.password.requiresReset = true
+				}
+				f.emailID, f.emailAddress = ct.id, ct.value
+			} else {
+				f.phoneID, f.phoneNumber = ct.id, ct.value
+			}
+			ct.verify()
+			return f, nil
+		},
+	}))
 }
 
-// refreshPending restarts the 5-minute window of a still-unverified method attached by a send
-// when a new code is sent to it: the user has 5 minutes from the latest code.
-func (u *user) refreshPending(methodID string, now time.Time) {
-	for _, e := range u.emails {
-		if e.id == methodID && !e.verified && !e.pendingSince.IsZero() {
-			e.pendingSince = now
-		}
-	}
-	for _, ph := range u.phones {
-		if ph.id == methodID && !ph.verified && !ph.pendingSince.IsZero() {
-			ph.pendingSince = now
-		}
-	}
-}
-
-// hasMethod reports whether u has an email or phone with this id.
-func (u *user) hasMethod(id string) bool {
-	for _, e := range u.emails {
-		if e.id == id {
-			return true
-		}
-	}
-	for _, ph := range u.phones {
-		if ph.id == id {
-			return true
-		}
-	}
-	return false
-}
-
-// matchCodeLocked checks a code for a method and returns its channel and record (nil for the
-// sandbox code). A wrong code counts as a failed attempt toward the user's lock.
-func (p *project) matchCodeLocked(c *call, u *user, methodID, code string, now time.Time) (string, *otpCode, *Error) {
+// matchCodeLocked checks a code for a contact, marks it used and returns its channel. A wrong code
+// counts as a failed attempt toward the user's lock.
+func (p *Project) matchCodeLocked(u *user, ct *contact, code string, now time.Time) (string, error) {
+	rec := p.otps[ct.id]
 	if u.sandbox {
-		if code != sandboxCode {
-			return "", nil, newError("otp_code_not_found", "The code is wrong (the sandbox code is %s).", sandboxCode)
-		}
-		switch rec := p.otps[methodID]; {
+		switch {
+		case code != sandboxCode:
+			return "", newError("otp_code_not_found", "The code is wrong (the sandbox code is %s).", sandboxCode)
 		case rec != nil:
-			return rec.channel, nil, nil
-		case strings.HasPrefix(methodID, prefixEmail):
-			return channelEmail, nil, nil
+			return rec.channel, nil
+		case ct.medium == mediumEmail:
+			return channelEmail, nil
 		default:
-			return channelSMS, nil, nil
+			return channelSMS, nil
 		}
 	}
-	rec := p.otps[methodID]
 	if rec == nil || subtle.ConstantTimeCompare([]byte(rec.code), []byte(code)) != 1 {
-		p.failLocked(c, u, now)
-		return "", nil, newError("otp_code_not_found", "The code is wrong for this method_id.")
+		p.failLocked(u, now)
+		return "", newError("otp_code_not_found", "The code is wrong for this method_id.")
 	}
 	if rec.used || !now.Before(rec.expiresAt) {
-		return "", nil, newError("unable_to_auth_otp_code", "The code has expired or was already used.")
+		return "", newError("unable_to_auth_otp_code", "The code has expired or was already used.")
 	}
-	return rec.channel, rec, nil
+	rec.used = true
+	return rec.channel, nil
 }

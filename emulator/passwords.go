@@ -16,9 +16,9 @@ const resetSessionWindow = 5 * time.Minute
 // passwordFactor is the factor every password endpoint adds: password/knowledge, no sub-object.
 func passwordFactor() *factor { return &factor{typ: "password", delivery: "knowledge"} }
 
-// checkStrength answers weak_password when the configured policy rejects pw.
-func (c *call) checkStrength(pw, email string) *Error {
-	res := c.e.cfg.strength.Check(pw, email)
+// checkStrength answers weak_password when the project's policy rejects pw.
+func (p *Project) checkStrength(pw, email string) error {
+	res := p.set.strength.Check(pw, email)
 	if res.Valid {
 		return nil
 	}
@@ -30,8 +30,8 @@ func (c *call) checkStrength(pw, email string) *Error {
 }
 
 // hashPassword hashes pw for storage; it runs before the project lock is taken.
-func (c *call) hashPassword(pw string) (*storedPassword, error) {
-	h, err := c.e.cfg.hasher.Hash(pw)
+func (p *Project) hashPassword(pw string) (*storedPassword, error) {
+	h, err := p.set.hasher.Hash(pw)
 	if err != nil {
 		return nil, err
 	}
@@ -46,7 +46,7 @@ type passwordCheck struct {
 
 // checkPassword checks pw against a stored password without any lock: bcrypt and migrated hashes
 // are slow on purpose. The sandbox user accepts any password.
-func (c *call) checkPassword(sandbox bool, sp *storedPassword, pw string) passwordCheck {
+func (p *Project) checkPassword(sandbox bool, sp *storedPassword, pw string) passwordCheck {
 	switch {
 	case sandbox:
 		return passwordCheck{ok: true}
@@ -56,59 +56,22 @@ func (c *call) checkPassword(sandbox bool, sp *storedPassword, pw string) passwo
 		if !sp.migrated.Verify(pw) {
 			return passwordCheck{}
 		}
-		h, err := c.e.cfg.hasher.Hash(pw)
+		h, err := p.set.hasher.Hash(pw)
 		if err != nil {
 			return passwordCheck{ok: true}
 		}
 		return passwordCheck{ok: true, upgrade: h}
 	default:
-		return passwordCheck{ok: c.e.cfg.hasher.Verify(sp.hash, pw)}
+		return passwordCheck{ok: p.set.hasher.Verify(sp.hash, pw)}
 	}
 }
 
-// maxPasswordRaces is how often withPasswordCheck re-checks when the password changes under it.
-const maxPasswordRaces = 3
-
-// withPasswordCheck checks pw for the user that find returns, without holding the project lock
-// during the (slow) hash check, then calls commit with the outcome. find and commit run with the
-// lock held; find runs again after the check, so the user and its session are re-resolved and
-// the password must still be the one checked (otherwise the check is redone). A migrated hash is
-// replaced by the emulator's own only when commit succeeds and left the password in place.
-func (c *call) withPasswordCheck(pw string, find func(now time.Time) (*user, *Error), commit func(u *user, ok bool, now time.Time) *Error) *Error {
-	p := c.p
-	for attempt := 0; ; attempt++ {
-		p.mu.Lock()
-		u, aerr := find(p.clock.Now())
-		if aerr != nil {
-			p.mu.Unlock()
-			return aerr
-		}
-		stored, sandbox := u.password, u.sandbox
-		p.mu.Unlock()
-
-		chk := c.checkPassword(sandbox, stored, pw)
-
-		p.mu.Lock()
-		now := p.clock.Now()
-		again, aerr := find(now)
-		switch {
-		case aerr != nil:
-			p.mu.Unlock()
-			return aerr
-		case again != u || u.password != stored:
-			p.mu.Unlock()
-			if attempt < maxPasswordRaces {
-				continue
-			}
-			return newError("too_many_requests", "The password changed while it was being checked; retry.")
-		}
-		aerr = commit(u, chk.ok, now)
-		if aerr == nil && chk.upgrade != nil && u.password == stored {
-			u.password = &storedPassword{id: stored.id, hash: chk.upgrade, requiresReset: stored.requiresReset}
-		}
-		p.mu.Unlock()
-		return aerr
+// passwordID keeps a user's password_id across resets.
+func (u *user) passwordID() string {
+	if u.password != nil {
+		return u.password.id
 	}
+	return newID(prefixPassword)
 }
 
 type createPasswordParams struct {
@@ -143,40 +106,43 @@ func createPassword(c *call) (int, metaSetter, error) {
 	if err := c.checkSession(&req.sessionParams); err != nil {
 		return 0, nil, err
 	}
+	p := c.p
 	sandbox := strings.EqualFold(req.Email, sandboxEmail)
 	if !sandbox {
-		if err := c.checkStrength(req.Password, req.Email); err != nil {
+		if err := p.checkStrength(req.Password, req.Email); err != nil {
 			return 0, nil, err
 		}
 	}
-	stored, err := c.hashPassword(req.Password)
+	stored, err := p.hashPassword(req.Password)
 	if err != nil {
 		return 0, nil, err
 	}
-	p := c.p
-	now := p.clock.Now()
 	resp := &createPasswordResponse{}
-	p.mu.Lock()
-	u := p.userByEmailLocked(req.Email, now)
-	switch {
-	case sandbox && u != nil:
-		// The sandbox email answers 200 whatever the password (stytch-api.md §8).
-	case u != nil:
-		p.mu.Unlock()
-		return 0, nil, newError("duplicate_email", "A user with this email already exists; use migrate or a reset flow to add a password.")
-	default:
-		u = p.newUserLocked(now)
-		if req.Name != nil {
-			u.name = *req.Name
-		}
-		u.trusted, u.untrusted = req.TrustedMetadata, req.UntrustedMetadata
-		p.addEmailLocked(u, req.Email, false, time.Time{})
-		u.password = stored
-	}
-	resp.EmailID = u.email(req.Email).id
-	resp.record(c, u, nil, passwordFactor(), &req.sessionParams, now)
-	p.mu.Unlock()
-	return http.StatusOK, resp, resp.sign(c, now)
+	return reply(resp, c.authenticate(&resp.authResponse, factorAuth{
+		session: &req.sessionParams,
+		find: func(tx *authTx) (*user, error) {
+			u := p.ownerLocked(mediumEmail, req.Email, tx.now)
+			switch {
+			case sandbox && u != nil:
+				// The sandbox email answers 200 whatever the password (stytch-api.md §8).
+				return u, nil
+			case u != nil:
+				return nil, newError("duplicate_email", "A user with this email already exists; use migrate or a reset flow to add a password.")
+			}
+			u = p.newUserLocked(tx.now)
+			if req.Name != nil {
+				u.name = *req.Name
+			}
+			u.trusted, u.untrusted = req.TrustedMetadata, req.UntrustedMetadata
+			p.addContactLocked(u, mediumEmail, req.Email, false, time.Time{})
+			u.password = stored
+			return u, nil
+		},
+		verify: func(tx *authTx, u *user) (*factor, error) {
+			resp.EmailID = u.contact(mediumEmail, req.Email).id
+			return passwordFactor(), nil
+		},
+	}))
 }
 
 type authenticatePasswordParams struct {
@@ -202,42 +168,38 @@ func authenticatePassword(c *call) (int, metaSetter, error) {
 	}
 	p := c.p
 	resp := &authResponse{}
-	var signedAt time.Time
-	var existing *session
-	find := func(now time.Time) (*user, *Error) {
-		u := p.userByEmailLocked(req.Email, now)
-		if u == nil {
-			return nil, newError("email_not_found", "No user has this email.")
+	return reply(resp, c.authenticate(resp, factorAuth{
+		session:  &req.sessionParams,
+		password: req.Password,
+		find:     p.passwordOwner(req.Email),
+		verify: func(tx *authTx, u *user) (*factor, error) {
+			if err := checkLock(u, tx.now); err != nil {
+				return nil, err
+			}
+			if u.password == nil && !u.sandbox {
+				return nil, newError("no_user_password", "This user has no password; use a reset flow to set one.")
+			}
+			if !tx.passwordOK {
+				p.failLocked(u, tx.now)
+				return nil, newError("unauthorized_credentials", "Unauthorized credentials: the email or password is wrong.")
+			}
+			if u.password != nil && u.password.requiresReset {
+				return nil, newError("reset_password", "This password must be reset before it can be used.")
+			}
+			u.succeedLocked()
+			return passwordFactor(), nil
+		},
+	}))
+}
+
+// passwordOwner finds the user of an email for the password endpoints.
+func (p *Project) passwordOwner(email string) func(tx *authTx) (*user, error) {
+	return func(tx *authTx) (*user, error) {
+		if u := p.ownerLocked(mediumEmail, email, tx.now); u != nil {
+			return u, nil
 		}
-		var aerr *Error
-		if existing, aerr = p.existingSessionLocked(c, &req.sessionParams, now); aerr != nil {
-			return nil, aerr
-		}
-		if aerr := p.checkLockLocked(u, now); aerr != nil {
-			return nil, aerr
-		}
-		if u.password == nil && !u.sandbox {
-			return nil, newError("no_user_password", "This user has no password; use a reset flow to set one.")
-		}
-		return u, nil
+		return nil, newError("email_not_found", "No user has this email.")
 	}
-	commit := func(u *user, ok bool, now time.Time) *Error {
-		if !ok {
-			p.failLocked(c, u, now)
-			return newError("unauthorized_credentials", "Unauthorized credentials: the email or password is wrong.")
-		}
-		if u.password != nil && u.password.requiresReset {
-			return newError("reset_password", "This password must be reset before it can be used.")
-		}
-		u.succeedLocked()
-		resp.record(c, u, existing, passwordFactor(), &req.sessionParams, now)
-		signedAt = now
-		return nil
-	}
-	if aerr := c.withPasswordCheck(req.Password, find, commit); aerr != nil {
-		return 0, nil, aerr
-	}
-	return http.StatusOK, resp, resp.sign(c, signedAt)
 }
 
 type strengthCheckParams struct {
@@ -285,7 +247,7 @@ func strengthCheck(c *call) (int, metaSetter, error) {
 			return 0, nil, err
 		}
 	}
-	res := c.e.cfg.strength.Check(req.Password, req.Email)
+	res := c.p.set.strength.Check(req.Password, req.Email)
 	resp := &strengthCheckResponse{
 		ValidPassword:  res.Valid,
 		Score:          res.Score,
@@ -407,65 +369,65 @@ func migratePassword(c *call) (int, metaSetter, error) {
 		return 0, nil, newError("invalid_hash", "The hash is invalid for %s: %v.", req.HashType, err)
 	}
 	p := c.p
-	now := p.clock.Now()
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	u := p.userByEmailLocked(req.Email, now)
-	if u != nil && u.sandbox {
-		return 0, nil, newError("bad_request", "The sandbox user's password cannot be migrated.")
-	}
-	if req.PhoneNumber != "" {
-		if owner := p.userByPhoneLocked(req.PhoneNumber, now); owner != nil && owner != u {
-			return 0, nil, newError("duplicate_phone_number", "Another user has this phone number.")
-		}
-	}
-	if req.ExternalID != "" {
-		if owner := p.externalIDs[req.ExternalID]; owner != "" && (u == nil || owner != u.id) {
-			return 0, nil, newError("duplicate_user_external_id", "A user with this external_id already exists.")
-		}
-	}
 	resp := &migrateResponse{}
-	if u == nil {
-		u = p.newUserLocked(now)
-		p.addEmailLocked(u, req.Email, false, time.Time{})
-		resp.UserCreated = true
-	}
-	pwID := newID(prefixPassword)
-	if u.password != nil {
-		pwID = u.password.id
-	}
-	u.password = &storedPassword{id: pwID, migrated: &mig}
-	if req.SetEmailVerified {
-		u.email(req.Email).verified = true
-	}
-	if req.PhoneNumber != "" {
-		ph := u.phone(req.PhoneNumber)
-		if ph == nil {
-			ph = p.addPhoneLocked(u, req.PhoneNumber, false, time.Time{})
+	return reply(resp, p.update(func(now time.Time) error {
+		u := p.ownerLocked(mediumEmail, req.Email, now)
+		if u != nil && u.sandbox {
+			return newError("bad_request", "The sandbox user's password cannot be migrated.")
 		}
-		if req.SetPhoneNumberVerified {
-			ph.verified = true
+		if req.PhoneNumber != "" {
+			if owner := p.ownerLocked(mediumPhone, req.PhoneNumber, now); owner != nil && owner != u {
+				return newError("duplicate_phone_number", "Another user has this phone number.")
+			}
 		}
-	}
-	if req.Name != nil {
-		u.name = *req.Name
-	}
-	if req.TrustedMetadata != nil {
-		u.trusted = mergeClaims(u.trusted, req.TrustedMetadata)
-	}
-	if req.UntrustedMetadata != nil {
-		u.untrusted = mergeClaims(u.untrusted, req.UntrustedMetadata)
-	}
-	if req.Roles != nil {
-		u.roles = req.Roles
-	}
-	if req.ExternalID != "" {
-		delete(p.externalIDs, u.externalID)
-		u.externalID = req.ExternalID
-		p.externalIDs[u.externalID] = u.id
-	}
-	resp.UserID, resp.EmailID, resp.User = u.id, u.email(req.Email).id, u.wire(now)
-	return http.StatusOK, resp, nil
+		if req.ExternalID != "" {
+			if owner := p.externalIDs[req.ExternalID]; owner != "" && (u == nil || owner != u.id) {
+				return newError("duplicate_user_external_id", "A user with this external_id already exists.")
+			}
+		}
+		if u == nil {
+			u = p.newUserLocked(now)
+			p.addContactLocked(u, mediumEmail, req.Email, false, time.Time{})
+			resp.UserCreated = true
+		}
+		pwID := newID(prefixPassword)
+		if u.password != nil {
+			pwID = u.password.id
+		}
+		u.password = &storedPassword{id: pwID, migrated: &mig}
+		email := u.contact(mediumEmail, req.Email)
+		if req.SetEmailVerified {
+			email.verified = true
+		}
+		if req.PhoneNumber != "" {
+			ph := u.contact(mediumPhone, req.PhoneNumber)
+			if ph == nil {
+				ph = p.addContactLocked(u, mediumPhone, req.PhoneNumber, false, time.Time{})
+			}
+			if req.SetPhoneNumberVerified {
+				ph.verified = true
+			}
+		}
+		if req.Name != nil {
+			u.name = *req.Name
+		}
+		if req.TrustedMetadata != nil {
+			u.trusted = mergeClaims(u.trusted, req.TrustedMetadata)
+		}
+		if req.UntrustedMetadata != nil {
+			u.untrusted = mergeClaims(u.untrusted, req.UntrustedMetadata)
+		}
+		if req.Roles != nil {
+			u.roles = req.Roles
+		}
+		if req.ExternalID != "" {
+			delete(p.externalIDs, u.externalID)
+			u.externalID = req.ExternalID
+			p.externalIDs[u.externalID] = u.id
+		}
+		resp.UserID, resp.EmailID, resp.User = u.id, email.id, u.wire(now)
+		return nil
+	}))
 }
 
 type resetStartParams struct {
@@ -502,19 +464,20 @@ func resetByEmailStart(c *call) (int, metaSetter, error) {
 		return 0, nil, newError("invalid_expiration", "reset_password_expiration_minutes must be between 5 and 10080.")
 	}
 	p := c.p
-	now := p.clock.Now()
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	u := p.userByEmailLocked(req.Email, now)
-	if u == nil {
-		return 0, nil, newError("email_not_found", "No user has this email.")
-	}
-	e := u.email(req.Email)
-	tok := newResetToken()
-	exp := now.Add(time.Duration(minutes) * time.Minute)
-	p.resets[tok] = &resetToken{userID: u.id, emailID: e.id, expiresAt: exp}
-	p.recordMessage(Message{Channel: "email", Type: "password_reset", To: e.address, Token: tok, MethodID: e.id, UserID: u.id, SentAt: now, ExpiresAt: exp})
-	return http.StatusOK, &resetStartResponse{UserID: u.id, EmailID: e.id}, nil
+	resp := &resetStartResponse{}
+	return reply(resp, p.update(func(now time.Time) error {
+		u := p.ownerLocked(mediumEmail, req.Email, now)
+		if u == nil {
+			return newError("email_not_found", "No user has this email.")
+		}
+		e := u.contact(mediumEmail, req.Email)
+		tok := newResetToken()
+		exp := now.Add(time.Duration(minutes) * time.Minute)
+		p.resets[tok] = &resetToken{userID: u.id, emailID: e.id, expiresAt: exp}
+		p.recordMessage(Message{Channel: "email", Type: "password_reset", To: e.value, Token: tok, MethodID: e.id, UserID: u.id, SentAt: now, ExpiresAt: exp})
+		resp.UserID, resp.EmailID = u.id, e.id
+		return nil
+	}))
 }
 
 type resetByEmailParams struct {
@@ -540,61 +503,43 @@ func resetByEmail(c *call) (int, metaSetter, error) {
 	if err := c.checkSession(&req.sessionParams); err != nil {
 		return 0, nil, err
 	}
-	stored, err := c.hashPassword(req.Password)
+	p := c.p
+	stored, err := p.hashPassword(req.Password)
 	if err != nil {
 		return 0, nil, err
 	}
-	p := c.p
-	now := p.clock.Now()
-	p.mu.Lock()
-	rt := p.resets[req.Token]
-	var u *user
-	if rt != nil {
-		u = p.userLocked(rt.userID, now)
-	}
-	if rt == nil || rt.used || !now.Before(rt.expiresAt) || u == nil {
-		p.mu.Unlock()
-		return 0, nil, newError("unable_to_auth_password_reset_token", "The password reset token is unknown, used or expired.")
-	}
-	var e *emailMethod
-	for _, em := range u.emails {
-		if em.id == rt.emailID {
-			e = em
-		}
-	}
-	var aerr *Error
-	if e == nil {
-		aerr = newError("unable_to_auth_password_reset_token", "The email of this reset token is no longer on the user.")
-	}
-	if aerr == nil {
-		_, aerr = p.existingSessionLocked(c, &req.sessionParams, now)
-	}
-	if aerr == nil {
-		aerr = c.checkStrength(req.Password, e.address)
-	}
-	if aerr != nil {
-		p.mu.Unlock()
-		return 0, nil, aerr
-	}
-	rt.used = true
-	e.verified, e.pendingSince = true, time.Time{}
-	stored.id = u.passwordID()
-	u.password = stored
-	u.succeedLocked()
-	u.lockCreated, u.lockExpires = time.Time{}, time.Time{}
-	p.revokeUserSessionsLocked(u.id, "")
+	var rt *resetToken
+	var email *contact
 	resp := &authResponse{}
-	resp.record(c, u, nil, passwordFactor(), &req.sessionParams, now)
-	p.mu.Unlock()
-	return http.StatusOK, resp, resp.sign(c, now)
-}
-
-// passwordID keeps a user's password_id across resets.
-func (u *user) passwordID() string {
-	if u.password != nil {
-		return u.password.id
-	}
-	return newID(prefixPassword)
+	return reply(resp, c.authenticate(resp, factorAuth{
+		session: &req.sessionParams,
+		find: func(tx *authTx) (*user, error) {
+			var u *user
+			if rt = p.resets[req.Token]; rt != nil {
+				u = p.userLocked(rt.userID, tx.now)
+			}
+			if rt == nil || rt.used || !tx.now.Before(rt.expiresAt) || u == nil {
+				return nil, newError("unable_to_auth_password_reset_token", "The password reset token is unknown, used or expired.")
+			}
+			if email = u.contactByID(rt.emailID); email == nil {
+				return nil, newError("unable_to_auth_password_reset_token", "The email of this reset token is no longer on the user.")
+			}
+			return u, nil
+		},
+		verify: func(tx *authTx, u *user) (*factor, error) {
+			if err := p.checkStrength(req.Password, email.value); err != nil {
+				return nil, err
+			}
+			rt.used = true
+			email.verify()
+			stored.id = u.passwordID()
+			u.password = stored
+			u.succeedLocked()
+			u.lockCreated, u.lockExpires = time.Time{}, time.Time{}
+			tx.revokeSessions(u, nil)
+			return passwordFactor(), nil
+		},
+	}))
 }
 
 type resetByExistingParams struct {
@@ -623,49 +568,37 @@ func resetByExistingPassword(c *call) (int, metaSetter, error) {
 	if err := c.checkSession(&req.sessionParams); err != nil {
 		return 0, nil, err
 	}
-	if err := c.checkStrength(req.NewPassword, req.Email); err != nil {
+	p := c.p
+	if err := p.checkStrength(req.NewPassword, req.Email); err != nil {
 		return 0, nil, err
 	}
-	stored, err := c.hashPassword(req.NewPassword)
+	stored, err := p.hashPassword(req.NewPassword)
 	if err != nil {
 		return 0, nil, err
 	}
-	p := c.p
 	resp := &authResponse{}
-	var signedAt time.Time
-	find := func(now time.Time) (*user, *Error) {
-		u := p.userByEmailLocked(req.Email, now)
-		if u == nil {
-			return nil, newError("email_not_found", "No user has this email.")
-		}
-		if _, aerr := p.existingSessionLocked(c, &req.sessionParams, now); aerr != nil {
-			return nil, aerr
-		}
-		if aerr := p.checkLockLocked(u, now); aerr != nil {
-			return nil, aerr
-		}
-		if u.sandbox || u.password == nil {
-			return nil, newError("no_user_password", "This user has no password to reset.")
-		}
-		return u, nil
-	}
-	commit := func(u *user, ok bool, now time.Time) *Error {
-		if !ok {
-			p.failLocked(c, u, now)
-			return newError("unauthorized_credentials", "Unauthorized credentials: the existing password is wrong.")
-		}
-		u.succeedLocked()
-		stored.id = u.passwordID()
-		u.password = stored
-		p.revokeUserSessionsLocked(u.id, "")
-		resp.record(c, u, nil, passwordFactor(), &req.sessionParams, now)
-		signedAt = now
-		return nil
-	}
-	if aerr := c.withPasswordCheck(req.ExistingPassword, find, commit); aerr != nil {
-		return 0, nil, aerr
-	}
-	return http.StatusOK, resp, resp.sign(c, signedAt)
+	return reply(resp, c.authenticate(resp, factorAuth{
+		session:  &req.sessionParams,
+		password: req.ExistingPassword,
+		find:     p.passwordOwner(req.Email),
+		verify: func(tx *authTx, u *user) (*factor, error) {
+			if err := checkLock(u, tx.now); err != nil {
+				return nil, err
+			}
+			if u.sandbox || u.password == nil {
+				return nil, newError("no_user_password", "This user has no password to reset.")
+			}
+			if !tx.passwordOK {
+				p.failLocked(u, tx.now)
+				return nil, newError("unauthorized_credentials", "Unauthorized credentials: the existing password is wrong.")
+			}
+			u.succeedLocked()
+			stored.id = u.passwordID()
+			u.password = stored
+			tx.revokeSessions(u, nil)
+			return passwordFactor(), nil
+		},
+	}))
 }
 
 type resetBySessionParams struct {
@@ -690,41 +623,42 @@ func resetBySession(c *call) (int, metaSetter, error) {
 	if req.SessionToken == "" && req.SessionJWT == "" {
 		return 0, nil, newError("no_session_arguments", "Pass session_token or session_jwt.")
 	}
-	stored, err := c.hashPassword(req.Password)
+	p := c.p
+	stored, err := p.hashPassword(req.Password)
 	if err != nil {
 		return 0, nil, err
 	}
-	p := c.p
-	now := p.clock.Now()
-	p.mu.Lock()
-	s, aerr := p.existingSessionLocked(c, &req.sessionParams, now)
-	var u *user
-	if aerr == nil {
-		if u = p.userLocked(s.userID, now); u == nil {
-			aerr = errSessionNotFound()
-		}
-	}
-	if aerr == nil && !s.hasRecentResetFactor(now) {
-		aerr = newError("session_too_old_to_reset_password", "The session needs a password, email OTP or magic link factor from the last 5 minutes.")
-	}
-	if aerr == nil {
-		email := ""
-		if len(u.emails) > 0 {
-			email = u.emails[0].address
-		}
-		aerr = c.checkStrength(req.Password, email)
-	}
-	if aerr != nil {
-		p.mu.Unlock()
-		return 0, nil, aerr
-	}
-	stored.id = u.passwordID()
-	u.password = stored
-	p.revokeUserSessionsLocked(u.id, s.id)
 	resp := &authResponse{}
-	resp.record(c, u, s, passwordFactor(), &req.sessionParams, now)
-	p.mu.Unlock()
-	return http.StatusOK, resp, resp.sign(c, now)
+	return reply(resp, c.authenticate(resp, factorAuth{
+		session: &req.sessionParams,
+		find: func(tx *authTx) (*user, error) {
+			s, err := tx.session()
+			if err != nil {
+				return nil, err
+			}
+			if u := p.userLocked(s.userID, tx.now); u != nil {
+				return u, nil
+			}
+			return nil, errSessionNotFound()
+		},
+		verify: func(tx *authTx, u *user) (*factor, error) {
+			s := tx.existing
+			if !s.hasRecentResetFactor(tx.now) {
+				return nil, newError("session_too_old_to_reset_password", "The session needs a password, email OTP or magic link factor from the last 5 minutes.")
+			}
+			email := ""
+			if e := u.firstContact(mediumEmail); e != nil {
+				email = e.value
+			}
+			if err := p.checkStrength(req.Password, email); err != nil {
+				return nil, err
+			}
+			stored.id = u.passwordID()
+			u.password = stored
+			tx.revokeSessions(u, s)
+			return passwordFactor(), nil
+		},
+	}))
 }
 
 // hasRecentResetFactor reports whether s has a factor that allows a session password reset.

@@ -12,23 +12,27 @@ const (
 	maxRequests = 1_000
 )
 
-// unverifiedTTL is how long an email or phone attached unverified by a send (with user_id or a
-// session) stays on the user without being authenticated.
-const unverifiedTTL = 5 * time.Minute
-
-// project is one Stytch project's isolated state. mu guards everything but clock (which has its own
-// lock), secret and id (immutable) and the request log (logMu).
-type project struct {
+// Project is one Stytch project: its isolated state, and the handle through which tests in the
+// same process read its outbox, move its clock, arm faults, reset it and read its request log
+// (Emulator.Project returns it; the control API under /emulator/v1/ does the same over HTTP).
+//
+// Inside the emulator every change of state is one locked update (update), and a project carries
+// what those updates need — the emulator's settings, its clock and its JWT signer — so that
+// nothing under the lock reaches back to the request or the Emulator.
+type Project struct {
 	id     string
 	secret string
 	clock  *Clock
+	set    *settings // shared by every project of an emulator; read-only
+	sign   *signer
+	routes *router // for checking faults
 
+	// mu guards everything below but the request log (logMu).
 	mu          sync.Mutex
 	users       map[string]*user
-	externalIDs map[string]string // external_id -> user_id
-	emails      map[string]string // lower-cased address -> user_id
-	phones      map[string]string // E.164 number -> user_id
-	methods     map[string]string // email_id / phone_id -> user_id
+	externalIDs map[string]string     // external_id -> user_id
+	owners      map[contactKey]string // email address or phone number -> user_id
+	methods     map[string]string     // email_id / phone_id -> user_id
 	sessions    map[string]*session
 	tokens      map[string]*tokenEntry
 	otps        map[string]*otpCode // method_id -> the active code
@@ -42,19 +46,20 @@ type project struct {
 	requests []RequestRecord
 }
 
-// newProject returns an empty project with the sandbox fixtures in place.
-func newProject(id, secret string, now func() time.Time) *project {
-	p := &project{id: id, secret: secret, clock: newClock(now)}
-	p.resetLocked()
-	return p
+// update runs fn with the project lock held, at the project's virtual time: every handler changes
+// state through it, once per request (password checks excepted: see authenticate). fn must leave
+// the state unchanged when it returns an error.
+func (p *Project) update(fn func(now time.Time) error) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return fn(p.clock.Now())
 }
 
 // resetLocked empties the state and restores the sandbox fixtures. Callers hold mu (or own p).
-func (p *project) resetLocked() {
+func (p *Project) resetLocked() {
 	p.users = map[string]*user{}
 	p.externalIDs = map[string]string{}
-	p.emails = map[string]string{}
-	p.phones = map[string]string{}
+	p.owners = map[contactKey]string{}
 	p.methods = map[string]string{}
 	p.sessions = map[string]*session{}
 	p.tokens = map[string]*tokenEntry{}
@@ -66,7 +71,7 @@ func (p *project) resetLocked() {
 }
 
 // Message is a message the emulator "sent": an OTP code or a password-reset token, readable
-// through GET /emulator/v1/messages and Emulator.Messages.
+// through GET /emulator/v1/messages and Project.Messages.
 type Message struct {
 	// Channel is "sms", "whatsapp" or "email".
 	Channel string `json:"channel"`
@@ -98,7 +103,7 @@ type RequestRecord struct {
 }
 
 // logRequest appends to the request log, dropping the older half when it is full.
-func (p *project) logRequest(r RequestRecord) {
+func (p *Project) logRequest(r RequestRecord) {
 	p.logMu.Lock()
 	defer p.logMu.Unlock()
 	if len(p.requests) >= maxRequests {
@@ -108,57 +113,15 @@ func (p *project) logRequest(r RequestRecord) {
 }
 
 // recordMessage appends to the outbox, dropping the older half when it is full.
-func (p *project) recordMessage(m Message) {
+func (p *Project) recordMessage(m Message) {
 	if len(p.messages) >= maxMessages { // drop the older half: amortised O(1) per message
 		p.messages = append(p.messages[:0], p.messages[maxMessages/2:]...)
 	}
 	p.messages = append(p.messages, m)
 }
 
-// Fault makes matching requests fail (or slow down), for testing an app's error paths. The zero
-// value is not a valid fault: Method and Path, and Status with ErrorType or Delay, are needed.
-type Fault struct {
-	// Method and Path select the requests (exact match, e.g. "POST", "/v1/otps/sms/send").
-	Method string
-	Path   string
-	// Status and ErrorType are the error to answer; Status 0 only delays the request.
-	Status    int
-	ErrorType string
-	// Times is how many requests it applies to: 0 means 1, a negative value means until cleared.
-	Times int
-	// Delay is waited before answering.
-	Delay time.Duration
-}
-
-type fault struct {
-	method, path string
-	status       int
-	errorType    string
-	remaining    int // negative: forever
-	delay        time.Duration
-}
-
-// takeFault returns and consumes the first fault matching a request.
-func (p *project) takeFault(method, path string) (fault, bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for i, f := range p.faults {
-		if strings.EqualFold(f.method, method) && f.path == path {
-			out := *f
-			if f.remaining > 0 {
-				f.remaining--
-				if f.remaining == 0 {
-					p.faults = append(p.faults[:i:i], p.faults[i+1:]...)
-				}
-			}
-			return out, true
-		}
-	}
-	return fault{}, false
-}
-
-// userLocked returns a live user by user_id or external_id, pruning its expired unverified methods.
-func (p *project) userLocked(idOrExternal string, now time.Time) *user {
+// userLocked returns a live user by user_id or external_id, pruning its expired unverified contacts.
+func (p *Project) userLocked(idOrExternal string, now time.Time) *user {
 	u := p.users[idOrExternal]
 	if u == nil {
 		if id, ok := p.externalIDs[idOrExternal]; ok {
@@ -171,132 +134,17 @@ func (p *project) userLocked(idOrExternal string, now time.Time) *user {
 	return u
 }
 
-// pruneLocked removes u's unverified methods attached by a send more than unverifiedTTL ago.
-func (p *project) pruneLocked(u *user, now time.Time) {
-	keepE := u.emails[:0]
-	for _, e := range u.emails {
-		if !e.verified && !e.pendingSince.IsZero() && !now.Before(e.pendingSince.Add(unverifiedTTL)) {
-			delete(p.emails, strings.ToLower(e.address))
-			delete(p.methods, e.id)
-			delete(p.otps, e.id)
-			continue
-		}
-		keepE = append(keepE, e)
-	}
-	clear(u.emails[len(keepE):])
-	u.emails = keepE
-	keepP := u.phones[:0]
-	for _, ph := range u.phones {
-		if !ph.verified && !ph.pendingSince.IsZero() && !now.Before(ph.pendingSince.Add(unverifiedTTL)) {
-			delete(p.phones, ph.number)
-			delete(p.methods, ph.id)
-			delete(p.otps, ph.id)
-			continue
-		}
-		keepP = append(keepP, ph)
-	}
-	clear(u.phones[len(keepP):])
-	u.phones = keepP
-}
-
-// userByEmailLocked returns the live user owning an email address.
-func (p *project) userByEmailLocked(addr string, now time.Time) *user {
-	id, ok := p.emails[strings.ToLower(addr)]
-	if !ok {
-		return nil
-	}
-	u := p.userLocked(id, now)
-	if u == nil || u.email(addr) == nil { // pruned just now
-		return nil
-	}
-	return u
-}
-
-// userByPhoneLocked returns the live user owning a phone number.
-func (p *project) userByPhoneLocked(number string, now time.Time) *user {
-	id, ok := p.phones[number]
-	if !ok {
-		return nil
-	}
-	u := p.userLocked(id, now)
-	if u == nil || u.phone(number) == nil {
-		return nil
-	}
-	return u
-}
-
-// email returns u's email method for an address (case-insensitive).
-func (u *user) email(addr string) *emailMethod {
-	for _, e := range u.emails {
-		if strings.EqualFold(e.address, addr) {
-			return e
-		}
-	}
-	return nil
-}
-
-// phone returns u's phone method for a number.
-func (u *user) phone(number string) *phoneMethod {
-	for _, ph := range u.phones {
-		if ph.number == number {
-			return ph
-		}
-	}
-	return nil
-}
-
-// unverifiedCount is how many unverified emails and phones u has.
-func (u *user) unverifiedCount() int {
-	n := 0
-	for _, e := range u.emails {
-		if !e.verified {
-			n++
-		}
-	}
-	for _, ph := range u.phones {
-		if !ph.verified {
-			n++
-		}
-	}
-	return n
-}
-
 // newUserLocked creates and indexes a user.
-func (p *project) newUserLocked(now time.Time) *user {
+func (p *Project) newUserLocked(now time.Time) *user {
 	u := &user{id: newID(prefixUser), createdAt: now, status: "active"}
 	p.users[u.id] = u
 	return u
 }
 
-// addEmailLocked attaches an email to u; pending marks it as attached by a send (it expires).
-func (p *project) addEmailLocked(u *user, addr string, verified bool, pendingSince time.Time) *emailMethod {
-	e := &emailMethod{id: newID(prefixEmail), address: addr, verified: verified, pendingSince: pendingSince}
-	u.emails = append(u.emails, e)
-	p.emails[strings.ToLower(addr)] = u.id
-	p.methods[e.id] = u.id
-	return e
-}
-
-// addPhoneLocked attaches a phone number to u.
-func (p *project) addPhoneLocked(u *user, number string, verified bool, pendingSince time.Time) *phoneMethod {
-	ph := &phoneMethod{id: newID(prefixPhone), number: number, verified: verified, pendingSince: pendingSince}
-	u.phones = append(u.phones, ph)
-	p.phones[number] = u.id
-	p.methods[ph.id] = u.id
-	return ph
-}
-
 // deleteUserLocked removes a user and everything that hangs off it.
-func (p *project) deleteUserLocked(u *user) {
-	for _, e := range u.emails {
-		delete(p.emails, strings.ToLower(e.address))
-		delete(p.methods, e.id)
-		delete(p.otps, e.id)
-	}
-	for _, ph := range u.phones {
-		delete(p.phones, ph.number)
-		delete(p.methods, ph.id)
-		delete(p.otps, ph.id)
+func (p *Project) deleteUserLocked(u *user) {
+	for _, ct := range u.contacts {
+		p.unindexContactLocked(ct)
 	}
 	if u.externalID != "" {
 		delete(p.externalIDs, u.externalID)
@@ -310,8 +158,8 @@ func (p *project) deleteUserLocked(u *user) {
 	delete(p.users, u.id)
 }
 
-// checkLockLocked answers user_lock_limit_reached while u is locked.
-func (p *project) checkLockLocked(u *user, now time.Time) *Error {
+// checkLock answers user_lock_limit_reached while u is locked.
+func checkLock(u *user, now time.Time) error {
 	if u.locked(now) {
 		return newError("user_lock_limit_reached", "This user is locked after too many failed attempts until %s.", ts(u.lockExpires))
 	}
@@ -319,12 +167,12 @@ func (p *project) checkLockLocked(u *user, now time.Time) *Error {
 }
 
 // failLocked records a failed password or OTP attempt and locks u when the limit is reached.
-func (p *project) failLocked(c *call, u *user, now time.Time) {
-	cfg := &c.e.cfg
-	if cfg.lockMax < 0 || u == nil || u.sandbox { // the sandbox user never locks
+func (p *Project) failLocked(u *user, now time.Time) {
+	set := p.set
+	if set.lockMax < 0 || u == nil || u.sandbox { // the sandbox user never locks
 		return
 	}
-	cutoff := now.Add(-cfg.lockWindow)
+	cutoff := now.Add(-set.lockWindow)
 	kept := u.failures[:0]
 	for _, t := range u.failures {
 		if t.After(cutoff) {
@@ -332,8 +180,8 @@ func (p *project) failLocked(c *call, u *user, now time.Time) {
 		}
 	}
 	u.failures = append(kept, now)
-	if len(u.failures) >= cfg.lockMax {
-		u.lockCreated, u.lockExpires, u.failures = now, now.Add(cfg.lockDuration), nil
+	if len(u.failures) >= set.lockMax {
+		u.lockCreated, u.lockExpires, u.failures = now, now.Add(set.lockDuration), nil
 	}
 }
 
@@ -344,7 +192,7 @@ const sweepEvery = 1024
 
 // sweepLocked drops expired sessions with their tokens, rotated-out tokens past their grace, and
 // used or expired password-reset tokens.
-func (p *project) sweepLocked(now time.Time) {
+func (p *Project) sweepLocked(now time.Time) {
 	for _, s := range p.sessions {
 		if !now.Before(s.expiresAt) {
 			p.dropSessionLocked(s)
@@ -364,3 +212,44 @@ func (p *project) sweepLocked(now time.Time) {
 
 // succeedLocked clears failed attempts after a successful authentication.
 func (u *user) succeedLocked() { u.failures = nil }
+
+// The project handle: the Go twins of the control API, for tests in the same process.
+
+// ID returns the project_id.
+func (p *Project) ID() string { return p.id }
+
+// Clock returns the project's virtual clock.
+func (p *Project) Clock() *Clock { return p.clock }
+
+// Messages returns the project's outbox filtered by recipient ("" for all; email addresses match
+// case-insensitively), oldest first.
+func (p *Project) Messages(to string) []Message {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := []Message{}
+	for _, m := range p.messages {
+		if to == "" || m.To == to || strings.EqualFold(m.To, to) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// Requests returns the project's recent requests, oldest first.
+func (p *Project) Requests() []RequestRecord {
+	p.logMu.Lock()
+	defer p.logMu.Unlock()
+	return append([]RequestRecord{}, p.requests...)
+}
+
+// Reset empties the project's state (users, sessions, outbox, faults and request log), restores
+// the sandbox fixtures and puts its clock back on real time.
+func (p *Project) Reset() {
+	p.mu.Lock()
+	p.resetLocked()
+	p.mu.Unlock()
+	p.clock.reset()
+	p.logMu.Lock()
+	p.requests = nil
+	p.logMu.Unlock()
+}

@@ -162,7 +162,7 @@ func TestRegressionSMSToNonUSCanadaNANPNumberAccepted(t *testing.T) {
 }
 
 // DOC MISMATCH (stytch-api.md §8, from Stytch's .NET integration test): "GET /v1/sessions?user_id=
-// <sandbox user> from another project → 404 user_not_found (sandbox user isn't in your project)".
+// <sandbox user> from another project → 404 user_not_found (sandbox user isn't in your Project)".
 // The emulator answers 200 with the sandbox session. Repro: GET /v1/sessions?user_id=
 // user-test-e3795c81-f849-4167-bfda-e4a6e9c280fd → 200.
 func TestRegressionSandboxUserSessionsListedDespiteDoc(t *testing.T) {
@@ -233,7 +233,7 @@ func TestRegressionCancelledDelayIsNotProcessed(t *testing.T) {
 	r := httptest.NewRequestWithContext(ctx, "POST", "/v1/users", strings.NewReader(`{"email":"late@example.com"}`))
 	r.Header.Set("Authorization", basic(emulator.DefaultProjectID, emulator.DefaultSecret))
 	e.ServeHTTP(httptest.NewRecorder(), r)
-	reqs := e.Requests(emulator.DefaultProjectID)
+	reqs := e.Project(emulator.DefaultProjectID).Requests()
 	require.Len(t, reqs, 1)
 	require.Equal(t, 499, reqs[0].Status)
 	var found struct {
@@ -245,19 +245,25 @@ func TestRegressionCancelledDelayIsNotProcessed(t *testing.T) {
 	require.Zero(t, found.ResultsMetadata.Total, "the user was not created")
 }
 
-// Bad options are reported by Err and answered with a 500 naming them, never silently used.
+// Bad options fail Build with the reason and make New panic, never silently used or answered
+// with a 500 on every later request.
 func TestRegressionBadOptionsReported(t *testing.T) {
 	for name, opt := range map[string]emulator.Option{
-		"cost":     emulator.WithPasswordCost(3),
-		"rotation": emulator.WithTokenRotation("sometimes", 0),
-		"key":      emulator.WithSigningKeyPEM([]byte("not a key"), ""),
+		"cost":          emulator.WithPasswordCost(3),
+		"rotation":      emulator.WithTokenRotation("sometimes", 0),
+		"key":           emulator.WithSigningKeyPEM([]byte("not a key"), ""),
+		"fault":         emulator.WithFaults(emulator.DefaultProjectID, emulator.Fault{Method: "GET", Path: "/v1/nowhere", Status: 500, ErrorType: "internal_server_error"}),
+		"fault project": emulator.WithFaults("project-test-nope", emulator.Fault{Method: "GET", Path: "/v1/rbac/policy", Status: 500, ErrorType: "internal_server_error"}),
 	} {
-		e := emulator.New(opt)
-		require.Error(t, e.Err(), name)
-		status, _ := serve(e, "GET", "/emulator/v1/health", nil, nil)
-		require.Equal(t, 500, status, name)
+		e, err := emulator.Build(opt)
+		require.Error(t, err, name)
+		require.Nil(t, e, name)
+		require.PanicsWithValue(t, "emulator: "+err.Error(), func() { emulator.New(opt) }, name)
 	}
-	require.NoError(t, emulator.New().Err())
+	e, err := emulator.Build()
+	require.NoError(t, err)
+	status, _ := serve(e, "GET", "/emulator/v1/health", nil, nil)
+	require.Equal(t, 200, status)
 }
 
 // A new code to a still-unverified phone restarts its 5-minute window.

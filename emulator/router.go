@@ -87,8 +87,8 @@ func newRouter() *router {
 	api("GET", "/v1/users/{}", getUser)
 	api("PUT", "/v1/users/{}", updateUser)
 	api("DELETE", "/v1/users/{}", deleteUser)
-	api("DELETE", "/v1/users/emails/{}", deleteUserEmail)
-	api("DELETE", "/v1/users/phone_numbers/{}", deleteUserPhone)
+	api("DELETE", "/v1/users/emails/{}", deleteUserContact(mediumEmail))
+	api("DELETE", "/v1/users/phone_numbers/{}", deleteUserContact(mediumPhone))
 	api("DELETE", "/v1/users/passwords/{}", deleteUserPassword)
 	api("DELETE", "/v1/users/totps/{}", deleteUserTOTP)
 
@@ -133,6 +133,7 @@ func newRouter() *router {
 	ctl("GET", "/emulator/v1/clock", controlClockGet)
 	ctl("POST", "/emulator/v1/clock", controlClockSet)
 	ctl("POST", "/emulator/v1/reset", controlReset)
+	ctl("GET", "/emulator/v1/faults", controlFaultsList)
 	ctl("POST", "/emulator/v1/faults", controlFaultsAdd)
 	ctl("DELETE", "/emulator/v1/faults", controlFaultsClear)
 	ctl("GET", "/emulator/v1/requests", controlRequests)

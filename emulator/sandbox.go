@@ -43,26 +43,28 @@ func sandboxStartedAt() time.Time { return time.Date(2021, 8, 28, 0, 41, 58, 935
 // installSandbox adds the sandbox user (verified email and phone, a password that accepts
 // anything, a verified TOTP taking 000000 and the recovery code a1b2-c3d4-e5f6) and the sandbox
 // session to a project. The 404 session token needs no fixture: it is simply unknown.
-func installSandbox(p *project) {
+func installSandbox(p *Project) {
 	started := sandboxStartedAt()
 	u := &user{
 		id:        SandboxUserID,
 		createdAt: started,
 		status:    "active",
 		sandbox:   true,
-		emails:    []*emailMethod{{id: sandboxEmailID, address: sandboxEmail, verified: true}},
-		phones:    []*phoneMethod{{id: sandboxPhoneID, number: sandboxPhone, verified: true}},
-		password:  &storedPassword{id: sandboxPassword},
+		contacts: []*contact{
+			{id: sandboxEmailID, medium: mediumEmail, value: sandboxEmail, verified: true},
+			{id: sandboxPhoneID, medium: mediumPhone, value: sandboxPhone, verified: true},
+		},
+		password: &storedPassword{id: sandboxPassword},
 		totps: []*totpRecord{{
 			id: sandboxTOTPID, secret: sandboxTOTPSecret, verified: true, sandboxFixed: true, createdAt: started,
 			recovery: []*recoveryCode{{id: prefixRecovery + "5d7f0c2e-1b3a-4c5d-8e6f-7a8b9c0d1e2f", code: sandboxRecoveryCode}},
 		}},
 	}
 	p.users[u.id] = u
-	p.emails[sandboxEmail] = u.id
-	p.phones[sandboxPhone] = u.id
-	p.methods[sandboxEmailID] = u.id
-	p.methods[sandboxPhoneID] = u.id
+	for _, ct := range u.contacts {
+		p.owners[ct.medium.key(ct.value)] = u.id
+		p.methods[ct.id] = u.id
+	}
 	s := &session{
 		id:             sandboxSessionID,
 		userID:         u.id,

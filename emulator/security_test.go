@@ -65,7 +65,7 @@ func TestLockoutAfterFailedPasswords(t *testing.T) {
 	require.Equal(t, got.LockCreatedAt.Add(30*time.Minute), *got.LockExpiresAt)
 
 	// The lock lifts on the virtual clock.
-	_, err = e.Clock(secA).Advance(31 * time.Minute)
+	_, err = e.Project(secA).Clock().Advance(31 * time.Minute)
 	require.NoError(t, err)
 	_, err = c.Passwords.Authenticate(ctx, &passwords.AuthenticateParams{Email: "lock@example.com", Password: secPassword})
 	require.NoError(t, err)
@@ -77,7 +77,7 @@ func TestLockoutAfterFailedOTPCodes(t *testing.T) {
 	c := secClient(t, e, secA, secretA)
 	loc, err := c.OTPs.Email.LoginOrCreate(ctx, &email.LoginOrCreateParams{Email: "otp-lock@example.com"})
 	require.NoError(t, err)
-	msgs := e.Messages(secA, "otp-lock@example.com")
+	msgs := e.Project(secA).Messages("otp-lock@example.com")
 	code := msgs[len(msgs)-1].Code
 	wrong := "000001"
 	if code == wrong {
@@ -139,7 +139,7 @@ func TestProjectsAreIsolated(t *testing.T) {
 	t.Run("case=control API sees only its project", func(t *testing.T) {
 		_, err := a.OTPs.Email.Send(ctx, &email.SendParams{Email: "iso@example.com"})
 		require.NoError(t, err)
-		require.Len(t, e.Messages(secA, "iso@example.com"), 1)
+		require.Len(t, e.Project(secA).Messages("iso@example.com"), 1)
 		status, body := serveAuth(e, "/emulator/v1/messages", basic(secB, secretB))
 		require.Equal(t, 200, status)
 		require.JSONEq(t, `[]`, string(mustField(t, body, "messages")))
@@ -154,7 +154,7 @@ func TestExpiredJWTs(t *testing.T) {
 	c := secClient(t, e, emulator.DefaultProjectID, emulator.DefaultSecret)
 	created, err := c.Passwords.Create(ctx, &passwords.CreateParams{Email: "jwt@example.com", Password: secPassword, SessionDurationMinutes: 15})
 	require.NoError(t, err)
-	clock := e.Clock(emulator.DefaultProjectID)
+	clock := e.Project(emulator.DefaultProjectID).Clock()
 
 	_, err = clock.Advance(10 * time.Minute) // the JWT's exp (iat + 5 min) has passed
 	require.NoError(t, err)
@@ -188,7 +188,7 @@ func TestCodesAndTokensDoNotRepeat(t *testing.T) {
 		_, err = c.OTPs.Email.Send(ctx, &email.SendParams{Email: "rand@example.com", UserID: created.UserID})
 		require.NoError(t, err)
 	}
-	for _, m := range e.Messages(emulator.DefaultProjectID, "rand@example.com") {
+	for _, m := range e.Project(emulator.DefaultProjectID).Messages("rand@example.com") {
 		require.Regexp(t, `^[0-9]{6}$`, m.Code)
 		codes[m.Code] = true
 	}

@@ -18,41 +18,6 @@ const (
 // sessionTokenPattern is the shape of a session token; anything else is invalid_session_token.
 var sessionTokenPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{44}$`)
 
-// sessionParams are the session parameters every authenticate endpoint takes.
-type sessionParams struct {
-	SessionToken           string         `json:"session_token"`
-	SessionJWT             string         `json:"session_jwt"`
-	SessionDurationMinutes int32          `json:"session_duration_minutes"`
-	SessionCustomClaims    map[string]any `json:"session_custom_claims"`
-
-	// jwt is SessionJWT verified ahead of the project lock (RSA verification is the slow part).
-	jwt    jwtSession
-	jwtErr error
-}
-
-// checkSession validates sp without touching state and verifies its session JWT, if any, so that
-// the signature check happens before the project lock is taken.
-func (c *call) checkSession(sp *sessionParams) *Error {
-	if err := sp.validate(); err != nil {
-		return err
-	}
-	if sp.SessionJWT != "" {
-		sp.jwt, sp.jwtErr = c.e.sign.parseSessionJWT(c.p.id, sp.SessionJWT)
-	}
-	return nil
-}
-
-// validate checks the session parameters without touching state.
-func (sp *sessionParams) validate() *Error {
-	if d := sp.SessionDurationMinutes; d != 0 && (d < minSessionMinutes || d > maxSessionMinutes) {
-		return newError("invalid_session_duration_minutes", "session_duration_minutes must be between %d and %d.", minSessionMinutes, maxSessionMinutes)
-	}
-	if sp.SessionToken != "" && sp.SessionJWT != "" {
-		return newError("too_many_session_arguments", "Pass either session_token or session_jwt, not both.")
-	}
-	return validateCustomClaims(sp.SessionCustomClaims)
-}
-
 // reservedClaim reports whether a JWT claim may not be set as a custom claim.
 func reservedClaim(k string) bool {
 	switch k {
@@ -64,7 +29,7 @@ func reservedClaim(k string) bool {
 
 // validateCustomClaims enforces Stytch's custom-claim rules: no registered claims, nothing under
 // https://stytch.com/, at most 4 KB of JSON.
-func validateCustomClaims(claims map[string]any) *Error {
+func validateCustomClaims(claims map[string]any) error {
 	if claims == nil {
 		return nil
 	}
@@ -104,201 +69,6 @@ func mergeClaims(old, upd map[string]any) map[string]any {
 	return out
 }
 
-// sessionByTokenLocked resolves a session token at now: unknown, rotated-out past its grace,
-// revoked and expired sessions are session_not_found (expired ones are dropped).
-func (p *project) sessionByTokenLocked(token string, now time.Time) (*session, *Error) {
-	if !sessionTokenPattern.MatchString(token) {
-		return nil, newError("invalid_session_token", "session_token format is invalid.")
-	}
-	entry := p.tokens[token]
-	if entry == nil {
-		return nil, errSessionNotFound()
-	}
-	if !entry.deadline.IsZero() && !now.Before(entry.deadline) {
-		delete(p.tokens, token)
-		return nil, errSessionNotFound()
-	}
-	return p.liveSessionLocked(entry.sessionID, now)
-}
-
-// sessionByJWTLocked resolves a session JWT: it must be ours, for this project, and its session
-// alive. js and err are the JWT's verification, done before the lock (see checkSession).
-func (p *project) sessionByJWTLocked(js jwtSession, err error, now time.Time) (*session, *Error) {
-	if err != nil {
-		return nil, newError("unable_to_parse_session_jwt", "session_jwt could not be verified: %v.", err)
-	}
-	s, aerr := p.liveSessionLocked(js.sessionID, now)
-	if aerr != nil {
-		return nil, aerr
-	}
-	if s.userID != js.userID {
-		return nil, errSessionNotFound()
-	}
-	return s, nil
-}
-
-// liveSessionLocked returns a session that has not expired, dropping it if it has.
-func (p *project) liveSessionLocked(id string, now time.Time) (*session, *Error) {
-	s := p.sessions[id]
-	if s == nil {
-		return nil, errSessionNotFound()
-	}
-	if !now.Before(s.expiresAt) {
-		p.dropSessionLocked(s)
-		return nil, errSessionNotFound()
-	}
-	return s, nil
-}
-
-// errSessionNotFound is the answer for an unknown, revoked or expired session.
-func errSessionNotFound() *Error {
-	return newError("session_not_found", "Session not found: it is unknown, revoked or expired.")
-}
-
-// existingSessionLocked resolves the session_token or session_jwt of an authenticate request, if
-// any, and checks that its custom claims merged with the request's stay within Stytch's limits.
-func (p *project) existingSessionLocked(c *call, sp *sessionParams, now time.Time) (*session, *Error) {
-	var s *session
-	var aerr *Error
-	switch {
-	case sp.SessionToken != "":
-		s, aerr = p.sessionByTokenLocked(sp.SessionToken, now)
-	case sp.SessionJWT != "":
-		if sp.jwt.sessionID == "" && sp.jwtErr == nil { // not verified ahead of the lock
-			sp.jwt, sp.jwtErr = c.e.sign.parseSessionJWT(p.id, sp.SessionJWT)
-		}
-		s, aerr = p.sessionByJWTLocked(sp.jwt, sp.jwtErr, now)
-	default:
-		return nil, nil
-	}
-	if aerr == nil && sp.SessionCustomClaims != nil {
-		aerr = validateCustomClaims(mergeClaims(s.customClaims, sp.SessionCustomClaims))
-	}
-	return s, aerr
-}
-
-// dropSessionLocked deletes a session and every token of it.
-func (p *project) dropSessionLocked(s *session) {
-	for _, tok := range s.tokens {
-		delete(p.tokens, tok)
-	}
-	delete(p.sessions, s.id)
-}
-
-// revokeUserSessionsLocked revokes all of a user's sessions except keepID.
-func (p *project) revokeUserSessionsLocked(userID, keepID string) {
-	for _, s := range p.sessions {
-		if s.userID == userID && s.id != keepID && !s.sandbox {
-			p.dropSessionLocked(s)
-		}
-	}
-}
-
-// applyFactorLocked records a successful authentication of factor f for user u. With an existing
-// session of u the factor is added (or its timestamps refreshed) and the session extended when a
-// duration is given; the token rotates as configured. An existing session of another user is
-// ignored (stytch-api.md §5). Without one, a new session starts when a duration is given. It returns
-// the session (nil when none) and the token to hand back.
-func (p *project) applyFactorLocked(c *call, u *user, existing *session, f *factor, sp *sessionParams, now time.Time) (*session, string) {
-	f.createdAt, f.updatedAt, f.lastAuthAt = now, now, now
-	if existing != nil && existing.userID == u.id {
-		s := existing
-		merged := false
-		for i, g := range s.factors {
-			if g.sameMethod(f) {
-				upd := *g
-				upd.updatedAt, upd.lastAuthAt = now, now
-				s.factors = slices.Clone(s.factors)
-				s.factors[i] = &upd
-				merged = true
-				break
-			}
-		}
-		if !merged {
-			s.factors = append(slices.Clip(s.factors), f)
-		}
-		if sp.SessionDurationMinutes > 0 && !s.sandbox {
-			s.expiresAt = now.Add(time.Duration(sp.SessionDurationMinutes) * time.Minute)
-		}
-		s.lastAccessedAt = now
-		s.customClaims = mergeClaims(s.customClaims, sp.SessionCustomClaims)
-		return s, p.rotateLocked(c, s, now)
-	}
-	if sp.SessionDurationMinutes == 0 {
-		return nil, ""
-	}
-	s := &session{
-		id:             newID(prefixSession),
-		userID:         u.id,
-		startedAt:      now,
-		lastAccessedAt: now,
-		expiresAt:      now.Add(time.Duration(sp.SessionDurationMinutes) * time.Minute),
-		factors:        []*factor{f},
-		customClaims:   mergeClaims(nil, sp.SessionCustomClaims),
-		roles:          u.roles,
-		token:          newSessionToken(),
-	}
-	s.tokens = []string{s.token}
-	if p.created++; p.created >= max(sweepEvery, len(p.sessions)/2) {
-		p.created = 0
-		p.sweepLocked(now)
-	}
-	p.sessions[s.id] = s
-	p.tokens[s.token] = &tokenEntry{sessionID: s.id}
-	return s, s.token
-}
-
-// rotateLocked applies the token-rotation decision of design.md §4 on step-up: under RotateTokens
-// a new token is minted and the old one dies after the grace period; under KeepTokens the token stays.
-func (p *project) rotateLocked(c *call, s *session, now time.Time) string {
-	if c.e.cfg.rotation == KeepTokens || s.sandbox {
-		return s.token
-	}
-	old := s.token
-	s.token = newSessionToken()
-	s.tokens = append(s.tokens, s.token)
-	p.tokens[s.token] = &tokenEntry{sessionID: s.id}
-	if grace := c.e.cfg.rotationGrace; grace < 0 {
-		delete(p.tokens, old)
-	} else if e := p.tokens[old]; e != nil {
-		e.deadline = now.Add(grace)
-	}
-	return s.token
-}
-
-// authResponse is the standard body of endpoints that authenticate a factor.
-type authResponse struct {
-	meta
-	UserID       string       `json:"user_id"`
-	SessionToken string       `json:"session_token"`
-	SessionJWT   string       `json:"session_jwt"`
-	User         wireUser     `json:"user"`
-	Session      *wireSession `json:"session"`
-	UserDevice   any          `json:"user_device"`
-}
-
-// record applies a successful authentication of factor f for u (see applyFactorLocked) and
-// renders the user and the session snapshot into r; call it with the project lock held.
-func (r *authResponse) record(c *call, u *user, existing *session, f *factor, sp *sessionParams, now time.Time) {
-	s, token := c.p.applyFactorLocked(c, u, existing, f, sp, now)
-	r.UserID = u.id
-	r.User = u.wire(now)
-	r.SessionToken = token
-	if s != nil {
-		r.Session = s.wire()
-	}
-}
-
-// sign mints the session JWT of the snapshot in r, outside the project lock.
-func (r *authResponse) sign(c *call, now time.Time) error {
-	if r.Session == nil {
-		return nil
-	}
-	jwt, err := c.e.sign.sessionJWT(c.p.id, r.Session, now)
-	r.SessionJWT = jwt
-	return err
-}
-
 // sessionsAuthenticateParams is the body of POST /v1/sessions/authenticate.
 type sessionsAuthenticateParams struct {
 	sessionParams
@@ -330,42 +100,36 @@ func authenticateSession(c *call) (int, metaSetter, error) {
 		return 0, nil, newError("no_session_arguments", "Pass session_token or session_jwt.")
 	}
 	p := c.p
-	resp := &sessionsAuthenticateResponse{}
-	now := p.clock.Now()
-	p.mu.Lock()
-	s, aerr := p.existingSessionLocked(c, &req.sessionParams, now)
-	if aerr != nil {
-		p.mu.Unlock()
-		return 0, nil, aerr
+	// The token is echoed; it is empty when the session is authenticated by JWT (stytch-node#414).
+	resp := &sessionsAuthenticateResponse{SessionToken: req.SessionToken}
+	var signAt time.Time
+	err := p.update(func(now time.Time) error {
+		s, err := p.existingSessionLocked(&req.sessionParams, now)
+		if err != nil {
+			return err
+		}
+		u := p.userLocked(s.userID, now)
+		if u == nil {
+			p.dropSessionLocked(s)
+			return errSessionNotFound()
+		}
+		if req.AuthorizationCheck != nil {
+			// The default consumer policy grants stytch_user no permissions (getRBACPolicy).
+			return newError("session_authorization_error", "The session's roles do not grant %q on %q.",
+				req.AuthorizationCheck.Action, req.AuthorizationCheck.ResourceID)
+		}
+		if req.SessionDurationMinutes > 0 && !s.sandbox { // the sandbox session never expires
+			s.expiresAt = now.Add(time.Duration(req.SessionDurationMinutes) * time.Minute)
+		}
+		s.lastAccessedAt = now
+		s.customClaims = mergeClaims(s.customClaims, req.SessionCustomClaims)
+		resp.Session, resp.User, signAt = s.wire(), u.wire(now), now
+		return nil
+	})
+	if err == nil {
+		resp.SessionJWT, err = p.signSession(resp.Session, signAt)
 	}
-	u := p.userLocked(s.userID, now)
-	if u == nil {
-		p.dropSessionLocked(s)
-		p.mu.Unlock()
-		return 0, nil, errSessionNotFound()
-	}
-	if req.AuthorizationCheck != nil {
-		// The default consumer policy grants stytch_user no permissions (getRBACPolicy).
-		p.mu.Unlock()
-		return 0, nil, newError("session_authorization_error", "The session's roles do not grant %q on %q.",
-			req.AuthorizationCheck.Action, req.AuthorizationCheck.ResourceID)
-	}
-	if req.SessionDurationMinutes > 0 && !s.sandbox { // the sandbox session never expires
-		s.expiresAt = now.Add(time.Duration(req.SessionDurationMinutes) * time.Minute)
-	}
-	s.lastAccessedAt = now
-	s.customClaims = mergeClaims(s.customClaims, req.SessionCustomClaims)
-	resp.Session = s.wire()
-	resp.User = u.wire(now)
-	resp.SessionToken = req.SessionToken // echoed; empty when authenticated by JWT (stytch-node#414)
-	p.mu.Unlock()
-
-	jwt, err := c.e.sign.sessionJWT(p.id, resp.Session, now)
-	if err != nil {
-		return 0, nil, err
-	}
-	resp.SessionJWT = jwt
-	return http.StatusOK, resp, nil
+	return reply(resp, err)
 }
 
 type sessionsGetResponse struct {
@@ -380,32 +144,32 @@ func getSessions(c *call) (int, metaSetter, error) {
 		return 0, nil, newError("invalid_user_id", "user_id is required.")
 	}
 	p := c.p
-	now := p.clock.Now()
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	u := p.userLocked(userID, now)
-	// The real API answers user_not_found for the sandbox user here: it is not a user of your
-	// project (stytch-api.md §8, Stytch's .NET integration test).
-	if u == nil || u.sandbox {
-		return 0, nil, newError("user_not_found", "User %s not found.", userID)
-	}
-	var live []*session
-	for _, s := range p.sessions {
-		if s.userID == u.id && now.Before(s.expiresAt) {
-			live = append(live, s)
+	resp := &sessionsGetResponse{}
+	return reply(resp, p.update(func(now time.Time) error {
+		u := p.userLocked(userID, now)
+		// The real API answers user_not_found for the sandbox user here: it is not a user of your
+		// project (stytch-api.md §8, Stytch's .NET integration test).
+		if u == nil || u.sandbox {
+			return newError("user_not_found", "User %s not found.", userID)
 		}
-	}
-	slices.SortFunc(live, func(a, b *session) int {
-		if c := a.startedAt.Compare(b.startedAt); c != 0 {
-			return c
+		var live []*session
+		for _, s := range p.sessions {
+			if s.userID == u.id && now.Before(s.expiresAt) {
+				live = append(live, s)
+			}
 		}
-		return strings.Compare(a.id, b.id)
-	})
-	resp := &sessionsGetResponse{Sessions: make([]*wireSession, 0, len(live))}
-	for _, s := range live {
-		resp.Sessions = append(resp.Sessions, s.wire())
-	}
-	return http.StatusOK, resp, nil
+		slices.SortFunc(live, func(a, b *session) int {
+			if c := a.startedAt.Compare(b.startedAt); c != 0 {
+				return c
+			}
+			return strings.Compare(a.id, b.id)
+		})
+		resp.Sessions = make([]*wireSession, 0, len(live))
+		for _, s := range live {
+			resp.Sessions = append(resp.Sessions, s.wire())
+		}
+		return nil
+	}))
 }
 
 type revokeParams struct {
@@ -435,32 +199,24 @@ func revokeSession(c *call) (int, metaSetter, error) {
 	if n > 1 {
 		return 0, nil, newError("too_many_session_revoke_arguments", "Pass only one of session_id, session_token or session_jwt.")
 	}
-	var js jwtSession
-	var jwtErr error
-	if req.SessionJWT != "" {
-		js, jwtErr = c.e.sign.parseSessionJWT(c.p.id, req.SessionJWT)
-	}
+	cred := c.credential(req.SessionToken, req.SessionJWT)
 	p := c.p
-	now := p.clock.Now()
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	var s *session
-	var aerr *Error
-	switch {
-	case req.SessionID != "":
-		s, aerr = p.liveSessionLocked(req.SessionID, now)
-	case req.SessionToken != "":
-		s, aerr = p.sessionByTokenLocked(req.SessionToken, now)
-	default:
-		s, aerr = p.sessionByJWTLocked(js, jwtErr, now)
-	}
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	if !s.sandbox { // the sandbox session cannot be revoked (stytch-api.md §8)
-		p.dropSessionLocked(s)
-	}
-	return http.StatusOK, &metaOnly{}, nil
+	return reply(&metaOnly{}, p.update(func(now time.Time) error {
+		var s *session
+		var err error
+		if req.SessionID != "" {
+			s, err = p.liveSessionLocked(req.SessionID, now)
+		} else {
+			s, err = p.sessionLocked(cred, now)
+		}
+		if err != nil {
+			return err
+		}
+		if !s.sandbox { // the sandbox session cannot be revoked (stytch-api.md §8)
+			p.dropSessionLocked(s)
+		}
+		return nil
+	}))
 }
 
 type jwksResponse struct {

@@ -5,7 +5,6 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"image/png"
-	"net/http"
 	"regexp"
 	"time"
 
@@ -58,16 +57,20 @@ func createTOTP(c *call) (int, metaSetter, error) {
 		return 0, nil, newError("invalid_expiration", "expiration_minutes must be between 5 and 1440.")
 	}
 	p := c.p
-	now := p.clock.Now()
 	// Look the user up first (bad input must not reach the QR encoder), then make the secret and
 	// the QR code outside the lock: PNG encoding is the slow part.
-	p.mu.Lock()
-	u := p.userLocked(req.UserID, now)
-	p.mu.Unlock()
-	if u == nil {
-		return 0, nil, newError("user_not_found", "User %s not found.", req.UserID)
+	var userID string
+	if err := p.update(func(now time.Time) error {
+		u := p.userLocked(req.UserID, now)
+		if u == nil {
+			return newError("user_not_found", "User %s not found.", req.UserID)
+		}
+		userID = u.id
+		return nil
+	}); err != nil {
+		return 0, nil, err
 	}
-	key, err := totp.Generate(totp.GenerateOpts{Issuer: "Stytch emulator", AccountName: u.id, Period: totpPeriod})
+	key, err := totp.Generate(totp.GenerateOpts{Issuer: "Stytch emulator", AccountName: userID, Period: totpPeriod})
 	if err != nil {
 		return 0, nil, err
 	}
@@ -75,29 +78,35 @@ func createTOTP(c *call) (int, metaSetter, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if u = p.userLocked(req.UserID, now); u == nil {
-		return 0, nil, newError("user_not_found", "User %s not found.", req.UserID)
-	}
-	if u.sandbox && len(u.totps) > 0 {
-		t := u.totps[0]
-		return http.StatusOK, &totpCreateResponse{TOTPID: t.id, Secret: t.secret, QRCode: qr, RecoveryCodes: []string{sandboxRecoveryCode}, User: u.wire(now), UserID: u.id}, nil
-	}
-	for _, t := range u.totps {
-		if t.verified {
-			return 0, nil, newError("active_totp_exists", "The user already has an active TOTP registration.")
+	resp := &totpCreateResponse{QRCode: qr}
+	return reply(resp, p.update(func(now time.Time) error {
+		u := p.userLocked(req.UserID, now)
+		if u == nil {
+			return newError("user_not_found", "User %s not found.", req.UserID)
 		}
-	}
-	u.totps = u.totps[:0] // a new registration replaces a pending one
-	t := &totpRecord{id: newID(prefixTOTP), secret: key.Secret(), createdAt: now, expiresAt: now.Add(time.Duration(minutes) * time.Minute)}
-	codes := make([]string, recoveryCodesPerKey)
-	for i := range codes {
-		codes[i] = newRecoveryCode()
-		t.recovery = append(t.recovery, &recoveryCode{id: newID(prefixRecovery), code: codes[i]})
-	}
-	u.totps = append(u.totps, t)
-	return http.StatusOK, &totpCreateResponse{TOTPID: t.id, Secret: t.secret, QRCode: qr, RecoveryCodes: codes, User: u.wire(now), UserID: u.id}, nil
+		if u.sandbox && len(u.totps) > 0 {
+			t := u.totps[0]
+			resp.TOTPID, resp.Secret, resp.RecoveryCodes = t.id, t.secret, []string{sandboxRecoveryCode}
+			resp.User, resp.UserID = u.wire(now), u.id
+			return nil
+		}
+		for _, t := range u.totps {
+			if t.verified {
+				return newError("active_totp_exists", "The user already has an active TOTP registration.")
+			}
+		}
+		u.totps = u.totps[:0] // a new registration replaces a pending one
+		t := &totpRecord{id: newID(prefixTOTP), secret: key.Secret(), createdAt: now, expiresAt: now.Add(time.Duration(minutes) * time.Minute)}
+		codes := make([]string, recoveryCodesPerKey)
+		for i := range codes {
+			codes[i] = newRecoveryCode()
+			t.recovery = append(t.recovery, &recoveryCode{id: newID(prefixRecovery), code: codes[i]})
+		}
+		u.totps = append(u.totps, t)
+		resp.TOTPID, resp.Secret, resp.RecoveryCodes = t.id, t.secret, codes
+		resp.User, resp.UserID = u.wire(now), u.id
+		return nil
+	}))
 }
 
 // qrDataURL renders the otpauth:// URL as a PNG data URL, in Stytch's "data:image/png;base64, …" form.
@@ -168,49 +177,45 @@ func authenticateTOTP(c *call) (int, metaSetter, error) {
 		return 0, nil, err
 	}
 	p := c.p
-	now := p.clock.Now()
-	p.mu.Lock()
-	u := p.userLocked(req.UserID, now)
-	if u == nil {
-		p.mu.Unlock()
-		return 0, nil, newError("user_not_found", "User %s not found.", req.UserID)
-	}
-	existing, aerr := p.existingSessionLocked(c, &req.sessionParams, now)
-	t := u.activeTOTP(now)
-	if aerr == nil && t == nil {
-		aerr = newError("totp_not_found", "The user has no TOTP registration.")
-	}
-	if aerr == nil {
-		aerr = p.checkLockLocked(u, now)
-	}
-	var step int64
-	if aerr == nil {
-		switch {
-		case t.sandboxFixed && req.TOTPCode == sandboxCode:
-			step = -1
-		default:
-			step = matchStep(t.secret, req.TOTPCode, now)
-			if step < 0 {
-				p.failLocked(c, u, now)
-				aerr = newError("unable_to_authenticate_totp", "The TOTP code is wrong.")
-			} else if step <= t.lastUsedStep {
-				aerr = newError("totp_code_already_authenticated", "This TOTP code was already used.")
+	resp := &totpAuthenticateResponse{}
+	return reply(resp, c.authenticate(&resp.authResponse, factorAuth{
+		session: &req.sessionParams,
+		find:    p.totpUser(req.UserID),
+		verify: func(tx *authTx, u *user) (*factor, error) {
+			t := u.activeTOTP(tx.now)
+			if t == nil {
+				return nil, newError("totp_not_found", "The user has no TOTP registration.")
 			}
+			if err := checkLock(u, tx.now); err != nil {
+				return nil, err
+			}
+			if !t.sandboxFixed || req.TOTPCode != sandboxCode {
+				step := matchStep(t.secret, req.TOTPCode, tx.now)
+				if step < 0 {
+					p.failLocked(u, tx.now)
+					return nil, newError("unable_to_authenticate_totp", "The TOTP code is wrong.")
+				}
+				if step <= t.lastUsedStep {
+					return nil, newError("totp_code_already_authenticated", "This TOTP code was already used.")
+				}
+				t.lastUsedStep = step
+			}
+			t.verified = true
+			u.succeedLocked()
+			resp.TOTPID = t.id
+			return &factor{typ: "totp", delivery: "authenticator_app", totpID: t.id}, nil
+		},
+	}))
+}
+
+// totpUser finds the user of a TOTP request.
+func (p *Project) totpUser(userID string) func(tx *authTx) (*user, error) {
+	return func(tx *authTx) (*user, error) {
+		if u := p.userLocked(userID, tx.now); u != nil {
+			return u, nil
 		}
+		return nil, newError("user_not_found", "User %s not found.", userID)
 	}
-	if aerr != nil {
-		p.mu.Unlock()
-		return 0, nil, aerr
-	}
-	if step >= 0 {
-		t.lastUsedStep = step
-	}
-	t.verified = true
-	u.succeedLocked()
-	resp := &totpAuthenticateResponse{TOTPID: t.id}
-	resp.record(c, u, existing, &factor{typ: "totp", delivery: "authenticator_app", totpID: t.id}, &req.sessionParams, now)
-	p.mu.Unlock()
-	return http.StatusOK, resp, resp.sign(c, now)
 }
 
 type totpRecoveryCodesResponse struct {
@@ -237,24 +242,24 @@ func totpRecoveryCodes(c *call) (int, metaSetter, error) {
 		return 0, nil, newError("invalid_user_id", "user_id is required.")
 	}
 	p := c.p
-	now := p.clock.Now()
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	u := p.userLocked(req.UserID, now)
-	if u == nil {
-		return 0, nil, newError("user_not_found", "User %s not found.", req.UserID)
-	}
-	resp := &totpRecoveryCodesResponse{UserID: u.id, TOTPs: []wireTOTPCodes{}}
-	for _, t := range u.totps {
-		w := wireTOTPCodes{TOTPID: t.id, Verified: t.verified, RecoveryCodes: []string{}}
-		for _, rc := range t.recovery {
-			if !rc.used {
-				w.RecoveryCodes = append(w.RecoveryCodes, rc.code)
-			}
+	resp := &totpRecoveryCodesResponse{TOTPs: []wireTOTPCodes{}}
+	return reply(resp, p.update(func(now time.Time) error {
+		u := p.userLocked(req.UserID, now)
+		if u == nil {
+			return newError("user_not_found", "User %s not found.", req.UserID)
 		}
-		resp.TOTPs = append(resp.TOTPs, w)
-	}
-	return http.StatusOK, resp, nil
+		resp.UserID = u.id
+		for _, t := range u.totps {
+			w := wireTOTPCodes{TOTPID: t.id, Verified: t.verified, RecoveryCodes: []string{}}
+			for _, rc := range t.recovery {
+				if !rc.used {
+					w.RecoveryCodes = append(w.RecoveryCodes, rc.code)
+				}
+			}
+			resp.TOTPs = append(resp.TOTPs, w)
+		}
+		return nil
+	}))
 }
 
 type totpRecoverParams struct {
@@ -283,38 +288,27 @@ func recoverTOTP(c *call) (int, metaSetter, error) {
 		return 0, nil, err
 	}
 	p := c.p
-	now := p.clock.Now()
-	p.mu.Lock()
-	u := p.userLocked(req.UserID, now)
-	if u == nil {
-		p.mu.Unlock()
-		return 0, nil, newError("user_not_found", "User %s not found.", req.UserID)
-	}
-	existing, aerr := p.existingSessionLocked(c, &req.sessionParams, now)
-	if aerr == nil {
-		aerr = p.checkLockLocked(u, now)
-	}
-	var t *totpRecord
-	var rc *recoveryCode
-	if aerr == nil {
-		t, rc = u.recoveryCode(req.RecoveryCode)
-		if rc == nil || rc.used {
-			p.failLocked(c, u, now)
-			aerr = newError("unable_to_authenticate_recovery_code", "The recovery code is wrong or was already used.")
-		}
-	}
-	if aerr != nil {
-		p.mu.Unlock()
-		return 0, nil, aerr
-	}
-	if !t.sandboxFixed {
-		rc.used = true
-	}
-	u.succeedLocked()
-	resp := &totpAuthenticateResponse{TOTPID: t.id}
-	resp.record(c, u, existing, &factor{typ: "recovery_codes", delivery: "recovery_code", recoveryID: rc.id}, &req.sessionParams, now)
-	p.mu.Unlock()
-	return http.StatusOK, resp, resp.sign(c, now)
+	resp := &totpAuthenticateResponse{}
+	return reply(resp, c.authenticate(&resp.authResponse, factorAuth{
+		session: &req.sessionParams,
+		find:    p.totpUser(req.UserID),
+		verify: func(tx *authTx, u *user) (*factor, error) {
+			if err := checkLock(u, tx.now); err != nil {
+				return nil, err
+			}
+			t, rc := u.recoveryCode(req.RecoveryCode)
+			if rc == nil || rc.used {
+				p.failLocked(u, tx.now)
+				return nil, newError("unable_to_authenticate_recovery_code", "The recovery code is wrong or was already used.")
+			}
+			if !t.sandboxFixed {
+				rc.used = true
+			}
+			u.succeedLocked()
+			resp.TOTPID = t.id
+			return &factor{typ: "recovery_codes", delivery: "recovery_code", recoveryID: rc.id}, nil
+		},
+	}))
 }
 
 // recoveryCode finds a recovery code of a verified TOTP registration of u.

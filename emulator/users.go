@@ -54,38 +54,42 @@ func createUser(c *call) (int, metaSetter, error) {
 		return 0, nil, newError("invalid_external_id", "external_id must be 1-128 characters of A-Z a-z 0-9 . _ - |.")
 	}
 	p := c.p
-	now := p.clock.Now()
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if req.Email != "" && p.userByEmailLocked(req.Email, now) != nil {
-		return 0, nil, newError("duplicate_email", "A user with this email already exists.")
+	resp := &createUserResponse{}
+	err := p.update(func(now time.Time) error {
+		if req.Email != "" && p.ownerLocked(mediumEmail, req.Email, now) != nil {
+			return newError("duplicate_email", "A user with this email already exists.")
+		}
+		if req.PhoneNumber != "" && p.ownerLocked(mediumPhone, req.PhoneNumber, now) != nil {
+			return newError("duplicate_phone_number", "A user with this phone number already exists.")
+		}
+		if req.ExternalID != "" && p.externalIDs[req.ExternalID] != "" {
+			return newError("duplicate_user_external_id", "A user with this external_id already exists.")
+		}
+		u := p.newUserLocked(now)
+		if req.CreateUserAsPending {
+			u.status = "pending"
+		}
+		if req.Name != nil {
+			u.name = *req.Name
+		}
+		u.trusted, u.untrusted, u.roles = req.TrustedMetadata, req.UntrustedMetadata, req.Roles
+		if req.ExternalID != "" {
+			u.externalID = req.ExternalID
+			p.externalIDs[req.ExternalID] = u.id
+		}
+		resp.UserID, resp.Status = u.id, u.status
+		if req.Email != "" {
+			resp.EmailID = p.addContactLocked(u, mediumEmail, req.Email, false, time.Time{}).id
+		}
+		if req.PhoneNumber != "" {
+			resp.PhoneID = p.addContactLocked(u, mediumPhone, req.PhoneNumber, false, time.Time{}).id
+		}
+		resp.User = u.wire(now)
+		return nil
+	})
+	if err != nil {
+		return 0, nil, err
 	}
-	if req.PhoneNumber != "" && p.userByPhoneLocked(req.PhoneNumber, now) != nil {
-		return 0, nil, newError("duplicate_phone_number", "A user with this phone number already exists.")
-	}
-	if req.ExternalID != "" && p.externalIDs[req.ExternalID] != "" {
-		return 0, nil, newError("duplicate_user_external_id", "A user with this external_id already exists.")
-	}
-	u := p.newUserLocked(now)
-	if req.CreateUserAsPending {
-		u.status = "pending"
-	}
-	if req.Name != nil {
-		u.name = *req.Name
-	}
-	u.trusted, u.untrusted, u.roles = req.TrustedMetadata, req.UntrustedMetadata, req.Roles
-	if req.ExternalID != "" {
-		u.externalID = req.ExternalID
-		p.externalIDs[req.ExternalID] = u.id
-	}
-	resp := &createUserResponse{UserID: u.id, Status: u.status}
-	if req.Email != "" {
-		resp.EmailID = p.addEmailLocked(u, req.Email, false, time.Time{}).id
-	}
-	if req.PhoneNumber != "" {
-		resp.PhoneID = p.addPhoneLocked(u, req.PhoneNumber, false, time.Time{}).id
-	}
-	resp.User = u.wire(now)
 	return http.StatusCreated, resp, nil
 }
 
@@ -97,14 +101,15 @@ type getUserResponse struct {
 // getUser serves GET /v1/users/{user_id} (external_id accepted): the user, flattened.
 func getUser(c *call) (int, metaSetter, error) {
 	p := c.p
-	now := p.clock.Now()
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	u := p.userLocked(c.param, now)
-	if u == nil {
-		return 0, nil, newError("user_not_found", "User %s not found.", c.param)
-	}
-	return http.StatusOK, &getUserResponse{wireUser: u.wire(now)}, nil
+	resp := &getUserResponse{}
+	return reply(resp, p.update(func(now time.Time) error {
+		u := p.userLocked(c.param, now)
+		if u == nil {
+			return newError("user_not_found", "User %s not found.", c.param)
+		}
+		resp.wireUser = u.wire(now)
+		return nil
+	}))
 }
 
 type updateUserParams struct {
@@ -136,39 +141,40 @@ func updateUser(c *call) (int, metaSetter, error) {
 		return 0, nil, newError("invalid_external_id", "external_id must be 1-128 characters of A-Z a-z 0-9 . _ - |.")
 	}
 	p := c.p
-	now := p.clock.Now()
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	u := p.userLocked(c.param, now)
-	if u == nil {
-		return 0, nil, newError("user_not_found", "User %s not found.", c.param)
-	}
-	if req.ExternalID != nil && *req.ExternalID != "" {
-		if owner := p.externalIDs[*req.ExternalID]; owner != "" && owner != u.id {
-			return 0, nil, newError("duplicate_user_external_id", "A user with this external_id already exists.")
+	resp := &updateUserResponse{CryptoWallets: []any{}}
+	return reply(resp, p.update(func(now time.Time) error {
+		u := p.userLocked(c.param, now)
+		if u == nil {
+			return newError("user_not_found", "User %s not found.", c.param)
 		}
-	}
-	if req.Name != nil {
-		u.name = *req.Name
-	}
-	if req.TrustedMetadata != nil {
-		u.trusted = mergeClaims(u.trusted, req.TrustedMetadata)
-	}
-	if req.UntrustedMetadata != nil {
-		u.untrusted = mergeClaims(u.untrusted, req.UntrustedMetadata)
-	}
-	if req.Roles != nil {
-		u.roles = slices.Clone(req.Roles)
-	}
-	if req.ExternalID != nil {
-		delete(p.externalIDs, u.externalID)
-		u.externalID = *req.ExternalID
-		if u.externalID != "" {
-			p.externalIDs[u.externalID] = u.id
+		if req.ExternalID != nil && *req.ExternalID != "" {
+			if owner := p.externalIDs[*req.ExternalID]; owner != "" && owner != u.id {
+				return newError("duplicate_user_external_id", "A user with this external_id already exists.")
+			}
 		}
-	}
-	w := u.wire(now)
-	return http.StatusOK, &updateUserResponse{UserID: u.id, Emails: w.Emails, PhoneNumbers: w.PhoneNumbers, CryptoWallets: []any{}, User: w}, nil
+		if req.Name != nil {
+			u.name = *req.Name
+		}
+		if req.TrustedMetadata != nil {
+			u.trusted = mergeClaims(u.trusted, req.TrustedMetadata)
+		}
+		if req.UntrustedMetadata != nil {
+			u.untrusted = mergeClaims(u.untrusted, req.UntrustedMetadata)
+		}
+		if req.Roles != nil {
+			u.roles = slices.Clone(req.Roles)
+		}
+		if req.ExternalID != nil {
+			delete(p.externalIDs, u.externalID)
+			u.externalID = *req.ExternalID
+			if u.externalID != "" {
+				p.externalIDs[u.externalID] = u.id
+			}
+		}
+		w := u.wire(now)
+		resp.UserID, resp.Emails, resp.PhoneNumbers, resp.User = u.id, w.Emails, w.PhoneNumbers, w
+		return nil
+	}))
 }
 
 type deleteUserResponse struct {
@@ -179,18 +185,19 @@ type deleteUserResponse struct {
 // deleteUser serves DELETE /v1/users/{user_id}: the user, its sessions and codes are gone.
 func deleteUser(c *call) (int, metaSetter, error) {
 	p := c.p
-	now := p.clock.Now()
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	u := p.userLocked(c.param, now)
-	if u == nil {
-		return 0, nil, newError("user_not_found", "User %s not found.", c.param)
-	}
-	if u.sandbox {
-		return 0, nil, newError("bad_request", "The sandbox user is a fixture of every test project and cannot be deleted.")
-	}
-	p.deleteUserLocked(u)
-	return http.StatusOK, &deleteUserResponse{UserID: u.id}, nil
+	resp := &deleteUserResponse{}
+	return reply(resp, p.update(func(now time.Time) error {
+		u := p.userLocked(c.param, now)
+		if u == nil {
+			return newError("user_not_found", "User %s not found.", c.param)
+		}
+		if u.sandbox {
+			return newError("bad_request", "The sandbox user is a fixture of every test project and cannot be deleted.")
+		}
+		p.deleteUserLocked(u)
+		resp.UserID = u.id
+		return nil
+	}))
 }
 
 type userResponse struct {
@@ -199,41 +206,24 @@ type userResponse struct {
 	User   wireUser `json:"user"`
 }
 
-// deleteUserEmail serves DELETE /v1/users/emails/{email_id}.
-func deleteUserEmail(c *call) (int, metaSetter, error) {
-	return deleteMethod(c, "email_not_found", func(p *project, u *user) bool {
-		i := slices.IndexFunc(u.emails, func(e *emailMethod) bool { return e.id == c.param })
-		if i < 0 {
-			return false
-		}
-		e := u.emails[i]
-		delete(p.emails, strings.ToLower(e.address))
-		delete(p.methods, e.id)
-		delete(p.otps, e.id)
-		u.emails = slices.Delete(u.emails, i, i+1)
-		return true
-	})
-}
-
-// deleteUserPhone serves DELETE /v1/users/phone_numbers/{phone_id}.
-func deleteUserPhone(c *call) (int, metaSetter, error) {
-	return deleteMethod(c, "phone_number_not_found", func(p *project, u *user) bool {
-		i := slices.IndexFunc(u.phones, func(ph *phoneMethod) bool { return ph.id == c.param })
-		if i < 0 {
-			return false
-		}
-		ph := u.phones[i]
-		delete(p.phones, ph.number)
-		delete(p.methods, ph.id)
-		delete(p.otps, ph.id)
-		u.phones = slices.Delete(u.phones, i, i+1)
-		return true
-	})
+// deleteUserContact serves DELETE /v1/users/emails/{email_id} and
+// DELETE /v1/users/phone_numbers/{phone_id}.
+func deleteUserContact(m medium) handler {
+	return func(c *call) (int, metaSetter, error) {
+		return deleteMethod(c, m.notFound(), func(p *Project, u *user) bool {
+			ct := u.contactByID(c.param)
+			if ct == nil || ct.medium != m {
+				return false
+			}
+			p.removeContactLocked(u, ct)
+			return true
+		})
+	}
 }
 
 // deleteUserPassword serves DELETE /v1/users/passwords/{password_id}.
 func deleteUserPassword(c *call) (int, metaSetter, error) {
-	return deleteMethod(c, "password_not_found", func(p *project, u *user) bool {
+	return deleteMethod(c, "password_not_found", func(p *Project, u *user) bool {
 		if u.password == nil || u.password.id != c.param {
 			return false
 		}
@@ -244,7 +234,7 @@ func deleteUserPassword(c *call) (int, metaSetter, error) {
 
 // deleteUserTOTP serves DELETE /v1/users/totps/{totp_id}.
 func deleteUserTOTP(c *call) (int, metaSetter, error) {
-	return deleteMethod(c, "totp_not_found", func(p *project, u *user) bool {
+	return deleteMethod(c, "totp_not_found", func(p *Project, u *user) bool {
 		i := slices.IndexFunc(u.totps, func(t *totpRecord) bool { return t.id == c.param })
 		if i < 0 {
 			return false
@@ -255,22 +245,23 @@ func deleteUserTOTP(c *call) (int, metaSetter, error) {
 }
 
 // deleteMethod finds the user owning c.param and removes the method with del.
-func deleteMethod(c *call, notFound string, del func(p *project, u *user) bool) (int, metaSetter, error) {
+func deleteMethod(c *call, notFound string, del func(p *Project, u *user) bool) (int, metaSetter, error) {
 	p := c.p
-	now := p.clock.Now()
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, u := range p.users {
-		p.pruneLocked(u, now)
-		if u.sandbox && u.hasMethod(c.param) || u.sandbox && u.password != nil && u.password.id == c.param ||
-			u.sandbox && slices.ContainsFunc(u.totps, func(t *totpRecord) bool { return t.id == c.param }) {
-			return 0, nil, newError("bad_request", "The sandbox user's factors are fixtures of every test project and cannot be deleted.")
+	resp := &userResponse{}
+	return reply(resp, p.update(func(now time.Time) error {
+		for _, u := range p.users {
+			p.pruneLocked(u, now)
+			if u.sandbox && u.contactByID(c.param) != nil || u.sandbox && u.password != nil && u.password.id == c.param ||
+				u.sandbox && slices.ContainsFunc(u.totps, func(t *totpRecord) bool { return t.id == c.param }) {
+				return newError("bad_request", "The sandbox user's factors are fixtures of every test project and cannot be deleted.")
+			}
+			if del(p, u) {
+				resp.UserID, resp.User = u.id, u.wire(now)
+				return nil
+			}
 		}
-		if del(p, u) {
-			return http.StatusOK, &userResponse{UserID: u.id, User: u.wire(now)}, nil
-		}
-	}
-	return 0, nil, newError(notFound, "%s not found.", c.param)
+		return newError(notFound, "%s not found.", c.param)
+	}))
 }
 
 type searchParams struct {
@@ -356,38 +347,37 @@ func searchUsers(c *call) (int, metaSetter, error) {
 	}
 
 	p := c.p
-	now := p.clock.Now()
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	var all []*user
-	for _, u := range p.users {
-		if u.sandbox {
-			continue
-		}
-		p.pruneLocked(u, now)
-		if match(u) {
-			all = append(all, u)
-		}
-	}
-	slices.SortFunc(all, func(a, b *user) int { return keyOf(a).compare(keyOf(b)) })
 	resp := &searchResponse{Results: []wireUser{}}
-	resp.ResultsMetadata.Total = len(all)
-	start := 0
-	if after != nil {
-		start, _ = slices.BinarySearchFunc(all, *after, func(u *user, k cursorKey) int { return keyOf(u).compare(k) })
-		if start < len(all) && keyOf(all[start]) == *after {
-			start++
+	return reply(resp, p.update(func(now time.Time) error {
+		var all []*user
+		for _, u := range p.users {
+			if u.sandbox {
+				continue
+			}
+			p.pruneLocked(u, now)
+			if match(u) {
+				all = append(all, u)
+			}
 		}
-	}
-	end := min(start+limit, len(all))
-	for _, u := range all[start:end] {
-		resp.Results = append(resp.Results, u.wire(now))
-	}
-	if end < len(all) {
-		cur := keyOf(all[end-1]).encode()
-		resp.ResultsMetadata.NextCursor = &cur
-	}
-	return http.StatusOK, resp, nil
+		slices.SortFunc(all, func(a, b *user) int { return keyOf(a).compare(keyOf(b)) })
+		resp.ResultsMetadata.Total = len(all)
+		start := 0
+		if after != nil {
+			start, _ = slices.BinarySearchFunc(all, *after, func(u *user, k cursorKey) int { return keyOf(u).compare(k) })
+			if start < len(all) && keyOf(all[start]) == *after {
+				start++
+			}
+		}
+		end := min(start+limit, len(all))
+		for _, u := range all[start:end] {
+			resp.Results = append(resp.Results, u.wire(now))
+		}
+		if end < len(all) {
+			cur := keyOf(all[end-1]).encode()
+			resp.ResultsMetadata.NextCursor = &cur
+		}
+		return nil
+	}))
 }
 
 // cursorKey orders users for pagination.
@@ -427,11 +417,11 @@ func parseCursor(s string) (cursorKey, bool) {
 
 // compileFilter turns one search operand into a predicate, or a 400 for an unknown filter name or a
 // value of the wrong type.
-func compileFilter(op searchOperand) (userFilter, *Error) {
-	badValue := func(want string) *Error {
+func compileFilter(op searchOperand) (userFilter, error) {
+	badValue := func(want string) error {
 		return newError("bad_request", "filter_value of %s must be %s.", op.FilterName, want)
 	}
-	strs := func() ([]string, *Error) {
+	strs := func() ([]string, error) {
 		arr, ok := op.FilterValue.([]any)
 		if !ok {
 			return nil, badValue("an array of strings")
@@ -446,25 +436,24 @@ func compileFilter(op searchOperand) (userFilter, *Error) {
 		}
 		return out, nil
 	}
-	str := func() (string, *Error) {
+	str := func() (string, error) {
 		s, ok := op.FilterValue.(string)
 		if !ok {
 			return "", badValue("a string")
 		}
 		return s, nil
 	}
-	boolean := func() (bool, *Error) {
+	boolean := func() (bool, error) {
 		b, ok := op.FilterValue.(bool)
 		if !ok {
 			return false, badValue("a boolean")
 		}
 		return b, nil
 	}
-	anyEmail := func(pred func(e *emailMethod) bool) userFilter {
-		return func(u *user) bool { return slices.ContainsFunc(u.emails, pred) }
-	}
-	anyPhone := func(pred func(ph *phoneMethod) bool) userFilter {
-		return func(u *user) bool { return slices.ContainsFunc(u.phones, pred) }
+	anyContact := func(m medium, pred func(ct *contact) bool) userFilter {
+		return func(u *user) bool {
+			return slices.ContainsFunc(u.contacts, func(ct *contact) bool { return ct.medium == m && pred(ct) })
+		}
 	}
 	switch op.FilterName {
 	case "user_id", "email_address", "email_id", "phone_number", "phone_id", "totp_id":
@@ -476,15 +465,15 @@ func compileFilter(op searchOperand) (userFilter, *Error) {
 		case "user_id":
 			return func(u *user) bool { return slices.Contains(vals, u.id) }, nil
 		case "email_address":
-			return anyEmail(func(e *emailMethod) bool {
-				return slices.ContainsFunc(vals, func(v string) bool { return strings.EqualFold(v, e.address) })
+			return anyContact(mediumEmail, func(ct *contact) bool {
+				return slices.ContainsFunc(vals, func(v string) bool { return strings.EqualFold(v, ct.value) })
 			}), nil
 		case "email_id":
-			return anyEmail(func(e *emailMethod) bool { return slices.Contains(vals, e.id) }), nil
+			return anyContact(mediumEmail, func(ct *contact) bool { return slices.Contains(vals, ct.id) }), nil
 		case "phone_number":
-			return anyPhone(func(ph *phoneMethod) bool { return slices.Contains(vals, ph.number) }), nil
+			return anyContact(mediumPhone, func(ct *contact) bool { return slices.Contains(vals, ct.value) }), nil
 		case "phone_id":
-			return anyPhone(func(ph *phoneMethod) bool { return slices.Contains(vals, ph.id) }), nil
+			return anyContact(mediumPhone, func(ct *contact) bool { return slices.Contains(vals, ct.id) }), nil
 		default:
 			return func(u *user) bool {
 				return slices.ContainsFunc(u.totps, func(t *totpRecord) bool { return slices.Contains(vals, t.id) })
@@ -503,9 +492,9 @@ func compileFilter(op searchOperand) (userFilter, *Error) {
 		}
 		switch op.FilterName {
 		case "email_verified":
-			return anyEmail(func(e *emailMethod) bool { return e.verified == v }), nil
+			return anyContact(mediumEmail, func(ct *contact) bool { return ct.verified == v }), nil
 		case "phone_verified":
-			return anyPhone(func(ph *phoneMethod) bool { return ph.verified == v }), nil
+			return anyContact(mediumPhone, func(ct *contact) bool { return ct.verified == v }), nil
 		case "password_exists":
 			return func(u *user) bool { return (u.password != nil) == v }, nil
 		default:
@@ -521,9 +510,9 @@ func compileFilter(op searchOperand) (userFilter, *Error) {
 		v = strings.ToLower(v)
 		switch op.FilterName {
 		case "email_address_fuzzy":
-			return anyEmail(func(e *emailMethod) bool { return strings.Contains(strings.ToLower(e.address), v) }), nil
+			return anyContact(mediumEmail, func(ct *contact) bool { return strings.Contains(strings.ToLower(ct.value), v) }), nil
 		case "phone_number_fuzzy":
-			return anyPhone(func(ph *phoneMethod) bool { return strings.Contains(ph.number, v) }), nil
+			return anyContact(mediumPhone, func(ct *contact) bool { return strings.Contains(ct.value, v) }), nil
 		default:
 			return func(u *user) bool {
 				full := strings.ToLower(strings.Join([]string{u.name.FirstName, u.name.MiddleName, u.name.LastName}, " "))

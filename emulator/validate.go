@@ -26,7 +26,7 @@ func validEmail(addr string) bool {
 }
 
 // checkEmail validates a required email field.
-func checkEmail(addr string) *Error {
+func checkEmail(addr string) error {
 	if addr == "" {
 		return newError("invalid_email", "email is required.")
 	}
@@ -37,7 +37,7 @@ func checkEmail(addr string) *Error {
 }
 
 // checkPhone validates a required E.164 phone number field.
-func checkPhone(number string) *Error {
+func checkPhone(number string) error {
 	if number == "" {
 		return newError("invalid_phone_number", "phone_number is required.")
 	}
@@ -60,8 +60,8 @@ func nanpOtherCountry(areaCode string) bool {
 
 // checkSMSCountry enforces the project default that SMS goes only to US and Canadian numbers
 // unless international SMS is enabled.
-func (c *call) checkSMSCountry(number string) *Error {
-	if c.e.cfg.internationalSMS {
+func (p *Project) checkSMSCountry(number string) error {
+	if p.set.internationalSMS {
 		return nil
 	}
 	if !strings.HasPrefix(number, "+1") || len(number) >= 5 && nanpOtherCountry(number[2:5]) {

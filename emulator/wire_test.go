@@ -86,8 +86,8 @@ func TestWireConformance(t *testing.T) {
 	wireDo[passwords.MigrateResponse](w, "POST", "/v1/passwords/migrate", map[string]any{"email": "migrated@example.com", "hash": string(bhash), "hash_type": "bcrypt", "set_email_verified": true})
 	wireDo[passwords.MigrateResponse](w, "POST", "/v1/passwords/migrate", map[string]any{"email": "migrated2@example.com", "hash": string(bhash), "hash_type": "bcrypt"})
 	wireDo[pwemail.ResetStartResponse](w, "POST", "/v1/passwords/email/reset/start", map[string]any{"email": "migrated@example.com"})
-	resetToken := e.Messages(emulator.DefaultProjectID, "migrated@example.com")[0].Token
-	totpCode, err := totp.GenerateCode(totpCreated.Secret, e.Clock(emulator.DefaultProjectID).Now())
+	resetToken := e.Project(emulator.DefaultProjectID).Messages("migrated@example.com")[0].Token
+	totpCode, err := totp.GenerateCode(totpCreated.Secret, e.Project(emulator.DefaultProjectID).Clock().Now())
 	require.NoError(t, err)
 	deletable := wireDo[users.CreateResponse](w, "POST", "/v1/users", map[string]any{"email": "deletable@example.com", "phone_number": "+15555550003"})
 	unknownUser := "user-test-00000000-0000-4000-8000-000000000000"
@@ -183,7 +183,7 @@ func (w *wireClient) raw(method, path string, body any) (int, []byte) {
 
 // code is the latest OTP code sent to a phone or email.
 func (w *wireClient) code(to string) string {
-	msgs := w.e.Messages(emulator.DefaultProjectID, to)
+	msgs := w.e.Project(emulator.DefaultProjectID).Messages(to)
 	require.NotEmpty(w.t, msgs, "no message to %s", to)
 	return msgs[len(msgs)-1].Code
 }

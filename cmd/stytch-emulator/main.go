@@ -75,8 +75,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	if err != nil {
 		return err
 	}
-	emu := emulator.New(opts...)
-	if err := emu.Err(); err != nil {
+	emu, err := emulator.Build(opts...)
+	if err != nil {
 		return fmt.Errorf("configuration: %w", err)
 	}
 	ln, err := net.Listen("tcp", o.addr)

@@ -70,7 +70,7 @@ func TestTest_GateRunsCasesOnEmulatorAndSandbox(t *testing.T) {
 		t.Errorf("PreCheck ran %d times, want 1", preChecks)
 	}
 	// The sandbox run's Stytch call reached the server STYTCH_BASE_URL names, as that project.
-	if !slices.ContainsFunc(ts.Emulator.Requests(creds.ProjectID), func(r emulator.RequestRecord) bool {
+	if !slices.ContainsFunc(ts.Emulator.Project(creds.ProjectID).Requests(), func(r emulator.RequestRecord) bool {
 		return r.Path == "/v1/passwords/strength_check"
 	}) {
 		t.Error("the sandbox subtest made no call to the STYTCH_BASE_URL server")

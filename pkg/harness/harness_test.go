@@ -254,7 +254,7 @@ func TestTest_CleanupDeletesCreatedUsers(t *testing.T) {
 	// The emulator saw one successful delete per created user.
 	projectID := st.Target().(*target.InProcess).ProjectID()
 	var deleted []string
-	for _, r := range e.Requests(projectID) {
+	for _, r := range e.Project(projectID).Requests() {
 		if r.Method == "DELETE" && strings.HasPrefix(r.Path, "/v1/users/") && r.Status == 200 {
 			deleted = append(deleted, strings.TrimPrefix(r.Path, "/v1/users/"))
 		}

@@ -69,7 +69,7 @@ func newEmulatorBackend(t *testing.T, e *emulator.Emulator, c *stytchapi.API) *e
 
 func (b *emulatorBackend) code(t *testing.T, to string) string {
 	t.Helper()
-	msgs := b.e.Messages(emulator.DefaultProjectID, to)
+	msgs := b.e.Project(emulator.DefaultProjectID).Messages(to)
 	if len(msgs) == 0 {
 		t.Fatalf("no code sent to %s", to)
 	}
@@ -78,10 +78,10 @@ func (b *emulatorBackend) code(t *testing.T, to string) string {
 
 func (b *emulatorBackend) Sessions() SessionAuthenticator { return b.c.Sessions }
 
-func (b *emulatorBackend) Clock() Clock { return b.e.Clock(emulator.DefaultProjectID) }
+func (b *emulatorBackend) Clock() Clock { return b.e.Project(emulator.DefaultProjectID).Clock() }
 
 func (b *emulatorBackend) Advance(t *testing.T, d time.Duration) {
-	if _, err := b.e.Clock(emulator.DefaultProjectID).Advance(d); err != nil {
+	if _, err := b.e.Project(emulator.DefaultProjectID).Clock().Advance(d); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -160,7 +160,7 @@ func TestInProcess_Contract(t *testing.T) {
 	assert.True(t, strings.HasPrefix(tg.ProjectID(), "project-test-"))
 	contract{
 		caps:      target.AllCapabilities(),
-		serverNow: func(context.Context) time.Time { return tg.Emulator().Clock(tg.ProjectID()).Now() },
+		serverNow: func(context.Context) time.Time { return tg.Emulator().Project(tg.ProjectID()).Clock().Now() },
 	}.run(t, tg)
 }
 
@@ -173,7 +173,7 @@ func TestInProcess_ExistingProject(t *testing.T) {
 	closeAtEnd(t, tg)
 	contract{
 		caps:      target.AllCapabilities(),
-		serverNow: func(context.Context) time.Time { return e.Clock("project-test-fixed").Now() },
+		serverNow: func(context.Context) time.Time { return e.Project("project-test-fixed").Clock().Now() },
 	}.run(t, tg)
 
 	_, err = target.NewInProcess(ctx, e, target.Credentials{ProjectID: "project-test-unknown", Secret: "x"})
@@ -201,7 +201,7 @@ func TestRemote_Contract(t *testing.T) {
 	}.run(t, tg)
 	// Two reads of the same clock a moment apart: close, not equal (a truncation to the second
 	// would fail whenever the reads straddle a second boundary).
-	assert.WithinDuration(t, ts.Clock(tg.ProjectID()).Now(), tg.Now(), time.Second)
+	assert.WithinDuration(t, ts.Project(tg.ProjectID()).Clock().Now(), tg.Now(), time.Second)
 }
 
 func TestSandbox_ContractAgainstEmulator(t *testing.T) {
@@ -216,7 +216,7 @@ func TestSandbox_ContractAgainstEmulator(t *testing.T) {
 	contract{caps: nil}.run(t, tg)
 
 	// The sandbox path never touches the emulator-only control API.
-	reqs := ts.Requests(emulator.DefaultProjectID)
+	reqs := ts.Project(emulator.DefaultProjectID).Requests()
 	require.NotEmpty(t, reqs)
 	for _, r := range reqs {
 		assert.True(t, strings.HasPrefix(r.Path, "/v1/"), "the sandbox target called %s %s", r.Method, r.Path)

@@ -35,7 +35,7 @@ func TestControlClient(t *testing.T) {
 	t.Run("case=clock", func(t *testing.T) {
 		now, err := ctl.Now(ctx)
 		require.NoError(t, err)
-		assert.WithinDuration(t, ts.Clock(tg.ProjectID()).Now(), now, time.Second)
+		assert.WithinDuration(t, ts.Project(tg.ProjectID()).Clock().Now(), now, time.Second)
 		later, err := ctl.Advance(ctx, 90*time.Second)
 		require.NoError(t, err)
 		assert.WithinDuration(t, now.Add(90*time.Second), later, time.Second)
@@ -76,9 +76,9 @@ func TestControlClient(t *testing.T) {
 	})
 
 	t.Run("case=faults", func(t *testing.T) {
-		require.NoError(t, ctl.AddFault(ctx, emulator.Fault{Method: "POST", Path: "/v1/otps/email/send", Delay: 10 * time.Millisecond, Status: 503, ErrorType: "internal_server_error"}))
+		require.NoError(t, ctl.AddFault(ctx, emulator.Fault{Method: "POST", Path: "/v1/otps/email/send", Delay: 10 * time.Millisecond, Status: 503, ErrorType: "server_unavailable"}))
 		_, err := tg.Client().OTPs.Email.Send(ctx, &email.SendParams{Email: emailAddr})
-		requireErrorType(t, err, "internal_server_error")
+		requireErrorType(t, err, "server_unavailable")
 		require.NoError(t, ctl.AddFault(ctx, emulator.Fault{Method: "POST", Path: "/v1/otps/email/send", Status: 429, ErrorType: "too_many_requests", Times: -1}))
 		require.NoError(t, ctl.ClearFaults(ctx))
 		_, err = tg.Client().OTPs.Email.Send(ctx, &email.SendParams{Email: emailAddr})

@@ -37,15 +37,15 @@ func NewInProcess(ctx context.Context, e *emulator.Emulator, creds Credentials, 
 }
 
 func newInProcess(ctx context.Context, e *emulator.Emulator, hc *http.Client, creds Credentials, shared bool, o options) (*InProcess, error) {
-	clock := e.Clock(creds.ProjectID)
-	if clock == nil {
+	p := e.Project(creds.ProjectID)
+	if p == nil {
 		return nil, fmt.Errorf("in-process emulator: project %s does not exist", creds.ProjectID)
 	}
 	b, err := newBase(ctx, SpecEmulator, creds, emulator.InProcessURL, hc, o)
 	if err != nil {
 		return nil, err
 	}
-	return &InProcess{base: b, e: e, creds: creds, clock: clock, shared: shared}, nil
+	return &InProcess{base: b, e: e, creds: creds, clock: p.Clock(), shared: shared}, nil
 }
 
 // probeInProcess makes an authenticated control request through the in-process transport.
@@ -77,7 +77,7 @@ func (t *InProcess) Code(ctx context.Context, to string) (string, error) {
 	if isSandboxContact(to) {
 		return emulator.SandboxCode, nil
 	}
-	return latestCode(t.e.Messages(t.creds.ProjectID, to), to)
+	return latestCode(t.e.Project(t.creds.ProjectID).Messages(to), to)
 }
 
 // NewIdentity returns a unique identity; its codes can always be read, so needCodes changes nothing.
@@ -98,7 +98,7 @@ func (t *InProcess) Advance(ctx context.Context, d time.Duration) error {
 
 // InjectFault installs f in the project.
 func (t *InProcess) InjectFault(ctx context.Context, f Fault) error {
-	if err := t.e.AddFault(t.creds.ProjectID, f); err != nil {
+	if err := t.e.Project(t.creds.ProjectID).AddFault(f); err != nil {
 		return fmt.Errorf("inject fault %s %s: %w", f.Method, f.Path, err)
 	}
 	return nil
@@ -106,7 +106,7 @@ func (t *InProcess) InjectFault(ctx context.Context, f Fault) error {
 
 // ClearFaults removes the project's faults.
 func (t *InProcess) ClearFaults(ctx context.Context) error {
-	t.e.ClearFaults(t.creds.ProjectID)
+	t.e.Project(t.creds.ProjectID).ClearFaults()
 	return nil
 }
 

@@ -83,10 +83,10 @@ func TestSandbox_AppClockOnly(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	tg, ts := newSandboxOnEmulator(t)
-	serverBefore := ts.Clock(emulator.DefaultProjectID).Now()
+	serverBefore := ts.Project(emulator.DefaultProjectID).Clock().Now()
 	require.NoError(t, tg.Advance(ctx, time.Hour))
 	assert.WithinDuration(t, time.Now().Add(time.Hour), tg.Now(), 5*time.Second)
-	assert.WithinDuration(t, serverBefore, ts.Clock(emulator.DefaultProjectID).Now(), 5*time.Second, "the server clock does not move")
+	assert.WithinDuration(t, serverBefore, ts.Project(emulator.DefaultProjectID).Clock().Now(), 5*time.Second, "the server clock does not move")
 }
 
 func TestSandbox_RefusesLiveProjects(t *testing.T) {
