@@ -5,6 +5,7 @@ package emulator_test
 import (
 	"encoding/json"
 	"net/http"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -199,6 +200,76 @@ func TestControlResetIsPerProject(t *testing.T) {
 	_, err := other.C.Users.Get(other.Ctx, &users.GetParams{UserID: u.UserID})
 	require.NoError(t, err)
 	require.Equal(t, []string{emulator.DefaultProjectID, otherProjectID}, h.E.Projects())
+}
+
+// TestControlClockSetKeepsTicking: after a set, the clock runs on from the time set at the pace
+// of its base clock; an advance adds to that.
+func TestControlClockSetKeepsTicking(t *testing.T) {
+	t.Parallel()
+	var base atomic.Int64 // seconds the base clock has moved
+	start := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	h := newH(t, "http", emulator.WithClock(func() time.Time { return start.Add(time.Duration(base.Load()) * time.Second) }))
+	set := time.Date(2031, 6, 1, 12, 0, 0, 0, time.UTC)
+	status, body := h.RawJSON(t, "POST", "/emulator/v1/clock", map[string]any{"set": set.Format(time.RFC3339)})
+	require.Equal(t, 200, status, "%v", body)
+	base.Add(90)
+	require.Equal(t, set.Add(90*time.Second), h.Now(), "time keeps ticking after a set")
+	status, body = h.RawJSON(t, "GET", "/emulator/v1/clock", nil)
+	require.Equal(t, 200, status)
+	require.Equal(t, set.Add(90*time.Second).Format(time.RFC3339Nano), body["now"])
+	status, _ = h.RawJSON(t, "POST", "/emulator/v1/clock", map[string]any{"advance": "1h"})
+	require.Equal(t, 200, status)
+	base.Add(10)
+	require.Equal(t, set.Add(time.Hour+100*time.Second), h.Now())
+}
+
+// TestControlFaultsCatalogue: faults are checked against the routes and the error catalogue, and
+// GET /emulator/v1/faults lists the armed ones with what is left of them.
+func TestControlFaultsCatalogue(t *testing.T) {
+	t.Parallel()
+	h := newH(t, "http")
+	list := func() []any {
+		t.Helper()
+		status, body := h.RawJSON(t, "GET", "/emulator/v1/faults", nil)
+		require.Equal(t, 200, status, "%v", body)
+		return body["faults"].([]any)
+	}
+	require.Empty(t, list())
+
+	for name, bad := range map[string]map[string]any{
+		"unknown path":          {"method": "POST", "path": "/v1/nowhere", "status": 500, "error_type": "internal_server_error"},
+		"path of another verb":  {"method": "GET", "path": "/v1/otps/sms/send", "status": 500, "error_type": "internal_server_error"},
+		"unauthenticated route": {"method": "GET", "path": "/v1/sessions/jwks/" + h.PID, "status": 500, "error_type": "internal_server_error"},
+		"unknown error_type":    {"method": "GET", "path": "/v1/rbac/policy", "status": 418, "error_type": "teapot"},
+		"status contradicts":    {"method": "GET", "path": "/v1/rbac/policy", "status": 503, "error_type": "internal_server_error"},
+		"4xx for a 404 type":    {"method": "GET", "path": "/v1/rbac/policy", "status": 400, "error_type": "user_not_found"},
+	} {
+		status, body := h.RawJSON(t, "POST", "/emulator/v1/faults", bad)
+		require.Equal(t, 400, status, name)
+		require.Equal(t, "bad_request", body["error_type"], name)
+		require.NotEmpty(t, body["error_message"], name)
+	}
+	require.Empty(t, list(), "refused faults arm nothing")
+	require.Error(t, h.E.Project(h.PID).AddFault(emulator.Fault{Method: "GET", Path: "/v1/rbac/policy", Status: 418, ErrorType: "teapot"}))
+
+	// Without a status, the catalogue's applies.
+	status, body := h.RawJSON(t, "POST", "/emulator/v1/faults", map[string]any{"method": "post", "path": "/v1/users/search", "error_type": "too_many_requests", "times": 2})
+	require.Equal(t, 200, status, "%v", body)
+	require.NoError(t, h.E.Project(h.PID).AddFault(emulator.Fault{Method: "GET", Path: "/v1/rbac/policy", Delay: 5 * time.Millisecond, Times: -1}))
+	require.Equal(t, []any{
+		map[string]any{"method": "POST", "path": "/v1/users/search", "status": float64(429), "error_type": "too_many_requests", "times": float64(2)},
+		map[string]any{"method": "GET", "path": "/v1/rbac/policy", "status": float64(0), "error_type": "", "times": float64(-1), "delay": "5ms"},
+	}, list())
+	_, err := h.C.Users.Search(h.Ctx, &users.SearchParams{})
+	requireAPIError(t, h, err, 429, "too_many_requests")
+	require.Equal(t, []emulator.Fault{
+		{Method: "POST", Path: "/v1/users/search", Status: 429, ErrorType: "too_many_requests", Times: 1},
+		{Method: "GET", Path: "/v1/rbac/policy", Times: -1, Delay: 5 * time.Millisecond},
+	}, h.E.Project(h.PID).Faults(), "the Go twin agrees, one use later")
+	status, _ = h.Raw(t, "DELETE", "/emulator/v1/faults", nil, "")
+	require.Equal(t, 200, status)
+	require.Empty(t, list())
+	require.Empty(t, h.E.Project(h.PID).Faults())
 }
 
 func TestControlFaults(t *testing.T) {

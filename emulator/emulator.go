@@ -4,7 +4,16 @@
 // An *Emulator is an http.Handler: mount it in httptest, serve it with net/http, or use it with no
 // socket at all through Transport / Responder. The official SDKs work against it unchanged but for
 // the base URL. State is kept per project (keyed by project_id, authenticated with HTTP Basic like the
-// real API), each with its own virtual Clock. The emulator-only control API lives under /emulator/v1/.
+// real API), each with its own virtual Clock. The emulator-only control API lives under /emulator/v1/;
+// in the same process, Emulator.Project returns a project's handle (*Project) with the same powers:
+// its outbox, clock, faults, reset and request log.
+//
+// Every request takes one path: decode and validate without any lock, verify what needs crypto (a
+// session JWT's signature, a password hash) before the project lock, change the project's state in
+// one locked update, render, and sign session JWTs after the lock. Endpoints that authenticate a
+// factor share one helper that resolves the existing session, applies the factor to it (or starts
+// a session) and rotates its token as configured. Emails and phone numbers are one kind of contact.
+// docs/internals.md is the contributor's map.
 package emulator
 
 import (

@@ -366,7 +366,9 @@ func TestAutoProvisionedProject(t *testing.T) {
 	both(t, func(t *testing.T, h *H) {
 		const pid, secret = "project-test-a0000000-0000-4000-8000-0000000000a1", "secret-test-auto"
 		auto := h.For(pid, secret)
+		require.Nil(t, h.E.Project(pid), "no handle before the first request provisions it")
 		u := auto.createUser(t, auto.Email("auto"))
+		require.Equal(t, pid, h.E.Project(pid).ID())
 		_, err := h.C.Users.Get(h.Ctx, &users.GetParams{UserID: u.UserID})
 		requireAPIError(t, h, err, 404, "user_not_found")
 		require.Contains(t, h.E.Projects(), pid)
