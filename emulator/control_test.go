@@ -3,8 +3,11 @@ package emulator_test
 // The emulator-only control API (design.md §3.2), over real HTTP with net/http.
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -394,4 +397,55 @@ func TestControlRequestsLog(t *testing.T) {
 	status, _ = h.Raw(t, "GET", "/v1/rbac/policy", nil, basic(h.PID, "wrong"))
 	require.Equal(t, http.StatusUnauthorized, status)
 	require.Len(t, h.E.Project(h.PID).Requests(), n, "a request with a wrong secret is not logged for the project")
+}
+
+// An advance that would overflow the clock is refused, and the clock never moves backwards.
+// Regression: {"advance":"2562047h"} once wrapped the offset and a further {"advance":"1h"} put
+// the clock ~584 years in the past.
+func TestControlClockAdvanceNeverOverflows(t *testing.T) {
+	h := newH(t, "inprocess")
+	before := h.Now()
+	status, _ := h.RawJSON(t, "POST", "/emulator/v1/clock", map[string]any{"advance": "2562047h"})
+	require.Equal(t, 400, status, "an advance beyond 100 years is refused")
+	require.WithinDuration(t, before, h.Now(), time.Minute, "a refused advance changes nothing")
+	status, first := h.RawJSON(t, "POST", "/emulator/v1/clock", map[string]any{"advance": "876000h"})
+	require.Equal(t, 200, status, "100 years is the limit")
+	t1 := parseTS(t, first["now"].(string))
+	status, _ = h.RawJSON(t, "POST", "/emulator/v1/clock", map[string]any{"advance": "1h"})
+	require.Equal(t, 400, status)
+	require.False(t, h.Now().Before(t1), "the clock never moves backwards")
+}
+
+// A set far from real time sets exactly that time or is refused. Regression: {"set":"9999-01-01T00:00:00Z"}
+// was clamped and answered 200 with another time.
+func TestControlClockSetFarDateIsExactOrRefused(t *testing.T) {
+	h := newH(t, "inprocess")
+	for _, when := range []string{"9999-01-01T00:00:00Z", "0001-01-01T00:00:00Z"} {
+		status, m := h.RawJSON(t, "POST", "/emulator/v1/clock", map[string]any{"set": when})
+		if status == 200 {
+			require.Equal(t, when, m["now"], "set answered 200 with another time")
+		} else {
+			require.Equal(t, 400, status)
+		}
+	}
+}
+
+// A request whose client gives up during an injected delay is not processed.
+func TestControlFaultCancelledDelayIsNotProcessed(t *testing.T) {
+	e := emulator.New(emulator.WithFaults(emulator.DefaultProjectID, emulator.Fault{Method: "POST", Path: "/v1/users", Delay: time.Second}))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+	defer cancel()
+	r := httptest.NewRequestWithContext(ctx, "POST", "/v1/users", strings.NewReader(`{"email":"late@example.com"}`))
+	r.Header.Set("Authorization", basic(emulator.DefaultProjectID, emulator.DefaultSecret))
+	e.ServeHTTP(httptest.NewRecorder(), r)
+	reqs := e.Project(emulator.DefaultProjectID).Requests()
+	require.Len(t, reqs, 1)
+	require.Equal(t, 499, reqs[0].Status)
+	var found struct {
+		ResultsMetadata struct{ Total int } `json:"results_metadata"`
+	}
+	status, body := serve(e, "POST", "/v1/users/search", []byte(`{}`), authHeader(emulator.DefaultProjectID, emulator.DefaultSecret))
+	require.Equal(t, 200, status)
+	require.NoError(t, json.Unmarshal(body, &found))
+	require.Zero(t, found.ResultsMetadata.Total, "the user was not created")
 }

@@ -17,11 +17,6 @@ import (
 	"github.com/stytch-emulator/stytchemu/emulator"
 )
 
-// frozen is a controllable base clock for deterministic timestamps.
-type frozen struct{ t time.Time }
-
-func (f *frozen) now() time.Time { return f.t }
-
 func newClient(t *testing.T, e *emulator.Emulator) *stytchapi.API {
 	t.Helper()
 	c, err := stytchapi.NewClient(emulator.DefaultProjectID, emulator.DefaultSecret,

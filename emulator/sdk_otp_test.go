@@ -714,3 +714,36 @@ func TestGuideFlow(t *testing.T) {
 		})
 	}
 }
+
+// SMS goes only to the US and Canada by default, so +1 numbers of other countries (Jamaica +1 876,
+// the Bahamas +1 242) are invalid_phone_number_country_code (stytch-api.md §6). Regression: any
+// +1 number was accepted.
+func TestOTPSMSToOtherNANPCountriesRefused(t *testing.T) {
+	h := newH(t, "inprocess")
+	for _, number := range []string{"+18765550123", "+12425550123"} {
+		_, err := h.C.OTPs.Sms.LoginOrCreate(h.Ctx, &sms.LoginOrCreateParams{PhoneNumber: number})
+		require.Error(t, err, number)
+		require.Equal(t, "invalid_phone_number_country_code", errType(err), number)
+	}
+}
+
+// A new code to a still-unverified phone restarts its 5-minute window.
+func TestOTPResendRestartsUnverifiedWindow(t *testing.T) {
+	h := newH(t, "inprocess")
+	h.verifiedPasswordUser(t, "window@example.com")
+	login, err := h.C.Passwords.Authenticate(h.Ctx, &passwords.AuthenticateParams{Email: "window@example.com", Password: strongPassword, SessionDurationMinutes: 60})
+	require.NoError(t, err)
+	phone := h.Phone()
+	_, err = h.C.OTPs.Sms.Send(h.Ctx, &sms.SendParams{PhoneNumber: phone, SessionToken: login.SessionToken})
+	require.NoError(t, err)
+	h.Advance(t, 4*time.Minute)
+	sent, err := h.C.OTPs.Sms.Send(h.Ctx, &sms.SendParams{PhoneNumber: phone, SessionToken: login.SessionToken})
+	require.NoError(t, err)
+	h.Advance(t, 3*time.Minute) // 7 minutes after the first code, 3 after the second
+	_, err = h.C.OTPs.Authenticate(h.Ctx, &otp.AuthenticateParams{MethodID: sent.PhoneID, Code: h.LastCode(t, phone), SessionToken: login.SessionToken})
+	// The code itself expired after 2 minutes.
+	requireAPIError(t, h, err, 401, "unable_to_auth_otp_code")
+	got, err := h.C.Users.Get(h.Ctx, &users.GetParams{UserID: login.UserID})
+	require.NoError(t, err)
+	require.Len(t, got.PhoneNumbers, 1, "the phone is still attached: its window restarted at the second code")
+}

@@ -802,3 +802,21 @@ func TestPasswordsEmailOTPAlreadyVerifiedNoReset(t *testing.T) {
 		h.requirePasswordWorks(t, addr, strongPassword, created.UserID)
 	})
 }
+
+// A second email verified without a session does not flag the password: the user already proved
+// an email of theirs.
+func TestPasswordSecondEmailDoesNotRequireReset(t *testing.T) {
+	h := newH(t, "inprocess")
+	created, err := h.C.Passwords.Create(h.Ctx, &passwords.CreateParams{Email: "first@example.com", Password: strongPassword, SessionDurationMinutes: 30})
+	require.NoError(t, err)
+	sent, err := h.C.OTPs.Email.Send(h.Ctx, &email.SendParams{Email: "first@example.com"})
+	require.NoError(t, err)
+	_, err = h.C.OTPs.Authenticate(h.Ctx, &otp.AuthenticateParams{MethodID: sent.EmailID, Code: h.LastCode(t, "first@example.com"), SessionToken: created.SessionToken})
+	require.NoError(t, err)
+	second, err := h.C.OTPs.Email.Send(h.Ctx, &email.SendParams{Email: "second@example.com", UserID: created.UserID})
+	require.NoError(t, err)
+	_, err = h.C.OTPs.Authenticate(h.Ctx, &otp.AuthenticateParams{MethodID: second.EmailID, Code: h.LastCode(t, "second@example.com")})
+	require.NoError(t, err)
+	_, err = h.C.Passwords.Authenticate(h.Ctx, &passwords.AuthenticateParams{Email: "first@example.com", Password: strongPassword})
+	require.NoError(t, err)
+}

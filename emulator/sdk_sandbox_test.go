@@ -1,6 +1,7 @@
 package emulator_test
 
 import (
+	"net/http"
 	"testing"
 	"time"
 
@@ -160,4 +161,68 @@ func TestSandboxMagicLinksNotEmulated(t *testing.T) {
 		_, err = h.C.MagicLinks.Authenticate(h.Ctx, &magiclinks.AuthenticateParams{Token: "DOYoip3rvIMMW5lgItikFK-Ak1CfMsgjuiCyI7uuU94="})
 		requireAPIError(t, h, err, 404, "route_not_found")
 	})
+}
+
+// The sandbox TOTP cannot be deleted, so creating one for the sandbox user afterwards still
+// answers. Regression: DELETE /v1/users/totps/<sandbox totp_id> then POST /v1/totps for the
+// sandbox user panicked.
+func TestSandboxTOTPSurvivesDelete(t *testing.T) {
+	e := emulator.New()
+	hdr := authHeader(emulator.DefaultProjectID, emulator.DefaultSecret)
+	status, body := serve(e, "GET", "/v1/users/"+emulator.SandboxUserID, nil, hdr)
+	require.Equal(t, 200, status)
+	totpID := rawObject(t, body)["totps"].([]any)[0].(map[string]any)["totp_id"].(string)
+	serve(e, "DELETE", "/v1/users/totps/"+totpID, nil, hdr)
+	var panicked any
+	func() {
+		defer func() { panicked = recover() }()
+		status, body = serve(e, "POST", "/v1/totps", []byte(`{"user_id":"`+emulator.SandboxUserID+`"}`), hdr)
+	}()
+	require.Nil(t, panicked, "POST /v1/totps panicked")
+	require.Less(t, status, 500, "%s", body)
+}
+
+// The sandbox phone cannot be deleted method by method: sandbox values answer the same in every
+// project. Regression: DELETE /v1/users/phone_numbers/<sandbox phone_id> answered 200 and the next
+// send to +10000000000 was phone_number_not_found.
+func TestSandboxPhoneSurvivesDelete(t *testing.T) {
+	h := newH(t, "inprocess")
+	s, err := h.C.OTPs.Sms.Send(h.Ctx, &sms.SendParams{PhoneNumber: emulator.SandboxPhone})
+	require.NoError(t, err)
+	_, _ = h.C.Users.DeletePhoneNumber(h.Ctx, &users.DeletePhoneNumberParams{PhoneID: s.PhoneID})
+	again, err := h.C.OTPs.Sms.Send(h.Ctx, &sms.SendParams{PhoneNumber: emulator.SandboxPhone})
+	require.NoError(t, err, "the sandbox phone must keep working")
+	_, err = h.C.OTPs.Authenticate(h.Ctx, &otp.AuthenticateParams{MethodID: again.PhoneID, Code: emulator.SandboxCode})
+	require.NoError(t, err)
+}
+
+// session_duration_minutes does not change the sandbox session, so its token always
+// authenticates. Regression: authenticating it with a 5-minute duration made it expire.
+func TestSandboxSessionTokenNeverExpires(t *testing.T) {
+	h := newH(t, "inprocess")
+	_, err := h.C.Sessions.Authenticate(h.Ctx, &sessions.AuthenticateParams{SessionToken: emulator.SandboxSessionToken, SessionDurationMinutes: 5})
+	require.NoError(t, err)
+	h.Advance(t, 6*time.Minute)
+	_, err = h.authSession(emulator.SandboxSessionToken)
+	require.NoError(t, err, "the sandbox session token must always authenticate")
+}
+
+// GET /v1/sessions?user_id=<sandbox user> is 404 user_not_found: the sandbox user is not a user of
+// your project (stytch-api.md §8, from Stytch's .NET integration test).
+func TestSandboxUserSessionsNotListed(t *testing.T) {
+	e := emulator.New()
+	status, body := serve(e, "GET", "/v1/sessions?user_id="+emulator.SandboxUserID, nil, authHeader(emulator.DefaultProjectID, emulator.DefaultSecret))
+	require.Equal(t, http.StatusNotFound, status, "%s", body)
+	requireErrorBody(t, status, body, "user_not_found")
+}
+
+// The sandbox user never locks, however many wrong codes a test sends.
+func TestSandboxUserNeverLocks(t *testing.T) {
+	h := newH(t, "inprocess", emulator.WithLockout(2, time.Hour, time.Hour))
+	for range 3 {
+		_, err := h.C.TOTPs.Authenticate(h.Ctx, &totps.AuthenticateParams{UserID: emulator.SandboxUserID, TOTPCode: "123456"})
+		require.Error(t, err)
+	}
+	_, err := h.C.Passwords.Authenticate(h.Ctx, &passwords.AuthenticateParams{Email: emulator.SandboxEmail, Password: "anything at all"})
+	require.NoError(t, err)
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"math/big"
 	"net/http"
 	"strings"
@@ -538,4 +539,26 @@ func TestSessionCustomClaimsLimits(t *testing.T) {
 		require.Equal(t, withClaims.Session.SessionID, resp.Session.SessionID)
 		require.Equal(t, "pro", claims["plan"])
 	})
+}
+
+// The 4 KB limit applies to a session's merged custom claims, not to each request's.
+func TestSessionMergedCustomClaimsLimit(t *testing.T) {
+	h := newH(t, "inprocess")
+	created, err := h.C.Passwords.Create(h.Ctx, &passwords.CreateParams{Email: "claims@example.com", Password: strongPassword, SessionDurationMinutes: 30})
+	require.NoError(t, err)
+	big := strings.Repeat("x", 1500)
+	for i, want := range []bool{true, true, false} { // 1.5 KB, 3 KB, then 4.5 KB: refused
+		_, err := h.C.Sessions.Authenticate(h.Ctx, &sessions.AuthenticateParams{
+			SessionToken:        created.SessionToken,
+			SessionCustomClaims: map[string]any{fmt.Sprintf("k%d", i): big},
+		})
+		if want {
+			require.NoError(t, err, "round %d", i)
+		} else {
+			requireAPIError(t, h, err, 400, "custom_claims_too_large")
+		}
+	}
+	got, err := h.C.Sessions.Authenticate(h.Ctx, &sessions.AuthenticateParams{SessionToken: created.SessionToken})
+	require.NoError(t, err)
+	require.Len(t, got.Session.CustomClaims, 2, "the refused request changed nothing")
 }

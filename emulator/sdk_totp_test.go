@@ -296,3 +296,13 @@ func TestGuideFlowTOTP(t *testing.T) {
 		require.Equal(t, 6*time.Minute, h.Now().Sub(*tf.LastAuthenticatedAt))
 	}, fixedClock(base))
 }
+
+// A user_id too long for a QR code is user_not_found, not a 500: the user is looked up before the
+// QR code is drawn. Regression: POST /v1/totps {"user_id":"uuuu…(3000 chars)"} answered 500.
+func TestTOTPCreateLongUserIDIsNotFound(t *testing.T) {
+	e := emulator.New(emulator.WithLogger(t.Logf))
+	status, body := serve(e, "POST", "/v1/totps", []byte(`{"user_id":"`+strings.Repeat("u", 3000)+`"}`),
+		authHeader(emulator.DefaultProjectID, emulator.DefaultSecret))
+	require.Less(t, status, 500, "%.200s", body)
+	requireErrorBody(t, status, body, "user_not_found")
+}

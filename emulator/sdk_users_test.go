@@ -381,3 +381,28 @@ func TestAutoProvisionedProject(t *testing.T) {
 		require.NotContains(t, h.E.Projects(), "project-live-a0000000-0000-4000-8000-0000000000a1")
 	}, emulator.WithAutoProvision())
 }
+
+// Every filter name of stytch-api.md §4.1 is accepted, matching nothing for the factor types the
+// emulator does not model. Regression: created_at_between, oauth_provider, webauthn_* and
+// crypto_wallet_* were refused with user_search_filter_name_not_recognized.
+func TestSearchDocumentedFiltersAccepted(t *testing.T) {
+	h := newH(t, "inprocess")
+	u := h.createUser(t, h.Email("between"))
+	for name, value := range map[string]any{
+		"created_at_between":             map[string]any{"greater_than": "2000-01-01T00:00:00Z", "less_than": "2200-01-01T00:00:00Z"},
+		"oauth_provider":                 "google",
+		"webauthn_registration_verified": true,
+		"webauthn_registration_id":       []string{"webauthn-registration-test-00000000-0000-4000-8000-000000000000"},
+		"crypto_wallet_id":               []string{"crypto-wallet-test-00000000-0000-4000-8000-000000000000"},
+		"crypto_wallet_address":          []string{"0x6df2dB4Fb3DA35d241901Bd53367770BF03123f1"},
+		"crypto_wallet_verified":         true,
+	} {
+		resp, err := h.C.Users.Search(h.Ctx, &users.SearchParams{Query: &users.SearchUsersQuery{
+			Operator: users.SearchUsersQueryOperatorAND, Operands: []map[string]any{{"filter_name": name, "filter_value": value}}}})
+		require.NoError(t, err, "filter %s", name)
+		if name == "created_at_between" {
+			require.Len(t, resp.Results, 1)
+			require.Equal(t, u.UserID, resp.Results[0].UserID)
+		}
+	}
+}

@@ -345,7 +345,7 @@ func newScrypt(encoded string, cfg *ScryptConfig) (func(string) bool, error) {
 	}
 	switch {
 	case p.n < 2 || p.n > maxScryptN || p.n&(p.n-1) != 0:
-		return nil, fmt.Errorf("N %d is not a power of two in [2, %d]", p.n, maxScryptN)
+		return nil, fmt.Errorf("scrypt N %d is not a power of two in [2, %d]", p.n, maxScryptN)
 	case p.r < 1 || p.p < 1 || p.p > maxScryptP:
 		return nil, fmt.Errorf("r must be positive and p in [1, %d], got r=%d p=%d", maxScryptP, p.r, p.p)
 	case int64(128)*int64(p.n)*int64(p.r) > maxScryptMemory:

@@ -34,3 +34,24 @@ func TestWithFaultsOption(t *testing.T) {
 	require.Equal(t, "too_many_requests", reqs[0].ErrorType)
 	require.Equal(t, 200, reqs[1].Status)
 }
+
+// Bad options fail Build with the reason and make New panic, never silently used or answered
+// with a 500 on every later request.
+func TestBadOptionsReported(t *testing.T) {
+	for name, opt := range map[string]emulator.Option{
+		"cost":          emulator.WithPasswordCost(3),
+		"rotation":      emulator.WithTokenRotation("sometimes", 0),
+		"key":           emulator.WithSigningKeyPEM([]byte("not a key"), ""),
+		"fault":         emulator.WithFaults(emulator.DefaultProjectID, emulator.Fault{Method: "GET", Path: "/v1/nowhere", Status: 500, ErrorType: "internal_server_error"}),
+		"fault project": emulator.WithFaults("project-test-nope", emulator.Fault{Method: "GET", Path: "/v1/rbac/policy", Status: 500, ErrorType: "internal_server_error"}),
+	} {
+		e, err := emulator.Build(opt)
+		require.Error(t, err, name)
+		require.Nil(t, e, name)
+		require.PanicsWithValue(t, "emulator: "+err.Error(), func() { emulator.New(opt) }, name)
+	}
+	e, err := emulator.Build()
+	require.NoError(t, err)
+	status, _ := serve(e, "GET", "/emulator/v1/health", nil, nil)
+	require.Equal(t, 200, status)
+}
