@@ -299,8 +299,8 @@ func (e *Emulator) Project(id string) *Project {
 	return e.projects[id]
 }
 
-// authenticate resolves the project of a request's Basic credentials, provisioning it when allowed.
-func (e *Emulator) authenticate(r *http.Request) (*Project, *Error) {
+// projectOf resolves the project of a request's Basic credentials, provisioning it when allowed.
+func (e *Emulator) projectOf(r *http.Request) (*Project, *Error) {
 	h := r.Header.Get("Authorization")
 	if h == "" {
 		return nil, newError("unauthorized_credentials", "Basic authentication with your project_id and secret is required.")
@@ -383,7 +383,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	c := &call{e: e, r: r, path: path, param: param, requestID: requestID}
 	if !rt.public {
-		p, aerr := e.authenticate(r)
+		p, aerr := e.projectOf(r)
 		if aerr != nil {
 			writeError(w, requestID, aerr)
 			return

@@ -25,10 +25,11 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	msgs := e.Project(emulator.DefaultProjectID).Messages("+15555550123")
+	project := e.Project(emulator.DefaultProjectID) // the project's test handle
+	msgs := project.Messages("+15555550123")
 	fmt.Println(loc.UserCreated, msgs[0].Channel, len(msgs[0].Code), msgs[0].MethodID == loc.PhoneID)
 
-	clock := e.Project(emulator.DefaultProjectID).Clock()
+	clock := project.Clock()
 	before := clock.Now()
 	after, _ := clock.Advance(6 * time.Minute)
 	fmt.Println(after.Sub(before).Round(time.Minute))
