@@ -47,8 +47,9 @@ type Project struct {
 }
 
 // update runs fn with the project lock held, at the project's virtual time: every handler changes
-// state through it, once per request (password checks excepted: see authenticate). fn must leave
-// the state unchanged when it returns an error.
+// state through it, once per request. (Two handlers look something up first, in an update of
+// their own, so that slow work can run without the lock: a password check, see authenticate, and
+// the QR code of a new TOTP.) fn must leave the state unchanged when it returns an error.
 func (p *Project) update(fn func(now time.Time) error) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
