@@ -95,7 +95,9 @@ func (c *call) authenticate(out *authResponse, fa factorAuth) error {
 			if err != nil {
 				return err
 			}
-			chk = p.checkPassword(sandbox, stored, fa.password)
+			if chk, err = p.checkPassword(c.r.Context(), sandbox, stored, fa.password); err != nil {
+				return err
+			}
 		}
 		raced := false
 		var signAt time.Time

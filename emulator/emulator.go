@@ -76,6 +76,8 @@ type settings struct {
 	lockWindow       time.Duration
 	lockDuration     time.Duration
 	internationalSMS bool
+	limits           Limits
+	hashGate         *password.Gate // admits costly checks of migrated password hashes
 }
 
 type config struct {
@@ -248,6 +250,8 @@ func (e *Emulator) setup() error {
 	if c.logf == nil {
 		c.logf = log.Printf
 	}
+	c.limits = c.limits.withDefaults()
+	c.hashGate = password.NewGate(c.limits.PasswordHashChecks, c.limits.PasswordHashQueue)
 	e.routes = newRouter()
 	for id, faults := range c.faults {
 		if _, ok := c.projects[id]; !ok && !(c.autoProvision && strings.HasPrefix(id, testProjectPref)) {

@@ -1,8 +1,8 @@
 package password
 
 import (
+	"context"
 	"crypto/md5"
-	"crypto/pbkdf2"
 	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/sha512"
@@ -34,18 +34,8 @@ var (
 	ErrInvalidHash = errors.New("password: invalid hash")
 )
 
-// Cost limits that keep a single Migrated.Verify call to a few seconds at
-// most. Hashes above them are rejected with ErrInvalidHash.
-const (
-	maxBcryptCost        = 16
-	maxArgon2Work        = 1 << 18 // memory (KiB) × iterations: 256 MiB-pass, a few hundred ms at most
-	maxScryptN           = 1 << 18 // Stytch documents N <= 262,144
-	maxScryptMemory      = 256 << 20
-	maxScryptP           = 16
-	maxPBKDF2Iterations  = 10_000_000
-	maxPHPassLogRounds   = 24
-	bcryptMaxPasswordLen = 72
-)
+// bcryptMaxPasswordLen is where bcrypt implementations truncate a password.
+const bcryptMaxPasswordLen = 72
 
 // SaltConfig mirrors Stytch's md_5_config, sha_1_config and sha_512_config:
 // the digest is computed over PrependSalt + password + AppendSalt. The zero
@@ -129,19 +119,35 @@ type MigrateConfig struct {
 // passwords. Build it with NewMigrated. The zero value verifies nothing:
 // Verify always returns false.
 type Migrated struct {
-	verify func(password string) bool
+	verify      func(ctx context.Context, password string) (bool, error)
+	maxPassword int
+	slow        bool
 }
 
 // Verify reports whether password matches the migrated hash. Digests are
-// compared in constant time.
-func (m Migrated) Verify(password string) bool {
-	return m.verify != nil && m.verify(password)
+// compared in constant time. A password longer than the Limits'
+// MaxPasswordBytes does not match. Verify fails with ctx's error when ctx
+// has ended, before it starts or, for PBKDF2 and phpass, part way.
+func (m Migrated) Verify(ctx context.Context, password string) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	if m.verify == nil || len(password) > m.maxPassword {
+		return false, nil
+	}
+	return m.verify(ctx, password)
 }
 
+// Slow reports whether checking a password costs more than a plain digest
+// (every type but md_5, sha_1 and sha_512): such checks go through a Gate.
+func (m Migrated) Slow() bool { return m.slow }
+
 // NewMigrated parses and validates hash for the Stytch hash type hashType and
-// returns a Migrated that verifies passwords against it. Accepted formats:
+// returns a Migrated that verifies passwords against it, refusing any hash
+// whose parameters exceed lim (zero fields take DefaultLimits). Accepted
+// formats:
 //
-//   - "bcrypt": a 60-character $2a$, $2b$ or $2y$ string, cost <= 16.
+//   - "bcrypt": a 60-character $2a$, $2b$ or $2y$ string.
 //     Passwords are truncated to 72 bytes, as bcrypt implementations do.
 //   - "md_5", "sha_1", "sha_512": hex digest (either case) of
 //     PrependSalt + password + AppendSalt from the matching SaltConfig.
@@ -157,91 +163,97 @@ func (m Migrated) Verify(password string) bool {
 //   - "phpass": a 34-character portable hash, $P$ (WordPress) or $H$
 //     (phpBB).
 //
-// Argon2 memory × iterations may not exceed 256 MiB, scrypt needs N <= 262144,
-// 128·N·r <= 256 MiB and p <= 16, PBKDF2 at most 10,000,000 iterations and
-// phpass at most 2^24 rounds.
-//
 // An unknown hashType yields an error wrapping ErrInvalidHashType; a
-// malformed hash or config, or one over those limits, yields an error
-// wrapping ErrInvalidHash.
-func NewMigrated(hashType, hash string, cfg MigrateConfig) (Migrated, error) {
+// malformed hash or config, or one over the limits, yields a *HashError
+// (which matches ErrInvalidHash) naming the Stytch error_type for it.
+func NewMigrated(hashType, hash string, cfg MigrateConfig, lim Limits) (Migrated, error) {
+	p := parser{lim: lim.withDefaults()}
 	var (
-		verify func(string) bool
+		verify func(context.Context, string) (bool, error)
 		err    error
+		slow   = true
 	)
 	switch hashType {
 	case "bcrypt":
-		verify, err = newBcrypt(hash)
+		verify, err = p.bcrypt(hash)
 	case "md_5":
-		verify, err = newDigest(md5.New, hash, cfg.MD5)
+		verify, err = p.digest(md5.New, "invalid_md_5_hash", hash, cfg.MD5)
+		slow = false
 	case "sha_1":
-		verify, err = newDigest(sha1.New, hash, cfg.SHA1)
+		verify, err = p.digest(sha1.New, "invalid_sha_1_hash", hash, cfg.SHA1)
+		slow = false
 	case "sha_512":
-		verify, err = newDigest(sha512.New, hash, cfg.SHA512)
+		verify, err = p.digest(sha512.New, "invalid_hash", hash, cfg.SHA512)
+		slow = false
 	case "argon_2i":
-		verify, err = newArgon2(argon2.Key, "argon2i", hash, cfg.Argon2)
+		verify, err = p.argon2(argon2.Key, "argon2i", hash, cfg.Argon2)
 	case "argon_2id":
-		verify, err = newArgon2(argon2.IDKey, "argon2id", hash, cfg.Argon2)
+		verify, err = p.argon2(argon2.IDKey, "argon2id", hash, cfg.Argon2)
 	case "scrypt":
-		verify, err = newScrypt(hash, cfg.Scrypt)
+		verify, err = p.scrypt(hash, cfg.Scrypt)
 	case "pbkdf_2":
-		verify, err = newPBKDF2(hash, cfg.PBKDF2)
+		verify, err = p.pbkdf2(hash, cfg.PBKDF2)
 	case "phpass":
-		verify, err = newPHPass(hash)
+		verify, err = p.phpass(hash)
 	default:
 		return Migrated{}, fmt.Errorf("%w %q", ErrInvalidHashType, hashType)
 	}
 	if err != nil {
-		return Migrated{}, fmt.Errorf("%w: %s: %w", ErrInvalidHash, hashType, err)
+		return Migrated{}, asHashError(hashType, err)
 	}
-	return Migrated{verify: verify}, nil
+	return Migrated{verify: verify, maxPassword: p.lim.MaxPasswordBytes, slow: slow}, nil
+}
+
+// parser builds verifiers within its limits.
+type parser struct {
+	lim Limits
 }
 
 const bcryptAlphabet = "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
-func newBcrypt(encoded string) (func(string) bool, error) {
+func (ps parser) bcrypt(encoded string) (func(context.Context, string) (bool, error), error) {
 	if len(encoded) != 60 || !strings.HasPrefix(encoded, "$2") ||
 		!strings.Contains("aby", encoded[2:3]) || encoded[3] != '$' || encoded[6] != '$' {
-		return nil, errors.New("not a 60-character $2a$, $2b$ or $2y$ string")
+		return nil, refuseAs("invalid_bcrypt_hash", "not a 60-character $2a$, $2b$ or $2y$ string")
 	}
 	if i := strings.IndexFunc(encoded[7:], func(r rune) bool { return !strings.ContainsRune(bcryptAlphabet, r) }); i >= 0 {
-		return nil, fmt.Errorf("invalid character at offset %d", 7+i)
+		return nil, refuseAs("invalid_bcrypt_hash", "invalid character at offset %d", 7+i)
 	}
-	cost, err := bcrypt.Cost([]byte(encoded))
-	if err != nil {
-		return nil, err
-	}
-	if cost > maxBcryptCost {
-		return nil, fmt.Errorf("cost %d exceeds %d", cost, maxBcryptCost)
+	cost, err := strconv.Atoi(encoded[4:6])
+	if err != nil || cost < bcrypt.MinCost || cost > ps.lim.MaxBcryptCost {
+		return nil, refuseAs("invalid_bcrypt_cost", "cost %q is not in [%d, %d]", encoded[4:6], bcrypt.MinCost, ps.lim.MaxBcryptCost)
 	}
 	stored := []byte(encoded)
-	return func(password string) bool {
+	return func(_ context.Context, password string) (bool, error) {
 		p := []byte(password)
 		if len(p) > bcryptMaxPasswordLen {
 			p = p[:bcryptMaxPasswordLen]
 		}
-		return bcrypt.CompareHashAndPassword(stored, p) == nil
+		return bcrypt.CompareHashAndPassword(stored, p) == nil, nil
 	}, nil
 }
 
-func newDigest(newHash func() hash.Hash, encoded string, cfg *SaltConfig) (func(string) bool, error) {
+func (ps parser) digest(newHash func() hash.Hash, errorType, encoded string, cfg *SaltConfig) (func(context.Context, string) (bool, error), error) {
 	want, err := hex.DecodeString(encoded)
 	if err != nil {
-		return nil, fmt.Errorf("hash is not hex: %w", err)
+		return nil, refuseAs(errorType, "the hash is not hex")
 	}
 	if size := newHash().Size(); len(want) != size {
-		return nil, fmt.Errorf("hash is %d bytes, want %d", len(want), size)
+		return nil, refuseAs(errorType, "the hash is %d bytes, want %d", len(want), size)
 	}
 	var salt SaltConfig
 	if cfg != nil {
 		salt = *cfg
 	}
-	return func(password string) bool {
+	if len(salt.PrependSalt) > ps.lim.MaxSaltBytes || len(salt.AppendSalt) > ps.lim.MaxSaltBytes {
+		return nil, refuseAs(errorType, "a salt is longer than %d bytes", ps.lim.MaxSaltBytes)
+	}
+	return func(_ context.Context, password string) (bool, error) {
 		h := newHash()
 		_, _ = io.WriteString(h, salt.PrependSalt)
 		_, _ = io.WriteString(h, password)
 		_, _ = io.WriteString(h, salt.AppendSalt)
-		return subtle.ConstantTimeCompare(h.Sum(nil), want) == 1
+		return subtle.ConstantTimeCompare(h.Sum(nil), want) == 1, nil
 	}, nil
 }
 
@@ -252,7 +264,7 @@ type argon2Params struct {
 	time, memory, threads uint32
 }
 
-func newArgon2(kdf argon2KDF, variant, encoded string, cfg *Argon2Config) (func(string) bool, error) {
+func (ps parser) argon2(kdf argon2KDF, variant, encoded string, cfg *Argon2Config) (func(context.Context, string) (bool, error), error) {
 	var (
 		p   argon2Params
 		err error
@@ -265,31 +277,36 @@ func newArgon2(kdf argon2KDF, variant, encoded string, cfg *Argon2Config) (func(
 	if err != nil {
 		return nil, err
 	}
+	lim := ps.lim
 	switch {
 	case p.time < 1:
-		return nil, errors.New("iterations must be at least 1")
-	case p.threads < 1 || p.threads > 255:
-		return nil, fmt.Errorf("threads %d not in [1, 255]", p.threads)
+		return nil, invalid("iterations must be at least 1")
+	case p.threads < 1 || int64(p.threads) > int64(lim.MaxArgon2Threads):
+		return nil, invalid("threads %d not in [1, %d]", p.threads, lim.MaxArgon2Threads)
 	case p.memory < 8*p.threads:
-		return nil, fmt.Errorf("memory %d KiB is below 8*threads", p.memory)
-	case uint64(p.memory)*uint64(p.time) > maxArgon2Work:
-		return nil, fmt.Errorf("memory*iterations %d exceeds %d", uint64(p.memory)*uint64(p.time), maxArgon2Work)
-	case len(p.key) < 4:
-		return nil, fmt.Errorf("hash is %d bytes, want at least 4", len(p.key))
+		return nil, invalid("memory %d KiB is below 8*threads", p.memory)
+	case int64(p.memory) > lim.MaxMemoryKiB:
+		return nil, invalid("memory %d KiB exceeds %d KiB", p.memory, lim.MaxMemoryKiB)
+	case int64(p.memory)*int64(p.time) > lim.MaxArgon2Work:
+		return nil, invalid("memory*iterations %d exceeds %d", int64(p.memory)*int64(p.time), lim.MaxArgon2Work)
+	case len(p.key) < 4 || len(p.key) > lim.MaxKeyBytes:
+		return nil, invalid("the hash is %d bytes, want 4 to %d", len(p.key), lim.MaxKeyBytes)
+	case len(p.salt) > lim.MaxSaltBytes:
+		return nil, refuseAs("invalid_argon_2_salt", "the salt is longer than %d bytes", lim.MaxSaltBytes)
 	}
-	return func(password string) bool {
+	return func(_ context.Context, password string) (bool, error) {
 		got := kdf([]byte(password), p.salt, p.time, p.memory, uint8(p.threads), uint32(len(p.key)))
-		return subtle.ConstantTimeCompare(got, p.key) == 1
+		return subtle.ConstantTimeCompare(got, p.key) == 1, nil
 	}, nil
 }
 
 func parseArgon2PHC(variant, encoded string) (argon2Params, error) {
 	f := strings.Split(encoded, "$")
 	if len(f) != 6 || f[1] != variant {
-		return argon2Params{}, fmt.Errorf("not a PHC string $%s$v=19$m=<KiB>,t=<iterations>,p=<threads>$<salt>$<hash>", variant)
+		return argon2Params{}, invalid("not a PHC string $%s$v=19$m=<KiB>,t=<iterations>,p=<threads>$<salt>$<hash>", variant)
 	}
 	if f[2] != "v=19" {
-		return argon2Params{}, fmt.Errorf("unsupported version %q, want v=19", f[2])
+		return argon2Params{}, invalid("unsupported version %q, want v=19", f[2])
 	}
 	params, err := parsePHCParams(f[3], "m", "t", "p")
 	if err != nil {
@@ -304,17 +321,17 @@ func parseArgon2PHC(variant, encoded string) (argon2Params, error) {
 
 func argon2FromConfig(encoded string, cfg *Argon2Config) (argon2Params, error) {
 	if cfg == nil {
-		return argon2Params{}, errors.New("hash is not a PHC string and no argon2 config was given")
+		return argon2Params{}, invalid("the hash is not a PHC string and no argon_2_config was given")
 	}
 	key, err := hex.DecodeString(encoded)
 	if err != nil {
-		return argon2Params{}, fmt.Errorf("hash is neither a PHC string nor hex: %w", err)
+		return argon2Params{}, invalid("the hash is neither a PHC string nor hex")
 	}
-	if err := checkKeyLength(cfg.KeyLength, len(key)); err != nil {
+	if err := checkKeyLength(cfg.KeyLength, len(key), "invalid_hash"); err != nil {
 		return argon2Params{}, err
 	}
 	if cfg.IterationAmount < 1 || cfg.Memory < 1 || cfg.Threads < 1 {
-		return argon2Params{}, errors.New("iteration amount, memory and threads must be positive")
+		return argon2Params{}, invalid("iteration_amount, memory and threads must be positive")
 	}
 	return argon2Params{
 		salt:    []byte(cfg.Salt),
@@ -325,12 +342,15 @@ func argon2FromConfig(encoded string, cfg *Argon2Config) (argon2Params, error) {
 	}, nil
 }
 
+// scryptMaxN is the largest scrypt N Stytch's migrate endpoint accepts.
+const scryptMaxN = 262_144
+
 type scryptParams struct {
 	salt, key []byte
-	n, r, p   int
+	n, r, p   int64
 }
 
-func newScrypt(encoded string, cfg *ScryptConfig) (func(string) bool, error) {
+func (ps parser) scrypt(encoded string, cfg *ScryptConfig) (func(context.Context, string) (bool, error), error) {
 	var (
 		p   scryptParams
 		err error
@@ -343,128 +363,159 @@ func newScrypt(encoded string, cfg *ScryptConfig) (func(string) bool, error) {
 	if err != nil {
 		return nil, err
 	}
+	lim := ps.lim
 	switch {
-	case p.n < 2 || p.n > maxScryptN || p.n&(p.n-1) != 0:
-		return nil, fmt.Errorf("scrypt N %d is not a power of two in [2, %d]", p.n, maxScryptN)
-	case p.r < 1 || p.p < 1 || p.p > maxScryptP:
-		return nil, fmt.Errorf("r must be positive and p in [1, %d], got r=%d p=%d", maxScryptP, p.r, p.p)
-	case int64(128)*int64(p.n)*int64(p.r) > maxScryptMemory:
-		return nil, fmt.Errorf("128*N*r exceeds %d bytes", maxScryptMemory)
-	case len(p.key) == 0:
-		return nil, errors.New("hash is empty")
+	case p.n < 2 || p.n > scryptMaxN || p.n&(p.n-1) != 0:
+		// Stytch: "a power of two greater than 1 and less than 262,145".
+		return nil, invalid("N %d is not a power of two in [2, %d]", p.n, scryptMaxN)
+	case p.r < 1 || p.r > int64(lim.MaxScryptR):
+		return nil, invalid("r %d not in [1, %d]", p.r, lim.MaxScryptR)
+	case p.p < 1 || p.p > int64(lim.MaxScryptP):
+		return nil, invalid("p %d not in [1, %d]", p.p, lim.MaxScryptP)
+	case p.n > lim.MaxMemoryKiB<<10/(128*p.r):
+		return nil, invalid("128*N*r exceeds %d KiB", lim.MaxMemoryKiB)
+	case p.n*p.r*p.p > lim.MaxScryptWork:
+		return nil, invalid("N*r*p %d exceeds %d", p.n*p.r*p.p, lim.MaxScryptWork)
+	case len(p.key) == 0 || len(p.key) > lim.MaxKeyBytes:
+		return nil, invalid("the hash is %d bytes, want 1 to %d", len(p.key), lim.MaxKeyBytes)
+	case len(p.salt) > lim.MaxSaltBytes:
+		return nil, refuseAs("invalid_scrypt_salt_length", "the salt is longer than %d bytes", lim.MaxSaltBytes)
 	}
-	return func(password string) bool {
-		got, err := scrypt.Key([]byte(password), p.salt, p.n, p.r, p.p, len(p.key))
-		return err == nil && subtle.ConstantTimeCompare(got, p.key) == 1
+	return func(_ context.Context, password string) (bool, error) {
+		got, err := scrypt.Key([]byte(password), p.salt, int(p.n), int(p.r), int(p.p), len(p.key))
+		return err == nil && subtle.ConstantTimeCompare(got, p.key) == 1, nil
 	}, nil
 }
 
 func parseScryptPHC(encoded string) (scryptParams, error) {
 	f := strings.Split(encoded, "$")
 	if len(f) != 5 || f[1] != "scrypt" {
-		return scryptParams{}, errors.New("not a PHC string $scrypt$ln=<log2 N>,r=<r>,p=<p>$<salt>$<hash>")
+		return scryptParams{}, invalid("not a PHC string $scrypt$ln=<log2 N>,r=<r>,p=<p>$<salt>$<hash>")
 	}
 	params, err := parsePHCParams(f[2], "ln", "r", "p")
 	if err != nil {
 		return scryptParams{}, err
 	}
 	if params["ln"] < 1 || params["ln"] > 30 {
-		return scryptParams{}, fmt.Errorf("ln %d not in [1, 30]", params["ln"])
+		return scryptParams{}, invalid("ln %d not in [1, 30]", params["ln"])
 	}
 	salt, key, err := decodePHCSaltHash(f[3], f[4])
 	if err != nil {
 		return scryptParams{}, err
 	}
-	return scryptParams{salt: salt, key: key, n: 1 << params["ln"], r: int(params["r"]), p: int(params["p"])}, nil
+	return scryptParams{salt: salt, key: key, n: 1 << params["ln"], r: int64(params["r"]), p: int64(params["p"])}, nil
 }
 
 func scryptFromConfig(encoded string, cfg *ScryptConfig) (scryptParams, error) {
 	if cfg == nil {
-		return scryptParams{}, errors.New("hash is not a PHC string and no scrypt config was given")
+		return scryptParams{}, invalid("the hash is not a PHC string and no scrypt_config was given")
 	}
 	key, err := decodeBase64(encoded)
 	if err != nil {
-		return scryptParams{}, fmt.Errorf("hash is neither a PHC string nor base64: %w", err)
+		return scryptParams{}, refuseAs("invalid_base64_scrypt_hash", "the hash is neither a PHC string nor base64")
 	}
 	salt, err := decodeBase64(cfg.Salt)
 	if err != nil {
-		return scryptParams{}, fmt.Errorf("salt is not base64: %w", err)
+		return scryptParams{}, invalid("the salt is not base64")
 	}
-	if err := checkKeyLength(cfg.KeyLength, len(key)); err != nil {
+	if err := checkKeyLength(cfg.KeyLength, len(key), "scrypt_key_length_mismatch"); err != nil {
 		return scryptParams{}, err
 	}
-	return scryptParams{salt: salt, key: key, n: int(cfg.NParameter), r: int(cfg.RParameter), p: int(cfg.PParameter)}, nil
+	return scryptParams{salt: salt, key: key, n: int64(cfg.NParameter), r: int64(cfg.RParameter), p: int64(cfg.PParameter)}, nil
 }
 
-func newPBKDF2(encoded string, cfg *PBKDF2Config) (func(string) bool, error) {
+func (ps parser) pbkdf2(encoded string, cfg *PBKDF2Config) (func(context.Context, string) (bool, error), error) {
 	if cfg == nil {
-		return nil, errors.New("a pbkdf2 config is required")
+		return nil, invalid("a pbkdf_2_config is required")
 	}
 	key, err := decodeBase64(encoded)
 	if err != nil {
-		return nil, fmt.Errorf("hash is not base64: %w", err)
+		return nil, refuseAs("invalid_pbkdf_2_hash", "the hash is not base64")
 	}
-	if len(key) == 0 {
-		return nil, errors.New("hash is empty")
+	if len(key) == 0 || len(key) > ps.lim.MaxKeyBytes {
+		return nil, refuseAs("invalid_pbkdf_2_hash", "the hash is %d bytes, want 1 to %d", len(key), ps.lim.MaxKeyBytes)
 	}
 	salt, err := decodeBase64(cfg.Salt)
 	if err != nil {
-		return nil, fmt.Errorf("salt is not base64: %w", err)
+		return nil, refuseAs("invalid_pbkdf_2_salt", "the salt is not base64")
 	}
-	if err := checkKeyLength(cfg.KeyLength, len(key)); err != nil {
+	if len(salt) > ps.lim.MaxSaltBytes {
+		return nil, refuseAs("invalid_pbkdf_2_salt", "the salt is longer than %d bytes", ps.lim.MaxSaltBytes)
+	}
+	if err := checkKeyLength(cfg.KeyLength, len(key), "pbkdf_2_key_length_mismatch"); err != nil {
 		return nil, err
 	}
-	iter := int(cfg.IterationAmount)
-	if iter < 1 || iter > maxPBKDF2Iterations {
-		return nil, fmt.Errorf("iteration amount %d not in [1, %d]", iter, maxPBKDF2Iterations)
-	}
-	var newHash func() hash.Hash
+	var (
+		newHash func() hash.Hash
+		maxWork = ps.lim.MaxPBKDF2Work
+	)
 	switch strings.ToLower(cfg.Algorithm) {
 	case "", "sha256":
 		newHash = sha256.New
 	case "sha512":
-		newHash = sha512.New
+		newHash, maxWork = sha512.New, ps.lim.MaxPBKDF2SHA512Work
 	case "sha1":
 		newHash = sha1.New
 	default:
-		return nil, fmt.Errorf("unsupported algorithm %q", cfg.Algorithm)
+		return nil, invalid("unsupported algorithm %q", cfg.Algorithm)
 	}
-	return func(password string) bool {
-		got, err := pbkdf2.Key(newHash, password, salt, iter, len(key))
-		return err == nil && subtle.ConstantTimeCompare(got, key) == 1
+	iter := int64(cfg.IterationAmount)
+	blocks := pbkdf2Blocks(len(key), newHash().Size())
+	if iter < 1 || iter*blocks > maxWork {
+		return nil, refuseAs("invalid_pbkdf_2_iteration_amount",
+			"iteration_amount %d × %d output blocks is not in [1, %d]", iter, blocks, maxWork)
+	}
+	return func(ctx context.Context, password string) (bool, error) {
+		got, err := pbkdf2Key(ctx, newHash, password, salt, int(iter), len(key))
+		if err != nil {
+			return false, err
+		}
+		return subtle.ConstantTimeCompare(got, key) == 1, nil
 	}, nil
 }
 
 const phpassAlphabet = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
-func newPHPass(encoded string) (func(string) bool, error) {
-	if len(encoded) != 34 || (!strings.HasPrefix(encoded, "$P$") && !strings.HasPrefix(encoded, "$H$")) {
-		return nil, errors.New("not a 34-character $P$ or $H$ portable hash")
+func (ps parser) phpass(encoded string) (func(context.Context, string) (bool, error), error) {
+	if !strings.HasPrefix(encoded, "$P$") && !strings.HasPrefix(encoded, "$H$") {
+		return nil, refuseAs("invalid_phpass_hash_prefix", "the hash does not start with $P$ or $H$")
+	}
+	if len(encoded) != 34 {
+		return nil, invalid("not a 34-character portable hash")
 	}
 	if i := strings.IndexFunc(encoded[3:], func(r rune) bool { return !strings.ContainsRune(phpassAlphabet, r) }); i >= 0 {
-		return nil, fmt.Errorf("invalid character at offset %d", 3+i)
+		return nil, invalid("invalid character at offset %d", 3+i)
 	}
 	logRounds := strings.IndexByte(phpassAlphabet, encoded[3])
-	if logRounds < 7 || logRounds > maxPHPassLogRounds {
-		return nil, fmt.Errorf("log2 rounds %d not in [7, %d]", logRounds, maxPHPassLogRounds)
+	if logRounds < 7 || logRounds > ps.lim.MaxPHPassLogRounds {
+		return nil, invalid("log2 rounds %d not in [7, %d]", logRounds, ps.lim.MaxPHPassLogRounds)
 	}
 	want := []byte(encoded)
-	return func(password string) bool {
-		got := phpassHash(encoded[:12], logRounds, password)
-		return subtle.ConstantTimeCompare(got, want) == 1
+	return func(ctx context.Context, password string) (bool, error) {
+		got, err := phpassHash(ctx, encoded[:12], logRounds, password)
+		if err != nil {
+			return false, err
+		}
+		return subtle.ConstantTimeCompare(got, want) == 1, nil
 	}, nil
 }
 
 // phpassHash computes a portable phpass hash: setting is "$P$" or "$H$", the
-// rounds character and an 8-character salt.
-func phpassHash(setting string, logRounds int, password string) []byte {
+// rounds character and an 8-character salt. It stops with ctx's error when
+// ctx ends.
+func phpassHash(ctx context.Context, setting string, logRounds int, password string) ([]byte, error) {
 	sum := md5.Sum([]byte(setting[4:12] + password))
 	buf := make([]byte, 0, md5.Size+len(password))
-	for range 1 << logRounds {
+	for i := range 1 << logRounds {
+		if i%pollEvery == pollEvery-1 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
 		buf = append(append(buf[:0], sum[:]...), password...)
 		sum = md5.Sum(buf)
 	}
-	return phpassEncode(append([]byte(setting), make([]byte, 0, 22)...), sum[:])
+	return phpassEncode(append([]byte(setting), make([]byte, 0, 22)...), sum[:]), nil
 }
 
 // phpassEncode appends phpass's little-endian base64 encoding of in to dst.
@@ -501,20 +552,20 @@ func parsePHCParams(s string, keys ...string) (map[string]uint32, error) {
 	for kv := range strings.SplitSeq(s, ",") {
 		k, v, _ := strings.Cut(kv, "=")
 		if !slices.Contains(keys, k) {
-			return nil, fmt.Errorf("unexpected PHC parameter %q", kv)
+			return nil, invalid("unexpected PHC parameter %q", kv)
 		}
 		if _, dup := out[k]; dup {
-			return nil, fmt.Errorf("duplicate PHC parameter %s", k)
+			return nil, invalid("duplicate PHC parameter %s", k)
 		}
 		n, err := strconv.ParseUint(v, 10, 32)
 		if err != nil {
-			return nil, fmt.Errorf("PHC parameter %s: %w", k, err)
+			return nil, invalid("PHC parameter %s is not an unsigned 32-bit number", k)
 		}
 		out[k] = uint32(n)
 	}
 	for _, k := range keys {
 		if _, ok := out[k]; !ok {
-			return nil, fmt.Errorf("missing PHC parameter %s", k)
+			return nil, invalid("missing PHC parameter %s", k)
 		}
 	}
 	return out, nil
@@ -523,11 +574,11 @@ func parsePHCParams(s string, keys ...string) (map[string]uint32, error) {
 func decodePHCSaltHash(salt, key string) ([]byte, []byte, error) {
 	s, err := decodeBase64(salt)
 	if err != nil {
-		return nil, nil, fmt.Errorf("salt is not base64: %w", err)
+		return nil, nil, invalid("the salt is not base64")
 	}
 	k, err := decodeBase64(key)
 	if err != nil {
-		return nil, nil, fmt.Errorf("hash is not base64: %w", err)
+		return nil, nil, invalid("the hash is not base64")
 	}
 	return s, k, nil
 }
@@ -538,10 +589,10 @@ func decodeBase64(s string) ([]byte, error) {
 }
 
 // checkKeyLength accepts a configured key length of zero or one equal to the
-// decoded hash length.
-func checkKeyLength(configured int32, actual int) error {
+// decoded hash length; a mismatch is refused with errorType.
+func checkKeyLength(configured int32, actual int, errorType string) error {
 	if configured != 0 && int(configured) != actual {
-		return fmt.Errorf("key length %d does not match the %d-byte hash", configured, actual)
+		return refuseAs(errorType, "key_length %d does not match the %d-byte hash", configured, actual)
 	}
 	return nil
 }

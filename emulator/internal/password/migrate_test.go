@@ -39,6 +39,14 @@ func must[T any](v T, err error) T {
 	return v
 }
 
+// verify checks password against m with a live context.
+func verify(t *testing.T, m Migrated, password string) bool {
+	t.Helper()
+	ok, err := m.Verify(t.Context(), password)
+	require.NoError(t, err)
+	return ok
+}
+
 func bcryptHash(password string) string {
 	return string(must(bcrypt.GenerateFromPassword([]byte(password), bcrypt.MinCost)))
 }
@@ -133,11 +141,11 @@ func TestNewMigratedVerifies(t *testing.T) {
 			if right == "" {
 				right, wrong = rightPW, wrongPW
 			}
-			m, err := NewMigrated(tt.hashType, tt.hash, tt.cfg)
+			m, err := NewMigrated(tt.hashType, tt.hash, tt.cfg, Limits{})
 			require.NoError(t, err)
-			assert.True(t, m.Verify(right), "right password")
-			assert.False(t, m.Verify(wrong), "wrong password")
-			assert.False(t, m.Verify(""), "empty password")
+			assert.True(t, verify(t, m, right), "right password")
+			assert.False(t, verify(t, m, wrong), "wrong password")
+			assert.False(t, verify(t, m, ""), "empty password")
 		})
 	}
 }
@@ -146,16 +154,16 @@ func TestNewMigratedCopiesConfig(t *testing.T) {
 	t.Parallel()
 	sum := md5.Sum([]byte("s" + rightPW))
 	cfg := &SaltConfig{PrependSalt: "s"}
-	m, err := NewMigrated("md_5", hex.EncodeToString(sum[:]), MigrateConfig{MD5: cfg})
+	m, err := NewMigrated("md_5", hex.EncodeToString(sum[:]), MigrateConfig{MD5: cfg}, Limits{})
 	require.NoError(t, err)
 	cfg.PrependSalt = "changed"
-	assert.True(t, m.Verify(rightPW))
+	assert.True(t, verify(t, m, rightPW))
 }
 
 func TestMigratedZeroValue(t *testing.T) {
 	t.Parallel()
-	assert.False(t, Migrated{}.Verify(""))
-	assert.False(t, Migrated{}.Verify(rightPW))
+	assert.False(t, verify(t, Migrated{}, ""))
+	assert.False(t, verify(t, Migrated{}, rightPW))
 }
 
 func TestNewMigratedInvalidHash(t *testing.T) {
@@ -245,11 +253,11 @@ func TestNewMigratedInvalidHash(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			m, err := NewMigrated(tt.hashType, tt.hash, tt.cfg)
+			m, err := NewMigrated(tt.hashType, tt.hash, tt.cfg, Limits{})
 			require.ErrorIs(t, err, ErrInvalidHash)
 			assert.NotErrorIs(t, err, ErrInvalidHashType)
 			assert.Contains(t, err.Error(), tt.hashType)
-			assert.False(t, m.Verify(rightPW))
+			assert.False(t, verify(t, m, rightPW))
 		})
 	}
 }
@@ -258,7 +266,7 @@ func TestNewMigratedInvalidHashType(t *testing.T) {
 	t.Parallel()
 	bc := bcryptHash(rightPW)
 	for _, hashType := range []string{"", "BCRYPT", "md5", "sha256", "argon2id", "pbkdf2", "plaintext"} {
-		_, err := NewMigrated(hashType, bc, MigrateConfig{})
+		_, err := NewMigrated(hashType, bc, MigrateConfig{}, Limits{})
 		require.ErrorIs(t, err, ErrInvalidHashType, "%q", hashType)
 		assert.NotErrorIs(t, err, ErrInvalidHash)
 	}
