@@ -370,6 +370,7 @@ func checkBad(t *testing.T, s *seeded, method string, c badCase) int {
 	}
 	if status >= 400 {
 		requireErrorBody(t, status, body, c.wantType)
+		requireNoGoWords(t, body)
 		require.Equal(t, before, s.fingerprint(t), "%s %s [%s]: state changed by a refused request", method, c.path, c.name)
 		require.Equal(t, msgsBefore, len(s.e.Project(s.pid).Messages("")))
 	}

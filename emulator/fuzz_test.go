@@ -104,6 +104,7 @@ func checkAnswer(t *testing.T, method, target string, status int, body []byte) {
 	}
 	if status >= 400 {
 		requireErrorBody(t, status, body, "")
+		requireNoGoWords(t, body)
 		return
 	}
 	var m map[string]any

@@ -4,9 +4,12 @@ import (
 	"crypto/pbkdf2"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"maps"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"github.com/stytchauth/stytch-go/v16/stytch/consumer/passwords"
@@ -87,4 +90,126 @@ func TestAttackMigratedHashCapsAreOptions(t *testing.T) {
 		_, err = h.C.Passwords.Authenticate(h.Ctx, &passwords.AuthenticateParams{Email: addr, Password: long})
 		requireAPIError(t, h, err, 401, "unauthorized_credentials")
 	}, emulator.WithLimits(emulator.Limits{MigratedHash: emulator.HashLimits{MaxPBKDF2Work: 100, MaxPasswordBytes: 32}}))
+}
+
+// goWords are what a Go decoding error leaks into a message: type names and package prefixes.
+var goWords = regexp.MustCompile(`\bGo (struct|value)\b|\bjson: |\bstrconv\.|\b(u?int(8|16|32|64)?|float(32|64)|interface \{\}|map\[string\]|\[\][a-z]+)\b|\*?\b[a-z]+\.[A-Z][A-Za-z]+\b`)
+
+// requireNoGoWords fails when an error body's error_message speaks Go instead of JSON.
+func requireNoGoWords(t testing.TB, body []byte) {
+	t.Helper()
+	var m struct {
+		ErrorMessage string `json:"error_message"`
+	}
+	if json.Unmarshal(body, &m) == nil {
+		require.NotRegexp(t, goWords, m.ErrorMessage, "error_message must not name Go types: %s", body)
+	}
+}
+
+// A body whose keys differ only in case, or repeat, cannot pick the account: encoding/json would
+// match "EMAIL" to the email field and keep the last one.
+func TestAttackCaseVariantKeysCannotPickTheAccount(t *testing.T) {
+	t.Parallel()
+	both(t, func(t *testing.T, h *H) {
+		victim, other := h.Email("victim"), h.Email("other")
+		const pw = "correct-horse-battery-staple-19"
+		for _, addr := range []string{victim, other} {
+			_, err := h.C.Passwords.Create(h.Ctx, &passwords.CreateParams{Email: addr, Password: pw})
+			require.NoError(t, err)
+		}
+		before := stateFingerprint(t, h.E, h.PID, h.Secret)
+		for _, body := range []string{
+			`{"email":"` + other + `","EMAIL":"` + victim + `","password":"` + pw + `"}`,
+			`{"EMAIL":"` + victim + `","email":"` + other + `","password":"` + pw + `"}`,
+			`{"email":"` + other + `","email":"` + victim + `","password":"` + pw + `"}`,
+			`{"email":"` + other + `","password":"wrong","Password":"` + pw + `"}`,
+		} {
+			status, raw := h.Raw(t, "POST", "/v1/passwords/authenticate", []byte(body), "")
+			require.Equal(t, 400, status, "%s: %s", body, raw)
+			requireErrorBody(t, status, raw, "bad_request")
+		}
+		// Alone, a case variant is an unknown key: ignored, so the email is missing.
+		status, raw := h.Raw(t, "POST", "/v1/passwords/authenticate", []byte(`{"EMAIL":"`+victim+`","password":"`+pw+`"}`), "")
+		require.Equal(t, 400, status, "%s", raw)
+		requireErrorBody(t, status, raw, "invalid_email")
+		require.Equal(t, before, stateFingerprint(t, h.E, h.PID, h.Secret), "no session, no failed attempt")
+
+		// Metadata is the application's own: keys differing in case are different keys there.
+		status, m := h.RawJSON(t, "POST", "/v1/users", map[string]any{"email": h.Email("meta"), "trusted_metadata": map[string]any{"Plan": "a", "plan": "b"}})
+		require.Equal(t, 201, status, "%v", m)
+		require.Equal(t, map[string]any{"Plan": "a", "plan": "b"}, dig(m, "user.trusted_metadata"))
+	})
+}
+
+// Invalid UTF-8 and unpaired surrogate escapes are refused, not rewritten to U+FFFD: two different
+// byte strings must not become the same identifier.
+func TestAttackInvalidUTF8IsRefusedNotRewritten(t *testing.T) {
+	t.Parallel()
+	both(t, func(t *testing.T, h *H) {
+		before := stateFingerprint(t, h.E, h.PID, h.Secret)
+		for _, body := range []string{
+			"{\"email\":\"vict\xffim@example.com\"}",
+			"{\"email\":\"vict\xc3im@example.com\"}",
+			`{"email":"vict\udc80im@example.com"}`,
+			`{"email":"vict\ud800im@example.com"}`,
+			`{"email":"vict\ud800\u0041im@example.com"}`,
+			"{\"email\":\"ok@example.com\",\"trusted_metadata\":{\"k\":\"\xed\xa0\x80\"}}",
+		} {
+			status, raw := h.Raw(t, "POST", "/v1/users", []byte(body), "")
+			require.Equal(t, 400, status, "%q: %s", body, raw)
+			requireErrorBody(t, status, raw, "bad_request")
+		}
+		require.Equal(t, before, stateFingerprint(t, h.E, h.PID, h.Secret))
+
+		// Valid escapes, pairs included, are fine.
+		status, m := h.RawJSON(t, "POST", "/v1/users", map[string]any{"email": h.Email("ok"), "name": map[string]any{"first_name": "J\u00f6rg \U0001F600"}})
+		require.Equal(t, 201, status, "%v", m)
+		status, raw := h.Raw(t, "POST", "/v1/users", []byte(`{"email":"`+h.Email("esc")+`","name":{"first_name":"\ud83d\ude00 \\ud800"}}`), "")
+		require.Equal(t, 201, status, "%s", raw)
+		require.Contains(t, string(raw), `"first_name":"😀 \\ud800"`)
+	})
+}
+
+// Integer fields take any JSON number with an integral value, as proto3's JSON mapping requires;
+// the rest are refused in JSON's words, never Go's.
+func TestAttackIntegersAndErrorWording(t *testing.T) {
+	t.Parallel()
+	both(t, func(t *testing.T, h *H) {
+		addr := h.Email("numbers")
+		const pw = "correct-horse-battery-staple-23"
+		_, err := h.C.Passwords.Create(h.Ctx, &passwords.CreateParams{Email: addr, Password: pw})
+		require.NoError(t, err)
+		for _, n := range []string{"60", "60.0", "6e1", "6E+1", "600e-1", "0.6e2"} {
+			status, raw := h.Raw(t, "POST", "/v1/passwords/authenticate", []byte(`{"email":"`+addr+`","password":"`+pw+`","session_duration_minutes":`+n+`}`), "")
+			require.Equal(t, 200, status, "%s: %s", n, raw)
+			var resp struct {
+				Session struct {
+					StartedAt string `json:"started_at"`
+					ExpiresAt string `json:"expires_at"`
+				} `json:"session"`
+			}
+			require.NoError(t, json.Unmarshal(raw, &resp))
+			require.Equal(t, time.Hour, parseTS(t, resp.Session.ExpiresAt).Sub(parseTS(t, resp.Session.StartedAt)), n)
+		}
+		for _, body := range []string{
+			`{"email":"` + addr + `","password":"` + pw + `","session_duration_minutes":60.5}`,
+			`{"email":"` + addr + `","password":"` + pw + `","session_duration_minutes":1e40}`,
+			`{"email":"` + addr + `","password":"` + pw + `","session_duration_minutes":1e999999999}`,
+			`{"email":"` + addr + `","password":"` + pw + `","session_duration_minutes":3000000000}`,
+			`{"email":"` + addr + `","password":"` + pw + `","session_duration_minutes":"60"}`,
+			`{"email":"` + addr + `","password":"` + pw + `","session_duration_minutes":[60]}`,
+			`{"email":["` + addr + `"],"password":"` + pw + `"}`,
+			`{"email":"` + addr + `","password":{"a":1}}`,
+			`{"email":"` + addr + `","password":"` + pw + `","session_custom_claims":[1]}`,
+			`[{"email":"` + addr + `"}]`,
+		} {
+			status, raw := h.Raw(t, "POST", "/v1/passwords/authenticate", []byte(body), "")
+			require.Equal(t, 400, status, "%s: %s", body, raw)
+			requireErrorBody(t, status, raw, "bad_request")
+			requireNoGoWords(t, raw)
+		}
+		status, raw := h.Raw(t, "POST", "/v1/users/search", []byte(`{"limit":1e400}`), "")
+		require.Equal(t, 400, status, "%s", raw)
+		requireNoGoWords(t, raw)
+	})
 }

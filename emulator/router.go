@@ -2,10 +2,6 @@ package emulator
 
 import (
 	"bytes"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
 	"slices"
 	"strings"
 )
@@ -158,55 +154,14 @@ func Routes() []string {
 }
 
 // decode reads the JSON request body into v. An empty body decodes as {}. Malformed JSON, a value
-// of the wrong JSON type, or trailing data give a 400 bad_request naming the problem.
+// of the wrong JSON type, trailing data, duplicate keys or invalid UTF-8 give a 400 bad_request
+// naming the problem; keys match field names exactly (see decodeJSON).
 func (c *call) decode(v any) error {
 	if len(bytes.TrimSpace(c.body)) == 0 {
 		return nil
 	}
-	dec := json.NewDecoder(bytes.NewReader(c.body))
-	if err := dec.Decode(v); err != nil {
-		return decodeError(err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return newError("bad_request", "The request body must be a single JSON object.")
+	if err := decodeJSON(c.body, v); err != nil {
+		return err
 	}
 	return nil
-}
-
-// decodeError turns a json decoding error into a Stytch-shaped 400.
-func decodeError(err error) *Error {
-	var typeErr *json.UnmarshalTypeError
-	var syntaxErr *json.SyntaxError
-	switch {
-	case errors.As(err, &typeErr):
-		field := typeErr.Field
-		if field == "" {
-			return newError("bad_request", "The request body must be a JSON object, not %s.", typeErr.Value)
-		}
-		return newError("bad_request", "Field %q must be %s, not %s.", field, jsonKind(typeErr.Type.Kind().String()), typeErr.Value)
-	case errors.As(err, &syntaxErr):
-		return newError("bad_request", "The request body is not valid JSON (offset %d).", syntaxErr.Offset)
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return newError("bad_request", "The request body is truncated JSON.")
-	default:
-		return newError("bad_request", "The request body is not valid JSON: %s.", err.Error())
-	}
-}
-
-// jsonKind names a Go kind the way a JSON client thinks of it.
-func jsonKind(kind string) string {
-	switch kind {
-	case "string":
-		return "a string"
-	case "bool":
-		return "a boolean"
-	case "int", "int32", "int64", "uint32", "uint64", "float64":
-		return "a number"
-	case "slice":
-		return "an array"
-	case "map", "struct", "ptr":
-		return "an object"
-	default:
-		return fmt.Sprintf("a %s", kind)
-	}
 }
