@@ -1,7 +1,11 @@
 package emulator
 
 import (
+	"encoding/json"
 	"runtime"
+	"slices"
+	"sync"
+	"unicode/utf8"
 
 	"github.com/stytch-emulator/stytchemu/emulator/internal/password"
 )
@@ -20,6 +24,19 @@ type Limits struct {
 	// MigratedHash caps the parameters of hashes imported with /v1/passwords/migrate; a hash over
 	// them is refused there with Stytch's invalid-hash errors.
 	MigratedHash HashLimits
+
+	// MaxProjects caps the projects an emulator holds, configured and auto-provisioned together;
+	// a request for a new project beyond it answers 429 too_many_requests. Default 1,000.
+	MaxProjects int
+	// MaxUsersPerProject caps a project's users; creating one more answers 429
+	// too_many_requests. Default 10,000.
+	MaxUsersPerProject int
+	// MaxSessionsPerProject caps a project's live sessions (expired ones are swept first);
+	// starting one more answers 429 too_many_requests. Default 100,000.
+	MaxSessionsPerProject int
+	// RequestLogBytes caps the memory of a project's request log (GET /emulator/v1/requests);
+	// the oldest half is dropped when it is full. Default 1 MiB.
+	RequestLogBytes int
 }
 
 // HashLimits caps every parameter of a migrated password hash that multiplies the work or the
@@ -67,7 +84,101 @@ func (l Limits) withDefaults() Limits {
 	if l.PasswordHashQueue == 0 {
 		l.PasswordHashQueue = 64
 	}
+	if l.MaxProjects <= 0 {
+		l.MaxProjects = 1_000
+	}
+	if l.MaxUsersPerProject <= 0 {
+		l.MaxUsersPerProject = 10_000
+	}
+	if l.MaxSessionsPerProject <= 0 {
+		l.MaxSessionsPerProject = 100_000
+	}
+	if l.RequestLogBytes <= 0 {
+		l.RequestLogBytes = 1 << 20
+	}
 	return l
+}
+
+// Fixed limits: Stytch's documented ones, and the emulator's caps on what a project is named by.
+const (
+	// maxMetadataBytes and maxMetadataKeys are Stytch's metadata restrictions: "Metadata objects
+	// may contain a maximum of 20 top-level keys" and "cannot exceed 4KB in size"
+	// (https://stytch.com/docs/api-reference/consumer/api/resources/metadata).
+	maxMetadataBytes = 4096
+	maxMetadataKeys  = 20
+	// maxProjectIDBytes and maxSecretBytes cap the credentials a project is created with; real ones
+	// are project-test-<uuid> (49 bytes) and secret-test-<36 characters> (48).
+	maxProjectIDBytes = 128
+	maxSecretBytes    = 256
+	// maxLoggedPath is how much of a request path the request log keeps.
+	maxLoggedPath = 256
+)
+
+// checkMetadata enforces Stytch's metadata restrictions on a user's trusted_metadata or
+// untrusted_metadata (field names which), as stored after a merge.
+func checkMetadata(which string, m map[string]any) *Error {
+	if len(m) > maxMetadataKeys {
+		return newError("metadata_too_many_keys", "%s has %d top-level keys; at most %d are allowed.", which, len(m), maxMetadataKeys)
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return newError("bad_request", "%s cannot be represented as JSON.", which)
+	}
+	if len(b) > maxMetadataBytes {
+		return newError("metadata_too_large", "%s is %d bytes of JSON; at most %d are allowed.", which, len(b), maxMetadataBytes)
+	}
+	return nil
+}
+
+// truncatePath shortens a request path for the request log, at a UTF-8 boundary, marking the cut.
+func truncatePath(path string) string {
+	if len(path) <= maxLoggedPath {
+		return path
+	}
+	cut := maxLoggedPath
+	for cut > 0 && !utf8.RuneStart(path[cut]) {
+		cut--
+	}
+	return path[:cut] + "…"
+}
+
+// requestLog is a project's request log, bounded by entries and by bytes. The zero value is
+// unusable: set maxEntries and maxBytes.
+type requestLog struct {
+	mu         sync.Mutex
+	entries    []RequestRecord
+	bytes      int
+	maxEntries int
+	maxBytes   int
+}
+
+// recordSize is what a record costs the log: its strings and a fixed overhead for the rest.
+func recordSize(r RequestRecord) int {
+	return len(r.Method) + len(r.Path) + len(r.ErrorType) + len(r.RequestID) + 96
+}
+
+// add appends r (its path truncated), dropping the older half of the log first when it is full.
+func (l *requestLog) add(r RequestRecord) {
+	r.Path = truncatePath(r.Path)
+	size := recordSize(r)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for len(l.entries) > 0 && (len(l.entries) >= l.maxEntries || l.bytes+size > l.maxBytes) {
+		drop := max(1, len(l.entries)/2) // the older half: amortised O(1) per record
+		for _, e := range l.entries[:drop] {
+			l.bytes -= recordSize(e)
+		}
+		l.entries = append(l.entries[:0], l.entries[drop:]...)
+	}
+	l.entries = append(l.entries, r)
+	l.bytes += size
+}
+
+// list returns a copy of the log, oldest first.
+func (l *requestLog) list() []RequestRecord {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.entries)
 }
 
 // hashLimits is l's migrated-hash caps in the password package's terms.
