@@ -83,7 +83,14 @@ func catalogued(errorType string) (int, bool) {
 		"totp_code_already_authenticated", "totp_code_used_as_recovery_code",
 		"unable_to_parse_session_jwt", "unable_to_represent_custom_claims_json",
 		"user_search_filter_name_not_recognized", "user_search_invalid_cursor",
-		"user_search_invalid_limit", "user_search_invalid_operator", "weak_password":
+		"user_search_invalid_limit", "user_search_invalid_operator", "weak_password",
+		// Limits: Stytch's metadata restrictions, and the hash errors of passwords/migrate
+		// (https://stytch.com/docs/api/password-migrate, "Common Error Types").
+		"metadata_too_large", "metadata_too_many_keys", "invalid_argon_2_salt",
+		"invalid_base64_scrypt_hash", "invalid_bcrypt_cost", "invalid_md_5_hash",
+		"invalid_pbkdf_2_hash", "invalid_pbkdf_2_iteration_amount", "invalid_pbkdf_2_salt",
+		"invalid_phpass_hash_prefix", "invalid_scrypt_salt_length", "invalid_sha_1_hash",
+		"pbkdf_2_key_length_mismatch", "scrypt_key_length_mismatch":
 		return http.StatusBadRequest, true
 	}
 	return http.StatusBadRequest, false

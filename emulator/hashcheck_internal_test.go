@@ -6,6 +6,9 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -94,4 +97,27 @@ func TestMigratedHashCheckDoesNotOutliveItsRequest(t *testing.T) {
 	require.Equal(t, http.StatusOK, status, typ)
 	status, typ = post(t, e, t.Context(), "/v1/passwords/authenticate", map[string]any{"email": "ended@example.com", "password": "wrong"})
 	require.Equal(t, http.StatusUnauthorized, status, typ)
+}
+
+// Every error_type the password package refuses a migrated hash with is in the catalogue.
+func TestHashErrorTypesAreCatalogued(t *testing.T) {
+	t.Parallel()
+	files, err := filepath.Glob("internal/password/*.go")
+	require.NoError(t, err)
+	used := regexp.MustCompile(`refuseAs\("([a-z0-9_]+)"|errorType: "([a-z0-9_]+)"`)
+	seen := 0
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		require.NoError(t, err)
+		for _, m := range used.FindAllStringSubmatch(string(src), -1) {
+			typ := m[1] + m[2]
+			seen++
+			_, ok := catalogued(typ)
+			require.True(t, ok, "%s: error_type %q is not in the catalogue", f, typ)
+		}
+	}
+	require.GreaterOrEqual(t, seen, 10, "the pattern no longer matches the source")
 }

@@ -348,3 +348,4 @@ func md5Of(s string) []byte {
 	sum := md5.Sum([]byte(s))
 	return sum[:]
 }
+
