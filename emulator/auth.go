@@ -103,12 +103,23 @@ func (c *call) authenticate(out *authResponse, fa factorAuth) error {
 		var signAt time.Time
 		err := p.update(func(now time.Time) error {
 			tx := &authTx{p: p, now: now, sp: sp, passwordOK: chk.ok}
+			if s, err := tx.session(); err == nil && s == nil && sp.SessionDurationMinutes > 0 {
+				// A new session would start: refuse before any change when the project is full.
+				if err := p.roomForSessionLocked(now); err != nil {
+					return err
+				}
+			}
 			u, err := fa.find(tx)
 			if err != nil {
 				return err
 			}
 			if _, err := tx.session(); err != nil {
 				return err
+			}
+			if tx.existing != nil && tx.existing.userID != u.id && sp.SessionDurationMinutes > 0 {
+				if err := p.roomForSessionLocked(now); err != nil { // another user's session: a new one starts
+					return err
+				}
 			}
 			if fa.password != "" && (u != checked || u.password != stored) {
 				raced = true
@@ -216,7 +227,25 @@ func (p *Project) rotateLocked(s *session, now time.Time) string {
 	} else if e := p.tokens[old]; e != nil {
 		e.deadline = now.Add(grace)
 	}
+	p.pruneTokensLocked(s, now)
 	return s.token
+}
+
+// pruneTokensLocked forgets s's rotated-out tokens that are past their grace, and all but the
+// newest maxRotatedTokens of the rest, so that a session stepped up again and again holds a
+// bounded number of tokens (the current one is s.tokens' last).
+func (p *Project) pruneTokensLocked(s *session, now time.Time) {
+	kept := make([]string, 0, min(len(s.tokens), maxRotatedTokens+1))
+	for i, tok := range s.tokens {
+		e := p.tokens[tok]
+		current := i == len(s.tokens)-1
+		if !current && (e == nil || !e.deadline.IsZero() && !now.Before(e.deadline) || len(s.tokens)-1-i > maxRotatedTokens) {
+			delete(p.tokens, tok)
+			continue
+		}
+		kept = append(kept, tok)
+	}
+	s.tokens = kept
 }
 
 // authResponse is the standard body of endpoints that authenticate a factor.

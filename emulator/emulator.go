@@ -286,6 +286,7 @@ func (e *Emulator) setup() error {
 // (checked by setup).
 func (e *Emulator) newProject(id, secret string) *Project {
 	p := &Project{id: id, secret: secret, clock: newClock(e.cfg.now), set: &e.cfg.settings, sign: e.sign, routes: e.routes}
+	p.requests = requestLog{maxEntries: maxRequests, maxBytes: e.cfg.limits.RequestLogBytes}
 	p.resetLocked()
 	for _, f := range e.cfg.faults[id] {
 		_ = p.AddFault(f)
@@ -323,12 +324,20 @@ func (e *Emulator) projectOf(r *http.Request) (*Project, *Error) {
 	}
 	p := e.Project(id)
 	if p == nil && e.cfg.autoProvision && strings.HasPrefix(id, testProjectPref) && secret != "" {
+		if len(id) > maxProjectIDBytes || len(secret) > maxSecretBytes {
+			return nil, newError("unauthorized_credentials", "The project_id may be at most %d bytes and the secret %d.", maxProjectIDBytes, maxSecretBytes)
+		}
 		e.mu.Lock()
-		if p = e.projects[id]; p == nil {
+		p = e.projects[id]
+		full := p == nil && len(e.projects) >= e.cfg.limits.MaxProjects
+		if p == nil && !full {
 			p = e.newProject(id, secret)
 			e.projects[id] = p
 		}
 		e.mu.Unlock()
+		if full {
+			return nil, newError("too_many_requests", "The emulator holds its maximum of %d projects (see WithLimits); restart it to start over.", e.cfg.limits.MaxProjects)
+		}
 	}
 	if p == nil {
 		if strings.HasPrefix(id, liveProjectPref) {

@@ -79,8 +79,8 @@ func (rr *router) checkFault(f Fault) (*fault, error) {
 	return &fault{method: method, path: f.Path, status: status, errorType: f.ErrorType, remaining: times, delay: f.Delay}, nil
 }
 
-// AddFault arms a fault in the project (see Fault); an invalid one is refused with a 400 *Error
-// and changes nothing.
+// AddFault arms a fault in the project (see Fault); an invalid one is refused with a 400 *Error,
+// and one beyond the emulator's maximum of armed faults (1,000) with a 429, changing nothing.
 func (p *Project) AddFault(f Fault) error {
 	armed, err := p.routes.checkFault(f)
 	if err != nil {
@@ -88,6 +88,9 @@ func (p *Project) AddFault(f Fault) error {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if len(p.faults) >= maxFaults {
+		return newError("too_many_requests", "The project already has the emulator's maximum of %d armed faults; clear some.", maxFaults)
+	}
 	p.faults = append(p.faults, armed)
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"regexp"
 	"strings"
@@ -13,6 +14,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"github.com/stytchauth/stytch-go/v16/stytch/consumer/passwords"
+	"github.com/stytchauth/stytch-go/v16/stytch/consumer/sessions"
+	"github.com/stytchauth/stytch-go/v16/stytch/consumer/users"
 
 	"github.com/stytch-emulator/stytchemu/emulator"
 )
@@ -212,4 +215,175 @@ func TestAttackIntegersAndErrorWording(t *testing.T) {
 		require.Equal(t, 400, status, "%s", raw)
 		requireNoGoWords(t, raw)
 	})
+}
+
+// Stytch's metadata restrictions (20 top-level keys, 4 KB) hold on every route that stores
+// metadata, for the merged result too, and a refusal changes nothing.
+func TestAttackMetadataIsBounded(t *testing.T) {
+	t.Parallel()
+	keys := func(prefix string, n int) map[string]any {
+		m := map[string]any{}
+		for i := range n {
+			m[fmt.Sprintf("%s%02d", prefix, i)] = i
+		}
+		return m
+	}
+	big := map[string]any{"blob": strings.Repeat("x", 4096)}
+	both(t, func(t *testing.T, h *H) {
+		existingEmail := h.Email("meta")
+		existing := h.createUser(t, existingEmail)
+		_, err := h.C.Users.Update(h.Ctx, &users.UpdateParams{UserID: existing.UserID, TrustedMetadata: keys("a", 15)})
+		require.NoError(t, err)
+		before := stateFingerprint(t, h.E, h.PID, h.Secret)
+		tests := []struct {
+			name, method, path string
+			body               map[string]any
+			errorType          string
+		}{
+			{"create with 21 keys", "POST", "/v1/users", map[string]any{"email": h.Email("m1"), "trusted_metadata": keys("k", 21)}, "metadata_too_many_keys"},
+			{"create with 4 KB", "POST", "/v1/users", map[string]any{"email": h.Email("m2"), "untrusted_metadata": big}, "metadata_too_large"},
+			{"password create with 4 KB", "POST", "/v1/passwords", map[string]any{"email": h.Email("m3"), "password": secPassword, "trusted_metadata": big}, "metadata_too_large"},
+			{"migrate with 21 keys", "POST", "/v1/passwords/migrate", map[string]any{"email": h.Email("m4"), "hash": "$2a$04$" + strings.Repeat("a", 53), "hash_type": "bcrypt", "untrusted_metadata": keys("k", 21)}, "metadata_too_many_keys"},
+			{"update merging to 21 keys", "PUT", "/v1/users/" + existing.UserID, map[string]any{"trusted_metadata": keys("b", 6)}, "metadata_too_many_keys"},
+			{"migrate merging to 21 keys", "POST", "/v1/passwords/migrate", map[string]any{"email": existingEmail, "hash": "$2a$04$" + strings.Repeat("a", 53), "hash_type": "bcrypt", "trusted_metadata": keys("c", 6)}, "metadata_too_many_keys"},
+		}
+		for _, tt := range tests {
+			status, body := h.RawJSON(t, tt.method, tt.path, tt.body)
+			require.Equal(t, 400, status, "%s: %v", tt.name, body)
+			require.Equal(t, tt.errorType, body["error_type"], tt.name)
+		}
+		require.Equal(t, before, stateFingerprint(t, h.E, h.PID, h.Secret), "refused requests change nothing")
+
+		// Replacing keys, or deleting them with null, keeps within the limits.
+		upd := keys("a", 5)
+		for k := range keys("b", 5) {
+			upd[k] = "new"
+		}
+		upd["a00"] = nil
+		status, body := h.RawJSON(t, "PUT", "/v1/users/"+existing.UserID, map[string]any{"trusted_metadata": upd})
+		require.Equal(t, 200, status, "%v", body)
+		require.Len(t, dig(body, "user.trusted_metadata"), 19)
+	})
+}
+
+// Auto-provisioning stops at the project ceiling, and refuses ids and secrets no real project has.
+func TestAttackProjectsAreBounded(t *testing.T) {
+	t.Parallel()
+	both(t, func(t *testing.T, h *H) {
+		pid := func(n int) string { return fmt.Sprintf("project-test-abcdef01-%04d-4000-8000-000000000000", n) }
+		for n := range 2 { // with the default project: 3
+			status, raw := h.Raw(t, "GET", "/v1/users/user-test-x", nil, basic(pid(n), "secret-test-x"))
+			require.Equal(t, 404, status, "project %d is provisioned: %s", n, raw)
+		}
+		status, raw := h.Raw(t, "GET", "/v1/users/user-test-x", nil, basic(pid(2), "secret-test-x"))
+		require.Equal(t, 429, status, "%s", raw)
+		requireErrorBody(t, status, raw, "too_many_requests")
+		require.Nil(t, h.E.Project(pid(2)))
+		// The projects that exist still answer.
+		status, _ = h.Raw(t, "GET", "/v1/users/user-test-x", nil, basic(pid(1), "secret-test-x"))
+		require.Equal(t, 404, status)
+	}, emulator.WithAutoProvision(), emulator.WithLimits(emulator.Limits{MaxProjects: 3}))
+
+	both(t, func(t *testing.T, h *H) {
+		long := "project-test-" + strings.Repeat("0", 700_000)
+		for _, cred := range [][2]string{{long, "secret-test-x"}, {"project-test-00000000-0000-4000-8000-00000000000a", strings.Repeat("s", 257)}} {
+			status, raw := h.Raw(t, "GET", "/v1/users/user-test-x", nil, basic(cred[0], cred[1]))
+			require.Equal(t, 401, status, "%.80s", raw)
+			requireErrorBody(t, status, raw, "unauthorized_credentials")
+			require.Nil(t, h.E.Project(cred[0]))
+		}
+	}, emulator.WithAutoProvision())
+}
+
+// Users stop at the per-project ceiling on every route that creates one, with a 429 and no change;
+// deleting a user makes room again.
+func TestAttackUsersPerProjectAreBounded(t *testing.T) {
+	t.Parallel()
+	both(t, func(t *testing.T, h *H) {
+		// The sandbox user is one of the three.
+		a := h.createUser(t, h.Email("u1"))
+		h.createUser(t, h.Email("u2"))
+		before := stateFingerprint(t, h.E, h.PID, h.Secret)
+		for _, req := range []struct {
+			path string
+			body map[string]any
+		}{
+			{"/v1/users", map[string]any{"email": h.Email("u3")}},
+			{"/v1/passwords", map[string]any{"email": h.Email("u3"), "password": secPassword}},
+			{"/v1/passwords/migrate", map[string]any{"email": h.Email("u3"), "hash": "$2a$04$" + strings.Repeat("a", 53), "hash_type": "bcrypt"}},
+			{"/v1/otps/email/login_or_create", map[string]any{"email": h.Email("u3")}},
+		} {
+			status, body := h.RawJSON(t, "POST", req.path, req.body)
+			require.Equal(t, 429, status, "%s: %v", req.path, body)
+			require.Equal(t, "too_many_requests", body["error_type"])
+		}
+		require.Equal(t, before, stateFingerprint(t, h.E, h.PID, h.Secret))
+		_, err := h.C.Users.Delete(h.Ctx, &users.DeleteParams{UserID: a.UserID})
+		require.NoError(t, err)
+		h.createUser(t, h.Email("u4"))
+	}, emulator.WithLimits(emulator.Limits{MaxUsersPerProject: 3}))
+}
+
+// Live sessions stop at the per-project ceiling with a 429 that changes nothing; expired sessions
+// are swept to make room, and revoking one makes room too.
+func TestAttackSessionsPerProjectAreBounded(t *testing.T) {
+	t.Parallel()
+	both(t, func(t *testing.T, h *H) {
+		addr := h.Email("sessions")
+		_, err := h.C.Passwords.Create(h.Ctx, &passwords.CreateParams{Email: addr, Password: secPassword})
+		require.NoError(t, err)
+		login := func(minutes int32) (*passwords.AuthenticateResponse, error) {
+			return h.C.Passwords.Authenticate(h.Ctx, &passwords.AuthenticateParams{Email: addr, Password: secPassword, SessionDurationMinutes: minutes})
+		}
+		// The sandbox session is one of the four.
+		short, err := login(5)
+		require.NoError(t, err)
+		var last *passwords.AuthenticateResponse
+		for range 2 {
+			last, err = login(60)
+			require.NoError(t, err)
+		}
+		_, err = login(60)
+		requireAPIError(t, h, err, 429, "too_many_requests")
+		// Authenticating without starting a session, and stepping up an existing one, still work.
+		_, err = login(0)
+		require.NoError(t, err)
+		_, err = h.C.Passwords.Authenticate(h.Ctx, &passwords.AuthenticateParams{Email: addr, Password: secPassword, SessionToken: last.SessionToken, SessionDurationMinutes: 60})
+		require.NoError(t, err)
+
+		h.Advance(t, 6*time.Minute) // the 5-minute session expires and is swept
+		_, err = login(60)
+		require.NoError(t, err)
+		_, err = login(60)
+		requireAPIError(t, h, err, 429, "too_many_requests")
+		_, err = h.C.Sessions.Revoke(h.Ctx, &sessions.RevokeParams{SessionID: last.Session.SessionID})
+		require.NoError(t, err)
+		_, err = login(60)
+		require.NoError(t, err)
+		_ = short
+	}, emulator.WithLimits(emulator.Limits{MaxSessionsPerProject: 4}))
+}
+
+// The request log is bounded by bytes: 30 requests with 300 KB paths do not make it hold 9 MB.
+func TestAttackRequestLogIsBoundedByBytes(t *testing.T) {
+	t.Parallel()
+	both(t, func(t *testing.T, h *H) {
+		long := "/v1/users/" + strings.Repeat("a", 300_000)
+		for range 30 {
+			status, _ := h.Raw(t, "GET", long, nil, "")
+			require.Equal(t, 404, status)
+		}
+		status, raw := h.Raw(t, "GET", "/emulator/v1/requests", nil, "")
+		require.Equal(t, 200, status)
+		require.Less(t, len(raw), 16<<10, "the log is bounded by bytes")
+		var log struct {
+			Requests []emulator.RequestRecord `json:"requests"`
+		}
+		require.NoError(t, json.Unmarshal(raw, &log))
+		require.NotEmpty(t, log.Requests)
+		for _, r := range log.Requests {
+			require.LessOrEqual(t, len(r.Path), 300, "paths are truncated")
+			require.True(t, strings.HasPrefix(r.Path, "/v1/users/aaaa"))
+		}
+	}, emulator.WithLimits(emulator.Limits{RequestLogBytes: 8 << 10}))
 }

@@ -112,6 +112,12 @@ const (
 	maxSecretBytes    = 256
 	// maxLoggedPath is how much of a request path the request log keeps.
 	maxLoggedPath = 256
+	// maxRotatedTokens is how many rotated-out tokens of one session stay valid during their
+	// grace period; older ones end early (a burst of step-ups within the grace period).
+	maxRotatedTokens = 8
+	// maxResetTokens caps a project's live password-reset tokens, and maxFaults its armed faults.
+	maxResetTokens = 10_000
+	maxFaults      = 1_000
 )
 
 // checkMetadata enforces Stytch's metadata restrictions on a user's trusted_metadata or
@@ -128,6 +134,31 @@ func checkMetadata(which string, m map[string]any) *Error {
 		return newError("metadata_too_large", "%s is %d bytes of JSON; at most %d are allowed.", which, len(b), maxMetadataBytes)
 	}
 	return nil
+}
+
+// checkNewMetadata checks the metadata of a user being created.
+func checkNewMetadata(trusted, untrusted map[string]any) error {
+	if err := checkMetadata("trusted_metadata", trusted); err != nil {
+		return err
+	}
+	if err := checkMetadata("untrusted_metadata", untrusted); err != nil {
+		return err
+	}
+	return nil
+}
+
+// mergeMetadata merges a request's trusted and untrusted metadata into u's (u nil: a user about to
+// be created) and checks the result, so a handler can refuse before it changes anything.
+func mergeMetadata(u *user, trusted, untrusted map[string]any) (map[string]any, map[string]any, error) {
+	var oldTrusted, oldUntrusted map[string]any
+	if u != nil {
+		oldTrusted, oldUntrusted = u.trusted, u.untrusted
+	}
+	t, un := mergeClaims(oldTrusted, trusted), mergeClaims(oldUntrusted, untrusted)
+	if err := checkNewMetadata(t, un); err != nil {
+		return nil, nil, err
+	}
+	return t, un, nil
 }
 
 // truncatePath shortens a request path for the request log, at a UTF-8 boundary, marking the cut.
@@ -172,6 +203,13 @@ func (l *requestLog) add(r RequestRecord) {
 	}
 	l.entries = append(l.entries, r)
 	l.bytes += size
+}
+
+// clear empties the log.
+func (l *requestLog) clear() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.entries, l.bytes = nil, 0
 }
 
 // list returns a copy of the log, oldest first.

@@ -3,6 +3,7 @@ package emulator
 import (
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/stretchr/testify/require"
@@ -51,4 +52,75 @@ func TestCheckMetadata(t *testing.T) {
 	// {"k":"<v>"} is 8 bytes of JSON around v.
 	require.Nil(t, checkMetadata("untrusted_metadata", map[string]any{"k": strings.Repeat("v", maxMetadataBytes-8)}))
 	require.Equal(t, "metadata_too_large", checkMetadata("untrusted_metadata", map[string]any{"k": strings.Repeat("v", maxMetadataBytes-7)}).Type)
+}
+
+// A session stepped up again and again within the grace period keeps a bounded number of tokens,
+// and rotated-out tokens past their grace are forgotten at the next rotation.
+func TestRotatedTokensArePruned(t *testing.T) {
+	t.Parallel()
+	e := New()
+	p := e.Project(DefaultProjectID)
+	now := p.clock.Now()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	u, err := p.newUserLocked(now)
+	require.NoError(t, err)
+	s, first := p.applyFactorLocked(u, nil, passwordFactor(), &sessionParams{SessionDurationMinutes: 60}, now)
+	tokensBefore := len(p.tokens)
+	var last string
+	for range 100 {
+		_, last = p.applyFactorLocked(u, s, passwordFactor(), &sessionParams{}, now)
+	}
+	require.Len(t, s.tokens, maxRotatedTokens+1)
+	require.Equal(t, tokensBefore+maxRotatedTokens, len(p.tokens))
+	require.Equal(t, last, s.tokens[len(s.tokens)-1])
+	require.Nil(t, p.tokens[first], "the oldest rotated-out token ended early")
+
+	later := now.Add(DefaultRotationGrace + time.Second)
+	_, last = p.applyFactorLocked(u, s, passwordFactor(), &sessionParams{}, later)
+	require.Len(t, s.tokens, 2, "past the grace period: the token just rotated out and the current one")
+	require.Equal(t, last, s.tokens[1])
+	require.Equal(t, tokensBefore+1, len(p.tokens))
+}
+
+func TestArmedFaultsAreBounded(t *testing.T) {
+	t.Parallel()
+	p := New().Project(DefaultProjectID)
+	f := Fault{Method: "POST", Path: "/v1/passwords/authenticate", Status: 503, ErrorType: "server_unavailable", Times: -1}
+	for range maxFaults {
+		require.NoError(t, p.AddFault(f))
+	}
+	err := p.AddFault(f)
+	var aerr *Error
+	require.ErrorAs(t, err, &aerr)
+	require.Equal(t, "too_many_requests", aerr.Type)
+	require.Len(t, p.Faults(), maxFaults)
+}
+
+// Live password-reset tokens are bounded: when the project holds the maximum, used and expired
+// ones are swept, and if none are, a reset start is refused with nothing sent.
+func TestResetTokensAreBounded(t *testing.T) {
+	t.Parallel()
+	e := New()
+	p := e.Project(DefaultProjectID)
+	status, typ := post(t, e, t.Context(), "/v1/users", map[string]any{"email": "reset@example.com"})
+	require.Equal(t, 201, status, typ)
+	now := p.clock.Now()
+	p.mu.Lock()
+	for range maxResetTokens {
+		p.resets[newResetToken()] = &resetToken{userID: "user-test-x", expiresAt: now.Add(time.Hour)}
+	}
+	p.mu.Unlock()
+	msgs := len(p.Messages(""))
+	status, typ = post(t, e, t.Context(), "/v1/passwords/email/reset/start", map[string]any{"email": "reset@example.com"})
+	require.Equal(t, 429, status)
+	require.Equal(t, "too_many_requests", typ)
+	require.Len(t, p.Messages(""), msgs, "nothing sent")
+
+	p.Clock().Advance(2 * time.Hour)
+	status, typ = post(t, e, t.Context(), "/v1/passwords/email/reset/start", map[string]any{"email": "reset@example.com"})
+	require.Equal(t, 200, status, typ)
+	p.mu.Lock()
+	require.Len(t, p.resets, 1, "the expired tokens were swept")
+	p.mu.Unlock()
 }

@@ -16,7 +16,10 @@ func BenchmarkSessionMemory(b *testing.B) {
 		p := e.Project(DefaultProjectID)
 		now := p.clock.Now()
 		p.mu.Lock()
-		u := p.newUserLocked(now)
+		u, err := p.newUserLocked(now)
+		if err != nil {
+			b.Fatal(err)
+		}
 		p.addContactLocked(u, mediumEmail, "memory@example.com", true, time.Time{})
 		p.mu.Unlock()
 		sp := &sessionParams{SessionDurationMinutes: 60}
@@ -47,7 +50,10 @@ func TestSweepDropsExpiredState(t *testing.T) {
 	now := p.clock.Now()
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	u := p.newUserLocked(now)
+	u, err := p.newUserLocked(now)
+	if err != nil {
+		t.Fatal(err)
+	}
 	short := &sessionParams{SessionDurationMinutes: 5}
 	for range sweepEvery / 2 {
 		p.applyFactorLocked(u, nil, passwordFactor(), short, now)

@@ -195,7 +195,10 @@ func otpLoginOrCreate(channel string) handler {
 		return reply(resp, p.update(func(now time.Time) error {
 			u := p.ownerLocked(m, value, now)
 			if u == nil {
-				u = p.newUserLocked(now)
+				var err error
+				if u, err = p.newUserLocked(now); err != nil {
+					return err
+				}
 				if req.CreateUserAsPending {
 					u.status = "pending"
 				}

@@ -116,6 +116,9 @@ func createPassword(c *call) (int, metaSetter, error) {
 	if err := c.checkSession(&req.sessionParams); err != nil {
 		return 0, nil, err
 	}
+	if err := checkNewMetadata(req.TrustedMetadata, req.UntrustedMetadata); err != nil {
+		return 0, nil, err
+	}
 	p := c.p
 	sandbox := strings.EqualFold(req.Email, sandboxEmail)
 	if !sandbox {
@@ -139,7 +142,10 @@ func createPassword(c *call) (int, metaSetter, error) {
 			case u != nil:
 				return nil, newError("duplicate_email", "A user with this email already exists; use migrate or a reset flow to add a password.")
 			}
-			u = p.newUserLocked(tx.now)
+			u, err := p.newUserLocked(tx.now)
+			if err != nil {
+				return nil, err
+			}
 			if req.Name != nil {
 				u.name = *req.Name
 			}
@@ -398,8 +404,14 @@ func migratePassword(c *call) (int, metaSetter, error) {
 				return newError("duplicate_user_external_id", "A user with this external_id already exists.")
 			}
 		}
+		trusted, untrusted, err := mergeMetadata(u, req.TrustedMetadata, req.UntrustedMetadata)
+		if err != nil {
+			return err
+		}
 		if u == nil {
-			u = p.newUserLocked(now)
+			if u, err = p.newUserLocked(now); err != nil {
+				return err
+			}
 			p.addContactLocked(u, mediumEmail, req.Email, false, time.Time{})
 			resp.UserCreated = true
 		}
@@ -424,12 +436,7 @@ func migratePassword(c *call) (int, metaSetter, error) {
 		if req.Name != nil {
 			u.name = *req.Name
 		}
-		if req.TrustedMetadata != nil {
-			u.trusted = mergeClaims(u.trusted, req.TrustedMetadata)
-		}
-		if req.UntrustedMetadata != nil {
-			u.untrusted = mergeClaims(u.untrusted, req.UntrustedMetadata)
-		}
+		u.trusted, u.untrusted = trusted, untrusted
 		if req.Roles != nil {
 			u.roles = req.Roles
 		}
@@ -482,6 +489,12 @@ func resetByEmailStart(c *call) (int, metaSetter, error) {
 		u := p.ownerLocked(mediumEmail, req.Email, now)
 		if u == nil {
 			return newError("email_not_found", "No user has this email.")
+		}
+		if len(p.resets) >= maxResetTokens {
+			p.sweepLocked(now) // used and expired tokens go; if that is not enough, refuse
+			if len(p.resets) >= maxResetTokens {
+				return newError("too_many_requests", "The project holds the emulator's maximum of %d live password-reset tokens; retry later.", maxResetTokens)
+			}
 		}
 		e := u.contact(mediumEmail, req.Email)
 		tok := newResetToken()

@@ -9,7 +9,7 @@ import (
 // Limits of the per-project logs kept for the control API.
 const (
 	maxMessages = 10_000
-	maxRequests = 1_000
+	maxRequests = 1_000 // and at most Limits.RequestLogBytes
 )
 
 // Project is one Stytch project: its isolated state, and the handle through which tests in the
@@ -27,7 +27,7 @@ type Project struct {
 	sign   *signer
 	routes *router // for checking faults
 
-	// mu guards everything below but the request log (logMu).
+	// mu guards everything below but the request log (which has its own lock).
 	mu          sync.Mutex
 	users       map[string]*user
 	externalIDs map[string]string     // external_id -> user_id
@@ -42,8 +42,7 @@ type Project struct {
 	// created counts sessions started since the last sweep of expired state.
 	created int
 
-	logMu    sync.Mutex
-	requests []RequestRecord
+	requests requestLog
 }
 
 // update runs fn with the project lock held, at the project's virtual time: every handler changes
@@ -103,15 +102,9 @@ type RequestRecord struct {
 	Time      time.Time `json:"time"`
 }
 
-// logRequest appends to the request log, dropping the older half when it is full.
-func (p *Project) logRequest(r RequestRecord) {
-	p.logMu.Lock()
-	defer p.logMu.Unlock()
-	if len(p.requests) >= maxRequests {
-		p.requests = append(p.requests[:0], p.requests[maxRequests/2:]...)
-	}
-	p.requests = append(p.requests, r)
-}
+// logRequest appends to the request log (its path truncated), dropping the older half when it is
+// full by count or by bytes.
+func (p *Project) logRequest(r RequestRecord) { p.requests.add(r) }
 
 // recordMessage appends to the outbox, dropping the older half when it is full.
 func (p *Project) recordMessage(m Message) {
@@ -135,11 +128,31 @@ func (p *Project) userLocked(idOrExternal string, now time.Time) *user {
 	return u
 }
 
-// newUserLocked creates and indexes a user.
-func (p *Project) newUserLocked(now time.Time) *user {
+// newUserLocked creates and indexes a user, unless the project holds its maximum of users
+// (Limits.MaxUsersPerProject): then it changes nothing and answers 429 too_many_requests.
+func (p *Project) newUserLocked(now time.Time) (*user, error) {
+	if limit := p.set.limits.MaxUsersPerProject; len(p.users) >= limit {
+		return nil, newError("too_many_requests", "The project holds the emulator's maximum of %d users (see WithLimits); delete some or reset the project.", limit)
+	}
 	u := &user{id: newID(prefixUser), createdAt: now, status: "active"}
 	p.users[u.id] = u
-	return u
+	return u, nil
+}
+
+// roomForSessionLocked answers 429 too_many_requests, changing nothing visible, when the project
+// holds its maximum of live sessions (Limits.MaxSessionsPerProject) even after expired ones are
+// swept.
+func (p *Project) roomForSessionLocked(now time.Time) error {
+	limit := p.set.limits.MaxSessionsPerProject
+	if len(p.sessions) < limit {
+		return nil
+	}
+	p.created = 0
+	p.sweepLocked(now)
+	if len(p.sessions) < limit {
+		return nil
+	}
+	return newError("too_many_requests", "The project holds the emulator's maximum of %d live sessions (see WithLimits); revoke some or reset the project.", limit)
 }
 
 // deleteUserLocked removes a user and everything that hangs off it.
@@ -238,9 +251,7 @@ func (p *Project) Messages(to string) []Message {
 
 // Requests returns the project's recent requests, oldest first.
 func (p *Project) Requests() []RequestRecord {
-	p.logMu.Lock()
-	defer p.logMu.Unlock()
-	return append([]RequestRecord{}, p.requests...)
+	return p.requests.list()
 }
 
 // Reset empties the project's state (users, sessions, outbox, faults and request log), restores
@@ -250,7 +261,5 @@ func (p *Project) Reset() {
 	p.resetLocked()
 	p.mu.Unlock()
 	p.clock.reset()
-	p.logMu.Lock()
-	p.requests = nil
-	p.logMu.Unlock()
+	p.requests.clear()
 }

@@ -53,6 +53,9 @@ func createUser(c *call) (int, metaSetter, error) {
 	if req.ExternalID != "" && !externalIDPattern.MatchString(req.ExternalID) {
 		return 0, nil, newError("invalid_external_id", "external_id must be 1-128 characters of A-Z a-z 0-9 . _ - |.")
 	}
+	if err := checkNewMetadata(req.TrustedMetadata, req.UntrustedMetadata); err != nil {
+		return 0, nil, err
+	}
 	p := c.p
 	resp := &createUserResponse{}
 	err := p.update(func(now time.Time) error {
@@ -65,7 +68,10 @@ func createUser(c *call) (int, metaSetter, error) {
 		if req.ExternalID != "" && p.externalIDs[req.ExternalID] != "" {
 			return newError("duplicate_user_external_id", "A user with this external_id already exists.")
 		}
-		u := p.newUserLocked(now)
+		u, err := p.newUserLocked(now)
+		if err != nil {
+			return err
+		}
 		if req.CreateUserAsPending {
 			u.status = "pending"
 		}
@@ -152,15 +158,14 @@ func updateUser(c *call) (int, metaSetter, error) {
 				return newError("duplicate_user_external_id", "A user with this external_id already exists.")
 			}
 		}
+		trusted, untrusted, err := mergeMetadata(u, req.TrustedMetadata, req.UntrustedMetadata)
+		if err != nil {
+			return err
+		}
 		if req.Name != nil {
 			u.name = *req.Name
 		}
-		if req.TrustedMetadata != nil {
-			u.trusted = mergeClaims(u.trusted, req.TrustedMetadata)
-		}
-		if req.UntrustedMetadata != nil {
-			u.untrusted = mergeClaims(u.untrusted, req.UntrustedMetadata)
-		}
+		u.trusted, u.untrusted = trusted, untrusted
 		if req.Roles != nil {
 			u.roles = slices.Clone(req.Roles)
 		}
