@@ -78,6 +78,7 @@ type settings struct {
 	internationalSMS bool
 	limits           Limits
 	hashGate         *password.Gate // admits costly checks of migrated password hashes
+	usage            *usage         // users and sessions across the projects
 }
 
 type config struct {
@@ -252,6 +253,7 @@ func (e *Emulator) setup() error {
 	}
 	c.limits = c.limits.withDefaults()
 	c.hashGate = password.NewGate(c.limits.PasswordHashChecks, c.limits.PasswordHashQueue)
+	c.usage = &usage{}
 	e.routes = newRouter()
 	for id, faults := range c.faults {
 		if _, ok := c.projects[id]; !ok && !(c.autoProvision && strings.HasPrefix(id, testProjectPref)) {
@@ -288,6 +290,7 @@ func (e *Emulator) newProject(id, secret string) *Project {
 	p := &Project{id: id, secret: secret, clock: newClock(e.cfg.now), set: &e.cfg.settings, sign: e.sign, routes: e.routes}
 	p.requests = requestLog{maxEntries: maxRequests, maxBytes: e.cfg.limits.RequestLogBytes}
 	p.resetLocked()
+	p.syncUsageLocked()
 	for _, f := range e.cfg.faults[id] {
 		_ = p.AddFault(f)
 	}

@@ -387,3 +387,41 @@ func TestAttackRequestLogIsBoundedByBytes(t *testing.T) {
 		}
 	}, emulator.WithLimits(emulator.Limits{RequestLogBytes: 8 << 10}))
 }
+
+// Users and live sessions are also bounded across all projects together.
+func TestAttackUsersAndSessionsAcrossProjectsAreBounded(t *testing.T) {
+	t.Parallel()
+	const (
+		pidA, secretA2 = "project-test-a0a0a0a0-0000-4000-8000-000000000000", "secret-test-a"
+		pidB, secretB2 = "project-test-b0b0b0b0-0000-4000-8000-000000000000", "secret-test-b"
+	)
+	// Each project has its sandbox user and session: 2 of the 4 users and 2 of the 4 sessions.
+	e := emulator.New(emulator.WithProject(pidA, secretA2), emulator.WithProject(pidB, secretB2),
+		emulator.WithLimits(emulator.Limits{MaxUsers: 4, MaxSessions: 4}))
+	a, b := secClient(t, e, pidA, secretA2), secClient(t, e, pidB, secretB2)
+	ctx := t.Context()
+	refused := func(err error) {
+		t.Helper()
+		status, typ := secErrorType(t, err)
+		require.Equal(t, 429, status)
+		require.Equal(t, "too_many_requests", typ)
+	}
+	createdA, err := a.Passwords.Create(ctx, &passwords.CreateParams{Email: "a@example.com", Password: secPassword, SessionDurationMinutes: 60})
+	require.NoError(t, err) // users 3, sessions 3
+	_, err = b.Passwords.Create(ctx, &passwords.CreateParams{Email: "b@example.com", Password: secPassword})
+	require.NoError(t, err) // users 4
+	_, err = b.Users.Create(ctx, &users.CreateParams{Email: "b2@example.com"})
+	refused(err)
+	_, err = a.Passwords.Authenticate(ctx, &passwords.AuthenticateParams{Email: "a@example.com", Password: secPassword, SessionDurationMinutes: 60})
+	require.NoError(t, err) // sessions 4
+	_, err = b.Passwords.Authenticate(ctx, &passwords.AuthenticateParams{Email: "b@example.com", Password: secPassword, SessionDurationMinutes: 60})
+	refused(err)
+
+	// Deleting A's user frees a user and its two sessions, for B.
+	_, err = a.Users.Delete(ctx, &users.DeleteParams{UserID: createdA.UserID})
+	require.NoError(t, err)
+	_, err = b.Passwords.Authenticate(ctx, &passwords.AuthenticateParams{Email: "b@example.com", Password: secPassword, SessionDurationMinutes: 60})
+	require.NoError(t, err)
+	_, err = b.Users.Create(ctx, &users.CreateParams{Email: "b2@example.com"})
+	require.NoError(t, err)
+}

@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/stytch-emulator/stytchemu/emulator/internal/password"
@@ -34,8 +35,14 @@ type Limits struct {
 	// MaxSessionsPerProject caps a project's live sessions (expired ones are swept first);
 	// starting one more answers 429 too_many_requests. Default 100,000.
 	MaxSessionsPerProject int
+	// MaxUsers caps the users of all projects together (the sandbox users included); creating
+	// one more answers 429 too_many_requests. Default 50,000.
+	MaxUsers int
+	// MaxSessions caps the live sessions of all projects together (the sandbox sessions
+	// included). Default 100,000.
+	MaxSessions int
 	// RequestLogBytes caps the memory of a project's request log (GET /emulator/v1/requests);
-	// the oldest half is dropped when it is full. Default 1 MiB.
+	// the oldest half is dropped when it is full. Default 256 KiB.
 	RequestLogBytes int
 }
 
@@ -93,10 +100,21 @@ func (l Limits) withDefaults() Limits {
 	if l.MaxSessionsPerProject <= 0 {
 		l.MaxSessionsPerProject = 100_000
 	}
+	if l.MaxUsers <= 0 {
+		l.MaxUsers = 50_000
+	}
+	if l.MaxSessions <= 0 {
+		l.MaxSessions = 100_000
+	}
 	if l.RequestLogBytes <= 0 {
-		l.RequestLogBytes = 1 << 20
+		l.RequestLogBytes = 256 << 10
 	}
 	return l
+}
+
+// usage counts users and sessions across an emulator's projects, for MaxUsers and MaxSessions.
+type usage struct {
+	users, sessions atomic.Int64
 }
 
 // Fixed limits: Stytch's documented ones, and the emulator's caps on what a project is named by.
@@ -110,6 +128,9 @@ const (
 	// are project-test-<uuid> (49 bytes) and secret-test-<36 characters> (48).
 	maxProjectIDBytes = 128
 	maxSecretBytes    = 256
+	// maxMessageBytes caps a project's outbox by bytes (as messageSize counts them), besides
+	// maxMessages.
+	maxMessageBytes = 1 << 20
 	// maxLoggedPath is how much of a request path the request log keeps.
 	maxLoggedPath = 256
 	// maxRotatedTokens is how many rotated-out tokens of one session stay valid during their
@@ -159,6 +180,11 @@ func mergeMetadata(u *user, trusted, untrusted map[string]any) (map[string]any, 
 		return nil, nil, err
 	}
 	return t, un, nil
+}
+
+// messageSize is what a message costs the outbox: its strings and a fixed overhead for the rest.
+func messageSize(m Message) int {
+	return len(m.Channel) + len(m.Type) + len(m.To) + len(m.Code) + len(m.Token) + len(m.MethodID) + len(m.UserID) + 96
 }
 
 // truncatePath shortens a request path for the request log, at a UTF-8 boundary, marking the cut.

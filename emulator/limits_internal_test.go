@@ -124,3 +124,21 @@ func TestResetTokensAreBounded(t *testing.T) {
 	require.Len(t, p.resets, 1, "the expired tokens were swept")
 	p.mu.Unlock()
 }
+
+func TestOutboxIsBoundedByBytes(t *testing.T) {
+	t.Parallel()
+	p := New().Project(DefaultProjectID)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	to := strings.Repeat("a", 240) + "@example.com"
+	for i := range 3 * maxMessages {
+		p.recordMessage(Message{Channel: "email", Type: "otp", To: to, Code: "123456", MethodID: "email-test-x", UserID: "user-test-x", SentAt: time.Unix(int64(i), 0)})
+		require.LessOrEqual(t, p.messageBytes, maxMessageBytes)
+	}
+	total := 0
+	for _, m := range p.messages {
+		total += messageSize(m)
+	}
+	require.Equal(t, total, p.messageBytes)
+	require.Equal(t, time.Unix(3*maxMessages-1, 0), p.messages[len(p.messages)-1].SentAt, "the newest is kept")
+}

@@ -38,9 +38,13 @@ type Project struct {
 	otps        map[string]*otpCode // method_id -> the active code
 	resets      map[string]*resetToken
 	messages    []Message
-	faults      []*fault
+	// messageBytes is what the outbox holds, by messageSize.
+	messageBytes int
+	faults       []*fault
 	// created counts sessions started since the last sweep of expired state.
 	created int
+	// countedUsers and countedSessions are what set.usage last counted for this project.
+	countedUsers, countedSessions int
 
 	requests requestLog
 }
@@ -52,6 +56,7 @@ type Project struct {
 func (p *Project) update(fn func(now time.Time) error) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	defer p.syncUsageLocked()
 	return fn(p.clock.Now())
 }
 
@@ -65,7 +70,7 @@ func (p *Project) resetLocked() {
 	p.tokens = map[string]*tokenEntry{}
 	p.otps = map[string]*otpCode{}
 	p.resets = map[string]*resetToken{}
-	p.messages = nil
+	p.messages, p.messageBytes = nil, 0
 	p.faults = nil
 	installSandbox(p)
 }
@@ -106,12 +111,19 @@ type RequestRecord struct {
 // full by count or by bytes.
 func (p *Project) logRequest(r RequestRecord) { p.requests.add(r) }
 
-// recordMessage appends to the outbox, dropping the older half when it is full.
+// recordMessage appends to the outbox, dropping the older half when it is full by count or by
+// bytes.
 func (p *Project) recordMessage(m Message) {
-	if len(p.messages) >= maxMessages { // drop the older half: amortised O(1) per message
-		p.messages = append(p.messages[:0], p.messages[maxMessages/2:]...)
+	size := messageSize(m)
+	for len(p.messages) > 0 && (len(p.messages) >= maxMessages || p.messageBytes+size > maxMessageBytes) {
+		drop := max(1, len(p.messages)/2) // the older half: amortised O(1) per message
+		for _, old := range p.messages[:drop] {
+			p.messageBytes -= messageSize(old)
+		}
+		p.messages = append(p.messages[:0], p.messages[drop:]...)
 	}
 	p.messages = append(p.messages, m)
+	p.messageBytes += size
 }
 
 // userLocked returns a live user by user_id or external_id, pruning its expired unverified contacts.
@@ -134,6 +146,9 @@ func (p *Project) newUserLocked(now time.Time) (*user, error) {
 	if limit := p.set.limits.MaxUsersPerProject; len(p.users) >= limit {
 		return nil, newError("too_many_requests", "The project holds the emulator's maximum of %d users (see WithLimits); delete some or reset the project.", limit)
 	}
+	if limit := p.set.limits.MaxUsers; p.set.usage.users.Load()+int64(len(p.users)-p.countedUsers) >= int64(limit) {
+		return nil, newError("too_many_requests", "The emulator holds its maximum of %d users across its projects (see WithLimits).", limit)
+	}
 	u := &user{id: newID(prefixUser), createdAt: now, status: "active"}
 	p.users[u.id] = u
 	return u, nil
@@ -143,16 +158,29 @@ func (p *Project) newUserLocked(now time.Time) (*user, error) {
 // holds its maximum of live sessions (Limits.MaxSessionsPerProject) even after expired ones are
 // swept.
 func (p *Project) roomForSessionLocked(now time.Time) error {
-	limit := p.set.limits.MaxSessionsPerProject
-	if len(p.sessions) < limit {
+	limit, total := p.set.limits.MaxSessionsPerProject, p.set.limits.MaxSessions
+	inAll := func() int64 { return p.set.usage.sessions.Load() + int64(len(p.sessions)-p.countedSessions) }
+	if len(p.sessions) < limit && inAll() < int64(total) {
 		return nil
 	}
 	p.created = 0
 	p.sweepLocked(now)
-	if len(p.sessions) < limit {
-		return nil
+	switch {
+	case len(p.sessions) >= limit:
+		return newError("too_many_requests", "The project holds the emulator's maximum of %d live sessions (see WithLimits); revoke some or reset the project.", limit)
+	case inAll() >= int64(total):
+		return newError("too_many_requests", "The emulator holds its maximum of %d live sessions across its projects (see WithLimits).", total)
 	}
-	return newError("too_many_requests", "The project holds the emulator's maximum of %d live sessions (see WithLimits); revoke some or reset the project.", limit)
+	return nil
+}
+
+// syncUsageLocked brings the emulator-wide counts of users and sessions up to date with this
+// project's; every locked update ends with it.
+func (p *Project) syncUsageLocked() {
+	du, ds := len(p.users)-p.countedUsers, len(p.sessions)-p.countedSessions
+	p.countedUsers, p.countedSessions = len(p.users), len(p.sessions)
+	p.set.usage.users.Add(int64(du))
+	p.set.usage.sessions.Add(int64(ds))
 }
 
 // deleteUserLocked removes a user and everything that hangs off it.
@@ -259,6 +287,7 @@ func (p *Project) Requests() []RequestRecord {
 func (p *Project) Reset() {
 	p.mu.Lock()
 	p.resetLocked()
+	p.syncUsageLocked()
 	p.mu.Unlock()
 	p.clock.reset()
 	p.requests.clear()

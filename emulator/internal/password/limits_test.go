@@ -348,4 +348,3 @@ func md5Of(s string) []byte {
 	sum := md5.Sum([]byte(s))
 	return sum[:]
 }
-
