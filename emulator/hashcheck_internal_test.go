@@ -17,9 +17,9 @@ import (
 	"golang.org/x/crypto/bcrypt"
 )
 
-// post sends one API request with ctx to the default project and returns the status and
+// servePost sends one API request with ctx to the default project and returns the status and
 // error_type.
-func post(t *testing.T, e *Emulator, ctx context.Context, path string, body any) (int, string) {
+func servePost(ctx context.Context, t *testing.T, e *Emulator, path string, body any) (int, string) {
 	t.Helper()
 	raw, err := json.Marshal(body)
 	require.NoError(t, err)
@@ -56,7 +56,7 @@ func TestMigratedHashCheckWaitsForTheGate(t *testing.T) {
 			t.Parallel()
 			// One failed attempt would lock the user.
 			e := New(WithLockout(1, time.Hour, time.Hour), WithLimits(Limits{PasswordHashChecks: 1, PasswordHashQueue: tt.queue}))
-			status, _ := post(t, e, t.Context(), "/v1/passwords/migrate", map[string]any{"email": "gate@example.com", "hash": string(hash), "hash_type": "bcrypt"})
+			status, _ := servePost(t.Context(), t, e, "/v1/passwords/migrate", map[string]any{"email": "gate@example.com", "hash": string(hash), "hash_type": "bcrypt"})
 			require.Equal(t, http.StatusOK, status)
 
 			release, err := e.cfg.hashGate.Enter(t.Context()) // the only slot is taken
@@ -65,13 +65,13 @@ func TestMigratedHashCheckWaitsForTheGate(t *testing.T) {
 			if tt.cancelled {
 				cancel()
 			}
-			status, typ := post(t, e, ctx, "/v1/passwords/authenticate", map[string]any{"email": "gate@example.com", "password": pw})
+			status, typ := servePost(ctx, t, e, "/v1/passwords/authenticate", map[string]any{"email": "gate@example.com", "password": pw})
 			cancel()
 			require.Equal(t, tt.wantStatus, status)
 			require.Equal(t, tt.wantType, typ)
 			release()
 
-			status, typ = post(t, e, t.Context(), "/v1/passwords/authenticate", map[string]any{"email": "gate@example.com", "password": pw})
+			status, typ = servePost(t.Context(), t, e, "/v1/passwords/authenticate", map[string]any{"email": "gate@example.com", "password": pw})
 			require.Equal(t, http.StatusOK, status, "the refused check did not count as a failure: %s", typ)
 		})
 	}
@@ -82,20 +82,20 @@ func TestMigratedHashCheckDoesNotOutliveItsRequest(t *testing.T) {
 	t.Parallel()
 	e := New(WithLockout(1, time.Hour, time.Hour))
 	salt := base64.StdEncoding.EncodeToString([]byte("0123456789abcdef"))
-	status, typ := post(t, e, t.Context(), "/v1/passwords/migrate", map[string]any{
+	status, typ := servePost(t.Context(), t, e, "/v1/passwords/migrate", map[string]any{
 		"email": "ended@example.com", "hash": base64.StdEncoding.EncodeToString(make([]byte, 32)), "hash_type": "pbkdf_2",
 		"pbkdf_2_config": map[string]any{"salt": salt, "iteration_amount": 2_000_000, "key_length": 32},
 	})
 	require.Equal(t, http.StatusOK, status, typ)
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	status, typ = post(t, e, ctx, "/v1/passwords/authenticate", map[string]any{"email": "ended@example.com", "password": "whatever it is"})
+	status, typ = servePost(ctx, t, e, "/v1/passwords/authenticate", map[string]any{"email": "ended@example.com", "password": "whatever it is"})
 	require.Equal(t, 499, status)
 	require.Equal(t, "client_closed_request", typ)
 	// Not counted as a failure: the next wrong password is the first, and locks the user only then.
-	status, typ = post(t, e, t.Context(), "/v1/passwords/migrate", map[string]any{"email": "ended@example.com", "hash": "$2a$04$" + strings.Repeat("a", 53), "hash_type": "bcrypt"})
+	status, typ = servePost(t.Context(), t, e, "/v1/passwords/migrate", map[string]any{"email": "ended@example.com", "hash": "$2a$04$" + strings.Repeat("a", 53), "hash_type": "bcrypt"})
 	require.Equal(t, http.StatusOK, status, typ)
-	status, typ = post(t, e, t.Context(), "/v1/passwords/authenticate", map[string]any{"email": "ended@example.com", "password": "wrong"})
+	status, typ = servePost(t.Context(), t, e, "/v1/passwords/authenticate", map[string]any{"email": "ended@example.com", "password": "wrong"})
 	require.Equal(t, http.StatusUnauthorized, status, typ)
 }
 
