@@ -141,7 +141,8 @@ func (p *Project) userLocked(idOrExternal string, now time.Time) *user {
 }
 
 // newUserLocked creates and indexes a user, unless the project holds its maximum of users
-// (Limits.MaxUsersPerProject): then it changes nothing and answers 429 too_many_requests.
+// (Limits.MaxUsersPerProject) or all projects together theirs (Limits.MaxUsers): then it changes
+// nothing and answers 429 too_many_requests.
 func (p *Project) newUserLocked(now time.Time) (*user, error) {
 	if limit := p.set.limits.MaxUsersPerProject; len(p.users) >= limit {
 		return nil, newError("too_many_requests", "The project holds the emulator's maximum of %d users (see WithLimits); delete some or reset the project.", limit)
@@ -155,8 +156,8 @@ func (p *Project) newUserLocked(now time.Time) (*user, error) {
 }
 
 // roomForSessionLocked answers 429 too_many_requests, changing nothing visible, when the project
-// holds its maximum of live sessions (Limits.MaxSessionsPerProject) even after expired ones are
-// swept.
+// holds its maximum of live sessions (Limits.MaxSessionsPerProject), or all projects together
+// theirs (Limits.MaxSessions), even after this project's expired sessions are swept.
 func (p *Project) roomForSessionLocked(now time.Time) error {
 	limit, total := p.set.limits.MaxSessionsPerProject, p.set.limits.MaxSessions
 	inAll := func() int64 { return p.set.usage.sessions.Load() + int64(len(p.sessions)-p.countedSessions) }
