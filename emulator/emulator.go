@@ -18,7 +18,6 @@ package emulator
 
 import (
 	"bytes"
-	"crypto/rsa"
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
@@ -86,7 +85,6 @@ type config struct {
 	projects      map[string]string // project_id -> secret
 	autoProvision bool
 	now           func() time.Time
-	signingKey    *rsa.PrivateKey
 	signingPEM    []byte
 	signingKID    string
 	logf          func(format string, args ...any)
@@ -104,8 +102,8 @@ func WithProject(projectID, secret string) Option {
 	}
 }
 
-// WithAutoProvision makes any project_id of the form project-test-* spring into existence on its
-// first authenticated request, with the secret that request used (later requests must use the same
+// WithAutoProvision makes any project_id of the form project-test-<uuid> (see IsTestProjectID)
+// spring into existence on its first authenticated request, with the secret that request used (later requests must use the same
 // secret). It lets parallel CI jobs isolate themselves by using a fresh project each.
 func WithAutoProvision() Option { return func(c *config) { c.autoProvision = true } }
 
@@ -130,15 +128,16 @@ func WithLUDSPolicy(minLength, minComplexity int) Option {
 	}
 }
 
-// WithSigningKey replaces the built-in session-JWT signing key (kid "" derives one from the key).
-func WithSigningKey(key *rsa.PrivateKey, kid string) Option {
-	return func(c *config) { c.signingKey, c.signingKID = key, kid }
-}
-
-// WithSigningKeyPEM replaces the built-in session-JWT signing key with an RSA key in PEM (PKCS#1 or
-// PKCS#8), optionally followed by its certificate (published in the JWK's x5c). A kid of "" derives
-// one from the key. A PEM without an RSA key makes New fail.
-func WithSigningKeyPEM(pem []byte, kid string) Option {
+// WithSigningKey sets the RS256 key that signs session JWTs and is published by
+// /v1/sessions/jwks: an RSA private key in PEM (PKCS#1 or PKCS#8), optionally followed by its
+// certificate (published in the JWK's x5c), as NewSigningKeyPEM makes one. A kid of "" derives a
+// jwk-test-<uuid> one from the key. A PEM without an RSA key makes New fail.
+//
+// Without this option the emulator signs with a key generated once per process from crypto/rand:
+// emulators in one process share it, and nobody outside the process holds it. Give a key of your
+// own when session JWTs must verify across processes or restarts (stytch-emulator keeps one per
+// installation).
+func WithSigningKey(pem []byte, kid string) Option {
 	return func(c *config) { c.signingPEM, c.signingKID = pem, kid }
 }
 
@@ -186,8 +185,8 @@ type Emulator struct {
 // New returns an Emulator configured by opts. It panics when an option is invalid (a bad token
 // rotation, password cost, signing key or fault), as regexp.MustCompile does: options are code,
 // and a mistake in them is reported where it is made, not as a failure of every later request.
-// Use Build when the options come from user input. New does no expensive work: the signing key
-// is the built-in one, parsed once per process, unless an option gives another.
+// Use Build when the options come from user input. New does no expensive work but once per
+// process: the first emulator without WithSigningKey generates the key all such emulators share.
 func New(opts ...Option) *Emulator {
 	e, err := Build(opts...)
 	if err != nil {
@@ -214,7 +213,7 @@ func Build(opts ...Option) (*Emulator, error) {
 // ready sets up a zero Emulator on first use (New and Build have already done it).
 func (e *Emulator) ready() {
 	e.initOnce.Do(func() {
-		if err := e.setup(); err != nil { // no options: only a broken built-in key could fail
+		if err := e.setup(); err != nil { // no options: only generating the process's key could fail
 			panic("emulator: " + err.Error())
 		}
 	})
@@ -256,7 +255,7 @@ func (e *Emulator) setup() error {
 	c.usage = &usage{}
 	e.routes = newRouter()
 	for id, faults := range c.faults {
-		if _, ok := c.projects[id]; !ok && !(c.autoProvision && strings.HasPrefix(id, testProjectPref)) {
+		if _, ok := c.projects[id]; !ok && !(c.autoProvision && IsTestProjectID(id)) {
 			return fmt.Errorf("WithFaults names project %s, which neither WithProject nor WithAutoProvision creates", id)
 		}
 		for _, f := range faults {
@@ -266,13 +265,10 @@ func (e *Emulator) setup() error {
 		}
 	}
 	var err error
-	switch {
-	case c.signingKey != nil:
-		e.sign = newSigner(c.signingKey, nil, c.signingKID)
-	case c.signingPEM != nil:
+	if c.signingPEM != nil {
 		e.sign, err = parseSigner(c.signingPEM, c.signingKID)
-	default:
-		e.sign, err = loadDefaultKey()
+	} else {
+		e.sign, err = processKey()
 	}
 	if err != nil {
 		return err
@@ -326,7 +322,7 @@ func (e *Emulator) projectOf(r *http.Request) (*Project, *Error) {
 		return nil, newError("invalid_authorization_header", "The Authorization header must be Basic base64(project_id:secret).")
 	}
 	p := e.Project(id)
-	if p == nil && e.cfg.autoProvision && strings.HasPrefix(id, testProjectPref) && secret != "" {
+	if p == nil && e.cfg.autoProvision && IsTestProjectID(id) && secret != "" {
 		if len(id) > maxProjectIDBytes || len(secret) > maxSecretBytes {
 			return nil, newError("unauthorized_credentials", "The project_id may be at most %d bytes and the secret %d.", maxProjectIDBytes, maxSecretBytes)
 		}
@@ -345,6 +341,9 @@ func (e *Emulator) projectOf(r *http.Request) (*Project, *Error) {
 	if p == nil {
 		if strings.HasPrefix(id, liveProjectPref) {
 			return nil, newError("unauthorized_credentials", "The emulator refuses live projects: use a project-test-* project_id.")
+		}
+		if e.cfg.autoProvision && strings.HasPrefix(id, testProjectPref) {
+			return nil, newError("unauthorized_credentials", "Unauthorized credentials: unknown project_id (auto-provisioning creates only project-test-<uuid> projects, with a lowercase UUID, and needs a secret).")
 		}
 		return nil, newError("unauthorized_credentials", "Unauthorized credentials: unknown project_id or wrong secret.")
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"math/big"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -24,6 +25,19 @@ const (
 	testProjectPref = "project-test-"
 	liveProjectPref = "project-live-"
 )
+
+// IsTestProjectID reports whether id is a Stytch test project id: project-test- followed by a
+// UUID in its canonical lowercase form (what the Stytch dashboard issues). Only such ids are
+// auto-provisioned (WithAutoProvision), so a typo or a made-up name is refused rather than
+// silently creating a project.
+func IsTestProjectID(id string) bool {
+	rest, ok := strings.CutPrefix(id, testProjectPref)
+	if !ok {
+		return false
+	}
+	u, err := uuid.Parse(rest)
+	return err == nil && u.String() == rest
+}
 
 // newID returns prefix + a random (crypto/rand) UUIDv4.
 func newID(prefix string) string { return prefix + uuid.NewString() }

@@ -1,10 +1,10 @@
 package emulator
 
 import (
+	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
-	_ "embed"
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
@@ -25,19 +25,23 @@ const jwtLifetime = 5 * time.Minute
 // stytchSessionClaim is the claim that carries the session in a session JWT.
 const stytchSessionClaim = "https://stytch.com/session"
 
-// defaultKeyPEM is the emulator's built-in RS256 signing key and its self-signed certificate.
-// It is a test key, public by design: shipping it keeps RSA key generation off the start-up path
-// and keeps the JWKS stable across restarts, so an SDK's cached JWKS stays valid. Use WithSigningKey
-// for a key of your own.
+// processKeyBits is the size of the RSA key an emulator generates when it is given none.
+const processKeyBits = 2048
+
+// processKey is the signing key of every emulator of this process that was given no key with
+// WithSigningKey: an RSA key generated from crypto/rand on first use, then shared.
 //
-//go:embed keys/default.pem
-var defaultKeyPEM []byte
-
-// defaultKeyID is the kid of the built-in key, in Stytch's jwk-test-<uuid> format.
-const defaultKeyID = prefixJWK + "7b4a2f36-445d-4665-889c-7543df90cb13"
-
-// loadDefaultKey parses the built-in key once per process: a constant, computed lazily.
-var loadDefaultKey = sync.OnceValues(func() (*signer, error) { return parseSigner(defaultKeyPEM, defaultKeyID) })
+// It is the package's one piece of package-level state, and it is immutable once computed: a
+// lazily initialised constant. Generating a 2048-bit RSA key costs about 50 ms, so a test binary
+// that creates hundreds of emulators generates it once rather than per emulator; no key is
+// published in the source, so nobody else can mint session JWTs that verify against it.
+var processKey = sync.OnceValues(func() (*signer, error) {
+	key, err := rsa.GenerateKey(rand.Reader, processKeyBits)
+	if err != nil {
+		return nil, fmt.Errorf("generate signing key: %w", err)
+	}
+	return newSigner(key, nil, ""), nil
+})
 
 // signer signs session JWTs and publishes the matching JWK.
 type signer struct {
@@ -91,6 +95,9 @@ func newSigner(key *rsa.PrivateKey, cert []byte, kid string) *signer {
 	s := &signer{key: key, kid: kid, cert: cert}
 	if s.kid == "" {
 		sum := sha256.Sum256(x509.MarshalPKCS1PublicKey(&s.key.PublicKey))
+		// Shaped as a version-4 UUID, like Stytch's kids.
+		sum[6] = sum[6]&0x0f | 0x40
+		sum[8] = sum[8]&0x3f | 0x80
 		s.kid = prefixJWK + fmt.Sprintf("%x-%x-%x-%x-%x", sum[0:4], sum[4:6], sum[6:8], sum[8:10], sum[10:16])
 	}
 	s.jwk = map[string]any{

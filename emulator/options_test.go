@@ -41,7 +41,7 @@ func TestBadOptionsReported(t *testing.T) {
 	for name, opt := range map[string]emulator.Option{
 		"cost":          emulator.WithPasswordCost(3),
 		"rotation":      emulator.WithTokenRotation("sometimes", 0),
-		"key":           emulator.WithSigningKeyPEM([]byte("not a key"), ""),
+		"key":           emulator.WithSigningKey([]byte("not a key"), ""),
 		"fault":         emulator.WithFaults(emulator.DefaultProjectID, emulator.Fault{Method: "GET", Path: "/v1/nowhere", Status: 500, ErrorType: "internal_server_error"}),
 		"fault project": emulator.WithFaults("project-test-nope", emulator.Fault{Method: "GET", Path: "/v1/rbac/policy", Status: 500, ErrorType: "internal_server_error"}),
 	} {

@@ -71,10 +71,11 @@ func TestAddrDefaultIsLoopback(t *testing.T) {
 func startStandaloneEnv(t *testing.T, getenv func(string) string, args ...string) (string, string) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
+	dataDir := t.TempDir()
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, append([]string{"--addr", "127.0.0.1:0"}, args...), pw, io.Discard, getenv)
+		done <- run(ctx, append([]string{"--addr", "127.0.0.1:0", "--data-dir", dataDir}, args...), pw, io.Discard, getenv)
 		pw.Close()
 	}()
 	t.Cleanup(func() {

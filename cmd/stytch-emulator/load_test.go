@@ -241,7 +241,7 @@ func TestNonLoopbackWarning(t *testing.T) {
 	var stderr safeBuffer
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"--addr", "0.0.0.0:0"}, pw, &stderr, func(string) string { return "" })
+		done <- run(ctx, []string{"--addr", "0.0.0.0:0", "--data-dir", t.TempDir()}, pw, &stderr, func(string) string { return "" })
 		pw.Close()
 	}()
 	_, err := bufio.NewReader(pr).ReadString('\n')
@@ -277,7 +277,7 @@ func TestRunRefusesBadConfiguration(t *testing.T) {
 		{"--password-cost", "3"},
 		{"--signing-key", "load_test.go"},
 	} {
-		err := run(context.Background(), append([]string{"--addr", "127.0.0.1:0"}, args...), io.Discard, io.Discard, func(string) string { return "" })
+		err := run(context.Background(), append([]string{"--addr", "127.0.0.1:0", "--data-dir", t.TempDir()}, args...), io.Discard, io.Discard, func(string) string { return "" })
 		require.Error(t, err, "%v", args)
 	}
 }

@@ -2,8 +2,18 @@
 // for https://test.stytch.com that any language's SDK can use.
 //
 //	stytch-emulator [--addr 127.0.0.1:9010] [--project-id ID] [--secret SECRET] [--auto-provision=false]
+//	                [--data-dir DIR] [--signing-key FILE | --insecure-published-key] [-v] ...
+//	stytch-emulator --healthcheck URL
 //
-// It prints one line with the base URL when it is ready and stops cleanly on SIGINT or SIGTERM.
+// It prints one line with the base URL when it is ready. On SIGINT or SIGTERM it stops accepting
+// connections, lets the requests in flight finish (up to --shutdown-grace; those still running
+// then are answered 503), and exits 0; a second signal stops it at once (exit 1).
+//
+// Session JWTs are signed with a key generated on first start and kept in the user's cache
+// directory (or --data-dir), so the JWKS stays the same across restarts; see docs/running.md.
+//
+// --healthcheck URL asks a running emulator's health endpoint and exits 0 when it answers
+// {"status":"ok"}: the container image's HEALTHCHECK, which has no curl.
 package main
 
 import (
@@ -17,6 +27,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -24,8 +35,16 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sigs
+		cancel() // the first signal: shut down gracefully
+		<-sigs
+		fmt.Fprintln(os.Stderr, "stytch-emulator: second signal: stopping at once")
+		os.Exit(1)
+	}()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return // the usage was printed
@@ -46,76 +65,154 @@ type options struct {
 	passwordCost  int
 	international bool
 	keyFile       string
+	publishedKey  bool
+	dataDir       string
+	logRequests   bool
+	healthcheck   string
+	limits        limits
+	shutdownGrace time.Duration
+
+	// set holds the names of the flags given on the command line.
+	set map[string]bool
 }
 
 // run parses args, serves until ctx ends, and shuts down gracefully.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
-	fs := flag.NewFlagSet("stytch-emulator", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var o options
-	fs.StringVar(&o.addr, "addr", "127.0.0.1:9010", "address to listen on (loopback by default)")
-	fs.StringVar(&o.projectID, "project-id", "", "project_id clients authenticate with (default $STYTCH_PROJECT_ID or "+emulator.DefaultProjectID+")")
-	fs.StringVar(&o.secret, "secret", "", "the project's secret (default $STYTCH_SECRET or "+emulator.DefaultSecret+")")
-	fs.BoolVar(&o.autoProvision, "auto-provision", true, "create any project-test-* project on its first request, with that request's secret (isolates parallel tests and CI jobs; the --project-id project always checks its own secret)")
-	fs.StringVar(&o.rotation, "token-rotation", string(emulator.RotateTokens), "session token on step-up: rotate | keep")
-	fs.DurationVar(&o.grace, "rotation-grace", emulator.DefaultRotationGrace, "how long a rotated-out session token keeps working (virtual clock; 0 means the default, a negative value revokes it at once)")
-	fs.IntVar(&o.passwordCost, "password-cost", 0, "bcrypt cost of stored password hashes (0: the minimum, 4, fast; at most 31)")
-	fs.BoolVar(&o.international, "international-sms", false, "allow SMS to numbers outside +1")
-	fs.StringVar(&o.keyFile, "signing-key", "", "PEM file with an RSA key for session JWTs (default: the built-in test key)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if o.projectID == "" {
-		o.projectID = or(getenv("STYTCH_PROJECT_ID"), emulator.DefaultProjectID)
-	}
-	if o.secret == "" {
-		o.secret = or(getenv("STYTCH_SECRET"), emulator.DefaultSecret)
-	}
-	opts, err := o.emulatorOptions()
+	o, err := parseFlags(args, stderr, getenv)
 	if err != nil {
 		return err
 	}
-	emu, err := emulator.Build(opts...)
+	if o.healthcheck != "" {
+		return healthcheck(ctx, o.healthcheck, stdout)
+	}
+	logger := log.New(stderr, "", log.LstdFlags)
+	key, err := signingKey(o, stderr)
+	if err != nil {
+		return err
+	}
+	ln, err := listen(o.addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	loopback := isLoopback(ln.Addr())
+	if !loopback {
+		fmt.Fprintf(stderr, "WARNING: stytch-emulator is listening on %s, which is not a loopback address: anyone who can reach it can read every OTP code and session. Bind 127.0.0.1 unless you mean it.\n", ln.Addr())
+		if o.autoProvision && !o.set["auto-provision"] {
+			o.autoProvision = false
+			fmt.Fprintf(stderr, "stytch-emulator: auto-provisioning is off because the address is not loopback (pass --auto-provision to turn it on): only project %s answers\n", o.projectID)
+		}
+	}
+	emu, err := emulator.Build(append(o.emulatorOptions(logger.Printf), key)...)
 	if err != nil {
 		return fmt.Errorf("configuration: %w", err)
 	}
-	ln, err := net.Listen("tcp", o.addr)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
+	var reqLog *log.Logger
+	if o.logRequests {
+		reqLog = logger
 	}
-	if tcp, ok := ln.Addr().(*net.TCPAddr); ok && !tcp.IP.IsLoopback() {
-		fmt.Fprintf(stderr, "WARNING: stytch-emulator is listening on %s, which is not a loopback address: anyone who can reach it can read every OTP code and session. Bind 127.0.0.1 unless you mean it.\n", ln.Addr())
-	}
-	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second}
+	srv := newServer(emu, o.limits, reqLog)
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- srv.serve(ln) }()
 	fmt.Fprintf(stdout, "stytch-emulator ready on %s (project %s)\n", baseURL(ln.Addr()), o.projectID)
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		// Requests still running (e.g. an injected delay) are cut off: stopping is what was asked.
-		_ = srv.Close()
+	fmt.Fprintf(stderr, "stytch-emulator: shutting down: requests in flight have %s to finish (a second signal stops at once)\n", o.shutdownGrace)
+	srv.shutdown(o.shutdownGrace)
+	<-errc
+	return nil
+}
+
+// parseFlags parses and checks the command line and the environment.
+func parseFlags(args []string, stderr io.Writer, getenv func(string) string) (options, error) {
+	fs := flag.NewFlagSet("stytch-emulator", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o options
+	fs.StringVar(&o.addr, "addr", "127.0.0.1:9010", "address to listen on (loopback by default; 127.0.0.1:0 picks a free port)")
+	fs.StringVar(&o.projectID, "project-id", "", "project_id clients authenticate with, project-test-<uuid> (default $STYTCH_PROJECT_ID or "+emulator.DefaultProjectID+")")
+	fs.StringVar(&o.secret, "secret", "", "the project's secret (default $STYTCH_SECRET or "+emulator.DefaultSecret+")")
+	fs.BoolVar(&o.autoProvision, "auto-provision", true, "create any project-test-<uuid> project on its first request, with that request's secret (isolates parallel tests and CI jobs; the --project-id project always checks its own secret); off by default when --addr is not loopback")
+	fs.StringVar(&o.rotation, "token-rotation", string(emulator.RotateTokens), "session token on step-up: rotate | keep")
+	fs.DurationVar(&o.grace, "rotation-grace", emulator.DefaultRotationGrace, "how long a rotated-out session token keeps working (virtual clock; 0 means the default, a negative value revokes it at once)")
+	fs.IntVar(&o.passwordCost, "password-cost", 0, "bcrypt cost of stored password hashes (0: the minimum, 4, fast; at most 31)")
+	fs.BoolVar(&o.international, "international-sms", false, "allow SMS to numbers outside +1")
+	fs.StringVar(&o.keyFile, "signing-key", "", "PEM file with an RSA key for session JWTs (default: a key generated on first start and kept in --data-dir)")
+	fs.BoolVar(&o.publishedKey, "insecure-published-key", false, "sign session JWTs with the key published in the emulator's source: anyone can forge sessions your app accepts (for fixtures that must match across machines only)")
+	fs.StringVar(&o.dataDir, "data-dir", "", "directory for the emulator's signing key (default: stytch-emulator in the user's cache directory)")
+	fs.BoolVar(&o.logRequests, "log-requests", false, "print one line per request: method, path, project, status, error_type, duration")
+	fs.BoolVar(&o.logRequests, "v", false, "short for --log-requests")
+	fs.StringVar(&o.healthcheck, "healthcheck", "", "ask the health endpoint at this URL (e.g. http://127.0.0.1:9010/emulator/v1/health), exit 0 when healthy, 1 otherwise; serve nothing")
+	fs.DurationVar(&o.shutdownGrace, "shutdown-grace", 5*time.Second, "on SIGINT/SIGTERM, how long requests in flight may take to finish before they are answered 503")
+	o.limits = defaultLimits()
+	fs.DurationVar(&o.limits.readTimeout, "read-timeout", o.limits.readTimeout, "longest time to read a request, headers and body")
+	fs.DurationVar(&o.limits.writeTimeout, "write-timeout", o.limits.writeTimeout, "longest time from the end of a request's headers to the end of its response (above the longest injected delay, 1m)")
+	fs.DurationVar(&o.limits.idleTimeout, "idle-timeout", o.limits.idleTimeout, "how long an idle keep-alive connection stays open")
+	fs.IntVar(&o.limits.maxHeaderBytes, "max-header-bytes", o.limits.maxHeaderBytes, "largest request header block; a larger one is answered 431")
+	fs.IntVar(&o.limits.maxConns, "max-connections", o.limits.maxConns, "most connections open at once; more wait to be accepted")
+	if err := fs.Parse(args); err != nil {
+		return options{}, err
+	}
+	o.set = map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { o.set[f.Name] = true })
+	if fs.NArg() > 0 {
+		return options{}, fmt.Errorf("unexpected arguments %q: stytch-emulator takes flags only (see -h)", fs.Args())
+	}
+	if o.healthcheck != "" {
+		return o, nil
+	}
+	if err := o.resolveCredentials(getenv); err != nil {
+		return options{}, err
+	}
+	switch emulator.Rotation(o.rotation) {
+	case emulator.RotateTokens, emulator.KeepTokens:
+	default:
+		return options{}, fmt.Errorf("--token-rotation must be rotate or keep, not %q", o.rotation)
+	}
+	if o.keyFile != "" && o.publishedKey {
+		return options{}, errors.New("--signing-key and --insecure-published-key exclude each other")
+	}
+	if err := o.limits.check(); err != nil {
+		return options{}, err
+	}
+	if o.shutdownGrace < 0 {
+		return options{}, fmt.Errorf("--shutdown-grace %s: want 0 or more", o.shutdownGrace)
+	}
+	return o, nil
+}
+
+// resolveCredentials fills in the project and secret from the environment or the defaults, and
+// refuses a live project, a malformed project id and an empty secret.
+func (o *options) resolveCredentials(getenv func(string) string) error {
+	idFrom, secretFrom := "--project-id", "--secret"
+	if !o.set["project-id"] {
+		idFrom = "$STYTCH_PROJECT_ID"
+		o.projectID = or(getenv("STYTCH_PROJECT_ID"), emulator.DefaultProjectID)
+	}
+	if !o.set["secret"] {
+		secretFrom = "$STYTCH_SECRET"
+		o.secret = or(getenv("STYTCH_SECRET"), emulator.DefaultSecret)
+	}
+	switch {
+	case strings.HasPrefix(o.projectID, "project-live-"):
+		return fmt.Errorf("%s %q is a live project: the emulator stands in for Stytch's test environment only; use a project-test-<uuid> id", idFrom, o.projectID)
+	case !emulator.IsTestProjectID(o.projectID):
+		return fmt.Errorf("%s %q is not a test project id: want project-test-<uuid> (lowercase), e.g. %s", idFrom, o.projectID, emulator.DefaultProjectID)
+	case o.secret == "":
+		return fmt.Errorf("%s is empty: the project needs a secret", secretFrom)
 	}
 	return nil
 }
 
-// emulatorOptions turns the flags into emulator options.
-func (o options) emulatorOptions() ([]emulator.Option, error) {
+// emulatorOptions turns the flags into emulator options (the signing key apart).
+func (o options) emulatorOptions(logf func(string, ...any)) []emulator.Option {
 	opts := []emulator.Option{
 		emulator.WithProject(o.projectID, o.secret),
 		emulator.WithPasswordCost(o.passwordCost),
-		emulator.WithLogger(log.Printf),
-	}
-	switch emulator.Rotation(o.rotation) {
-	case emulator.RotateTokens, emulator.KeepTokens:
-		opts = append(opts, emulator.WithTokenRotation(emulator.Rotation(o.rotation), o.grace))
-	default:
-		return nil, fmt.Errorf("--token-rotation must be rotate or keep, not %q", o.rotation)
+		emulator.WithLogger(logf),
+		emulator.WithTokenRotation(emulator.Rotation(o.rotation), o.grace),
 	}
 	if o.autoProvision {
 		opts = append(opts, emulator.WithAutoProvision())
@@ -123,14 +220,25 @@ func (o options) emulatorOptions() ([]emulator.Option, error) {
 	if o.international {
 		opts = append(opts, emulator.WithInternationalSMS())
 	}
-	if o.keyFile != "" {
-		raw, err := os.ReadFile(o.keyFile)
-		if err != nil {
-			return nil, fmt.Errorf("read signing key: %w", err)
-		}
-		opts = append(opts, emulator.WithSigningKeyPEM(raw, ""))
+	return opts
+}
+
+// listen binds addr; an address in use is named, with the way out.
+func listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return nil, fmt.Errorf("listen on %s: the address is already in use (another stytch-emulator?): choose another with --addr, or --addr 127.0.0.1:0 for any free port", addr)
 	}
-	return opts, nil
+	if err != nil {
+		return nil, fmt.Errorf("listen: %w", err)
+	}
+	return ln, nil
+}
+
+// isLoopback reports whether a listening address is reachable from this machine only.
+func isLoopback(addr net.Addr) bool {
+	tcp, ok := addr.(*net.TCPAddr)
+	return ok && tcp.IP.IsLoopback()
 }
 
 // baseURL is the URL clients use for a listening address: a wildcard bind (0.0.0.0, ::) is
@@ -144,6 +252,27 @@ func baseURL(addr net.Addr) string {
 		return fmt.Sprintf("http://127.0.0.1:%d", tcp.Port)
 	}
 	return "http://" + tcp.String()
+}
+
+// healthcheck asks the health endpoint at url and succeeds when it answers 200 {"status":"ok"}.
+func healthcheck(ctx context.Context, url string, stdout io.Writer) error {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return fmt.Errorf("--healthcheck: %w", err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("healthcheck: %w", err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"status":"ok"`) {
+		return fmt.Errorf("healthcheck %s: %s %s", url, resp.Status, strings.TrimSpace(string(body)))
+	}
+	fmt.Fprintln(stdout, "healthy")
+	return nil
 }
 
 func or(a, b string) string {
