@@ -150,10 +150,17 @@ func (d frontDoor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		time.Since(start).Round(time.Microsecond))
 }
 
-// projectOf returns the project_id of a request's Basic credentials, or "-".
+// projectOf returns the project_id of a request's Basic credentials (or of the JWKS path, which
+// the SDKs fetch without them), or "-".
 func projectOf(r *http.Request) string {
 	id, _, ok := r.BasicAuth()
-	if !ok || id == "" {
+	if !ok {
+		id, _ = strings.CutPrefix(r.URL.Path, "/v1/sessions/jwks/")
+		if id == r.URL.Path {
+			id = ""
+		}
+	}
+	if id == "" {
 		return "-"
 	}
 	if len(id) > 64 {

@@ -1,0 +1,173 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// stytchError is the shape of every error the server answers.
+type stytchError struct {
+	StatusCode   int    `json:"status_code"`
+	RequestID    string `json:"request_id"`
+	ErrorType    string `json:"error_type"`
+	ErrorMessage string `json:"error_message"`
+	ErrorURL     string `json:"error_url"`
+}
+
+// rawExchange writes raw bytes on a new connection to base and reads one response.
+func rawExchange(t *testing.T, base, raw string) *http.Response {
+	t.Helper()
+	u, err := url.Parse(base)
+	require.NoError(t, err)
+	c, err := net.Dial("tcp", u.Host)
+	require.NoError(t, err)
+	t.Cleanup(func() { c.Close() })
+	_, err = io.WriteString(c, raw)
+	require.NoError(t, err)
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	require.NoError(t, err, "an answer, not a hang or a hang-up")
+	t.Cleanup(func() { resp.Body.Close() })
+	return resp
+}
+
+// requireStytchError fails unless resp is a Stytch-shaped JSON error with that status and type.
+func requireStytchError(t *testing.T, resp *http.Response, status int, errType string) stytchError {
+	t.Helper()
+	require.Equal(t, status, resp.StatusCode)
+	require.Equal(t, "application/json", resp.Header.Get("Content-Type"))
+	var e stytchError
+	dec := json.NewDecoder(resp.Body)
+	dec.DisallowUnknownFields()
+	require.NoError(t, dec.Decode(&e))
+	require.Equal(t, status, e.StatusCode)
+	require.Equal(t, errType, e.ErrorType)
+	require.Regexp(t, `^request-id-test-[0-9a-f-]{36}$`, e.RequestID)
+	require.NotEmpty(t, e.ErrorMessage)
+	require.Equal(t, fmt.Sprintf("https://stytch.com/docs/api/errors/%d#%s", status, errType), e.ErrorURL)
+	return e
+}
+
+const auth = "Authorization: Basic cHJvamVjdC10ZXN0LTAwMDAwMDAwLTAwMDAtNDAwMC04MDAwLTAwMDAwMDAwMDAwMDpzZWNyZXQtdGVzdC1lbXVsYXRvcg==\r\n"
+
+// TestServerAnswersRefusalsAsJSON: what net/http refuses before the emulator sees the request (too
+// large headers, a malformed request, an unknown transfer encoding) is answered as a Stytch error,
+// and a body shorter than its Content-Length is answered 400 when the read timeout ends, not held.
+func TestServerAnswersRefusalsAsJSON(t *testing.T) {
+	base, _ := startWith(t, "--data-dir", t.TempDir(), "--max-header-bytes", "2048", "--read-timeout", "300ms")
+
+	t.Run("case=headers too large", func(t *testing.T) {
+		resp := rawExchange(t, base, "GET /emulator/v1/health HTTP/1.1\r\nHost: x\r\nX-Big: "+strings.Repeat("a", 16<<10)+"\r\n\r\n")
+		requireStytchError(t, resp, 431, "request_header_fields_too_large")
+	})
+	t.Run("case=malformed request line", func(t *testing.T) {
+		resp := rawExchange(t, base, "NOT HTTP AT ALL\r\n\r\n")
+		requireStytchError(t, resp, 400, "bad_request")
+	})
+	t.Run("case=no host", func(t *testing.T) {
+		resp := rawExchange(t, base, "GET /emulator/v1/health HTTP/1.1\r\n\r\n")
+		e := requireStytchError(t, resp, 400, "bad_request")
+		require.Contains(t, e.ErrorMessage, "Host")
+	})
+	t.Run("case=unknown transfer encoding", func(t *testing.T) {
+		resp := rawExchange(t, base, "POST /v1/users HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n")
+		requireStytchError(t, resp, 501, "unsupported_transfer_encoding")
+	})
+	t.Run("case=body shorter than its length", func(t *testing.T) {
+		resp := rawExchange(t, base, "POST /v1/users HTTP/1.1\r\nHost: x\r\n"+auth+"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"email\":")
+		requireStytchError(t, resp, 400, "bad_request")
+	})
+	t.Run("case=the emulator's own answers are untouched", func(t *testing.T) {
+		resp := rawExchange(t, base, "GET /v1/nothing HTTP/1.1\r\nHost: x\r\n"+auth+"\r\n")
+		requireStytchError(t, resp, 404, "route_not_found")
+	})
+}
+
+// TestServerClosesSilentConnections: a connection that sends nothing, or stops after part of its
+// headers, is closed by the server (the read timeout), so it holds nothing for long.
+func TestServerClosesSilentConnections(t *testing.T) {
+	base, _ := startWith(t, "--data-dir", t.TempDir(), "--read-timeout", "200ms", "--idle-timeout", "200ms")
+	u, err := url.Parse(base)
+	require.NoError(t, err)
+	for name, sent := range map[string]string{
+		"case=nothing":           "",
+		"case=half a header":     "GET /emulator/v1/health HTTP/1.1\r\nHost: x\r\nX-Slow: ",
+		"case=idle after answer": "GET /emulator/v1/health HTTP/1.1\r\nHost: x\r\n\r\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			c, err := net.Dial("tcp", u.Host)
+			require.NoError(t, err)
+			defer c.Close()
+			_, err = io.WriteString(c, sent)
+			require.NoError(t, err)
+			require.NoError(t, c.SetReadDeadline(time.Now().Add(time.Minute)))
+			rest, err := io.ReadAll(c) // returns when the server closes the connection
+			require.NoError(t, err, "closed by the server, not by the test's own deadline")
+			if strings.HasSuffix(sent, "\r\n\r\n") {
+				require.Contains(t, string(rest), "200 OK")
+			}
+		})
+	}
+}
+
+// TestServerCapsConnections: beyond --max-connections a connection waits to be served until one is
+// released, rather than costing a file descriptor and a goroutine each.
+func TestServerCapsConnections(t *testing.T) {
+	base, _ := startWith(t, "--data-dir", t.TempDir(), "--max-connections", "1", "--read-timeout", "1m")
+	u, err := url.Parse(base)
+	require.NoError(t, err)
+	holder, err := net.Dial("tcp", u.Host)
+	require.NoError(t, err)
+	// The holder's connection is accepted, and so holds the one slot, once it has been answered.
+	_, err = io.WriteString(holder, "GET /emulator/v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
+	require.NoError(t, err)
+	resp, err := http.ReadResponse(bufio.NewReader(holder), nil)
+	require.NoError(t, err)
+	resp.Body.Close()
+
+	waiting := &http.Client{Timeout: 500 * time.Millisecond, Transport: &http.Transport{DisableKeepAlives: true}}
+	_, err = waiting.Get(base + "/emulator/v1/health")
+	var ne net.Error
+	require.True(t, errors.As(err, &ne) && ne.Timeout(), "not served while the slot is held: %v", err)
+
+	holder.Close()
+	served := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	resp, err = served.Get(base + "/emulator/v1/health")
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, 200, resp.StatusCode)
+}
+
+// TestLogRequests: -v prints one line per request with the method, path, project, status,
+// error_type and duration; without it nothing is printed per request.
+func TestLogRequests(t *testing.T) {
+	base, stderr := startWith(t, "--data-dir", t.TempDir(), "-v")
+	require.NoError(t, searchAs(t, base, "project-test-00000000-0000-4000-8000-000000000000", "secret-test-emulator"))
+	requireUnauthorized(t, searchAs(t, base, "project-test-00000000-0000-4000-8000-000000000000", "wrong"))
+	rawExchange(t, base, "GET /v1/no%0Ahere HTTP/1.1\r\nHost: x\r\n"+auth+"\r\n")
+	var lines []string
+	for _, l := range strings.Split(stderr.String(), "\n") {
+		if strings.Contains(l, " status=") && !strings.Contains(l, "/jwks/") {
+			lines = append(lines, l)
+		}
+	}
+	require.Len(t, lines, 3, "%s", stderr.String())
+	require.Contains(t, stderr.String(), "GET /v1/sessions/jwks/project-test-00000000-0000-4000-8000-000000000000 project=project-test-00000000-0000-4000-8000-000000000000 status=200", "the SDK's JWKS fetch, by its path's project")
+	require.Regexp(t, `POST /v1/users/search project=project-test-00000000-0000-4000-8000-000000000000 status=200 error_type=- [0-9.]+[µnm]?s$`, lines[0])
+	require.Regexp(t, `POST /v1/users/search project=project-test-00000000-0000-4000-8000-000000000000 status=401 error_type=unauthorized_credentials [0-9.]+[µnm]?s$`, lines[1])
+	require.Regexp(t, `GET /v1/no\\nhere project=project-test-\S+ status=404 error_type=route_not_found `, lines[2], "a path cannot break the line")
+
+	quiet, stderr := startWith(t, "--data-dir", t.TempDir())
+	require.NoError(t, searchAs(t, quiet, "project-test-00000000-0000-4000-8000-000000000000", "secret-test-emulator"))
+	require.NotContains(t, stderr.String(), "status=")
+}
