@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/stytch-emulator/stytchemu/emulator"
@@ -20,6 +21,9 @@ type InProcess struct {
 	creds  Credentials
 	clock  *emulator.Clock
 	shared bool
+
+	mu       sync.Mutex
+	appAhead time.Duration // on a shared project: how far the app's clock is ahead of the server's
 }
 
 var _ Target = (*InProcess)(nil)
@@ -63,8 +67,8 @@ func (t *InProcess) ProjectID() string { return t.creds.ProjectID }
 
 // Shared reports whether the project is shared with other targets (the opener's fallback when the
 // emulator does not auto-provision), so clock moves and faults are seen by them too. A shared
-// target lacks clock-control, fault-injection and revocation-timing (Has reports false for them),
-// though Advance and InjectFault still work.
+// target lacks clock-control, fault-injection and revocation-timing (Has reports false for them);
+// its Advance moves only its own application clock, and InjectFault still works.
 func (t *InProcess) Shared() bool { return t.shared }
 
 // Has reports true for every capability, but for clock-control, fault-injection and
@@ -85,11 +89,26 @@ func (t *InProcess) NewIdentity(ctx context.Context, needCodes bool) (Identity, 
 	return t.ids.unique()
 }
 
-// Now returns the project's virtual time.
-func (t *InProcess) Now() time.Time { return t.clock.Now() }
+// Now returns the project's virtual time, plus the application clock's advance on a shared project.
+func (t *InProcess) Now() time.Time {
+	t.mu.Lock()
+	ahead := t.appAhead
+	t.mu.Unlock()
+	return t.clock.Now().Add(ahead)
+}
 
-// Advance moves the project's clock (and so Now) forward by d.
+// Advance moves the project's clock (and so Now) forward by d. On a shared project only Now, the
+// application's clock, moves, as on the real sandbox: the server clock is every scenario's.
 func (t *InProcess) Advance(ctx context.Context, d time.Duration) error {
+	if d < 0 {
+		return fmt.Errorf("advance %s: time only moves forward", d)
+	}
+	if t.shared {
+		t.mu.Lock()
+		t.appAhead += d
+		t.mu.Unlock()
+		return nil
+	}
 	if _, err := t.clock.Advance(d); err != nil {
 		return fmt.Errorf("advance %s: %w", d, err)
 	}

@@ -25,8 +25,9 @@ type Remote struct {
 	ctl    *ControlClient
 	shared bool
 
-	mu   sync.Mutex
-	skew time.Duration // server time minus local time
+	mu       sync.Mutex
+	skew     time.Duration // server time minus local time
+	appAhead time.Duration // on a shared project: how far the app's clock is ahead of the server's
 }
 
 var _ Target = (*Remote)(nil)
@@ -78,8 +79,8 @@ func (t *Remote) ProjectID() string { return t.creds.ProjectID }
 
 // Shared reports whether the project is shared with other targets (the opener's fallback when the
 // emulator does not auto-provision), so clock moves and faults are seen by them too. A shared
-// target lacks clock-control, fault-injection and revocation-timing (Has reports false for them),
-// though Advance and InjectFault still work.
+// target lacks clock-control, fault-injection and revocation-timing (Has reports false for them);
+// its Advance moves only its own application clock, and InjectFault still works.
 func (t *Remote) Shared() bool { return t.shared }
 
 // Has reports true for every capability, but for clock-control, fault-injection and
@@ -104,18 +105,27 @@ func (t *Remote) NewIdentity(ctx context.Context, needCodes bool) (Identity, err
 	return t.ids.unique()
 }
 
-// Now returns the project's server time (see Remote).
+// Now returns the project's server time (see Remote), plus the application clock's advance on a
+// shared project.
 func (t *Remote) Now() time.Time {
 	t.mu.Lock()
-	skew := t.skew
+	ahead := t.skew + t.appAhead
 	t.mu.Unlock()
-	return time.Now().Add(skew).UTC()
+	return time.Now().Add(ahead).UTC()
 }
 
-// Advance moves the project's server clock, and so Now, forward by d.
+// Advance moves the project's server clock, and so Now, forward by d. On a shared project only
+// Now, the application's clock, moves, as on the real sandbox: the server clock is every
+// scenario's, and moving it would stamp other scenarios' tokens in their future.
 func (t *Remote) Advance(ctx context.Context, d time.Duration) error {
 	if d < 0 {
 		return fmt.Errorf("advance %s: time only moves forward", d)
+	}
+	if t.shared {
+		t.mu.Lock()
+		t.appAhead += d
+		t.mu.Unlock()
+		return nil
 	}
 	sent := time.Now()
 	now, err := t.ctl.Advance(ctx, d)
