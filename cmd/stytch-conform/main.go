@@ -17,7 +17,8 @@
 //
 // The exit status is 0 only when at least one scenario ran and none failed (an undefined step
 // fails, a scenario without steps too), 1 when one failed or none ran (a --tags expression that
-// selects nothing, an empty --features directory), 2 for a usage or configuration error.
+// selects nothing, an empty --features directory), 2 for a usage or configuration error, or a
+// target that cannot be reached (checked once, before any scenario runs).
 //
 // --record DIR records the shape of every Stytch response of each scenario's own calls
 // (pkg/drift; not the set-up that differs by target, nor the clean-up) into DIR, and the
@@ -35,9 +36,7 @@ import (
 	"io/fs"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"syscall"
@@ -105,7 +104,7 @@ func parseFlags(args []string, stderr io.Writer, getenv func(string) string) (co
 	fset.SetOutput(stderr)
 	var c config
 	fset.StringVar(&c.target, "target", target.SpecEmulator, `where to run: "emulator" (in process), an emulator URL (http://host:port), or "sandbox" (Stytch's test environment; needs STYTCH_PROJECT_ID and STYTCH_SECRET)`)
-	fset.StringVar(&c.tags, "tags", "", `godog tag expression selecting scenarios, e.g. "@requires:clock-control" or "~@requires:read-codes"`)
+	fset.StringVar(&c.tags, "tags", "", `godog tag expression selecting scenarios, e.g. "@requires:clock-control" or "~@requires:read-codes" (syntax below)`)
 	fset.StringVar(&c.format, "format", "progress", `godog formats, comma-separated, each optionally writing to a file: pretty, progress, junit:FILE, cucumber:FILE`)
 	fset.StringVar(&c.featuresDir, "features", "", "directory of *.feature files to run instead of the embedded suite")
 	fset.IntVar(&c.concurrency, "concurrency", defaultConcurrency, "how many scenarios run at once")
@@ -114,6 +113,7 @@ func parseFlags(args []string, stderr io.Writer, getenv func(string) string) (co
 	fset.Usage = func() {
 		fmt.Fprintln(stderr, "usage: stytch-conform [flags]\n       stytch-conform diff DIR_A DIR_B\n\nRuns the Gherkin MFA and step-up suite against a target.\n\nflags:")
 		fset.PrintDefaults()
+		fmt.Fprint(stderr, tagSyntax)
 	}
 	if err := fset.Parse(args); err != nil {
 		return config{}, err
@@ -133,39 +133,15 @@ func parseFlags(args []string, stderr io.Writer, getenv func(string) string) (co
 	if err := checkFormats(c.format); err != nil {
 		return config{}, err
 	}
+	if err := checkTags(c.tags); err != nil {
+		return config{}, err
+	}
+	if c.recordDir != "" {
+		if err := checkRecordDir(c.recordDir); err != nil {
+			return config{}, err
+		}
+	}
 	return c, nil
-}
-
-// formats splits a --format value into its formatters: name and file ("" for the output).
-func formats(spec string) [][2]string {
-	var out [][2]string
-	for _, f := range strings.Split(spec, ",") {
-		name, file, _ := strings.Cut(strings.TrimSpace(f), ":")
-		out = append(out, [2]string{name, file})
-	}
-	return out
-}
-
-// checkFormats validates a --format value and creates the directories of its files.
-func checkFormats(spec string) error {
-	for _, f := range formats(spec) {
-		if godog.FindFmt(f[0]) == nil {
-			names := make([]string, 0, len(godog.AvailableFormatters()))
-			for n := range godog.AvailableFormatters() {
-				if !strings.HasPrefix(n, fixedFormatPrefix) {
-					names = append(names, n)
-				}
-			}
-			sort.Strings(names)
-			return fmt.Errorf("--format %q: unknown formatter %q (known: %s)", spec, f[0], strings.Join(names, ", "))
-		}
-		if dir := filepath.Dir(f[1]); f[1] != "" && dir != "." {
-			if err := os.MkdirAll(dir, 0o755); err != nil {
-				return fmt.Errorf("--format %s:%s: %w", f[0], f[1], err)
-			}
-		}
-	}
-	return nil
 }
 
 // humanOnStdout reports whether every formatter that writes to the standard output is a human
@@ -201,6 +177,10 @@ func runSuite(ctx context.Context, cfg config, stdout, stderr io.Writer, getenv 
 	}
 	opener, err := target.NewOpener(cfg.target, opts...)
 	if err != nil {
+		fmt.Fprintln(stderr, "stytch-conform:", err)
+		return exitUsage
+	}
+	if err := checkReachable(ctx, cfg); err != nil {
 		fmt.Fprintln(stderr, "stytch-conform:", err)
 		return exitUsage
 	}
