@@ -1,29 +1,47 @@
-# The README documents each target. `make test` is what CI runs (.ci/run).
+# `make help` lists the targets. `make test` is what CI runs (.ci/run).
 GO ?= go
 ADDR ?= 127.0.0.1:9010
+# ARGS are extra stytch-emulator flags for `make run`, e.g. make run ARGS=-v
+ARGS ?=
 
-.PHONY: test run conform bench node-test vet
+.DEFAULT_GOAL := help
+.PHONY: help test run conform bench node-test vet docker-check
 
-## test: vet, the race-enabled Go tests (with every fuzz target's seed corpus), then the Node SDK test.
+## help: list the targets.
+help:
+	@echo 'usage: make TARGET [ADDR=host:port] [ARGS="stytch-emulator flags"]'
+	@echo
+	@sed -n 's/^## \([a-z-]*\): /  \1\t/p' $(MAKEFILE_LIST) | expand -t 16
+
+## test: vet, the race-enabled Go tests (with every fuzz target's seed corpus), the container build check, then the Node SDK test.
 test: vet
 	$(GO) test -race -count=1 ./...
+	./scripts/docker-build-check.sh
 	./scripts/node-test.sh
 
+## vet: go vet on every package.
 vet:
 	$(GO) vet ./...
 
-## run: the standalone emulator on $(ADDR).
+# The binary runs directly (not under `go run`), so that Ctrl-C stops it gracefully and make
+# reports no error.
+## run: the standalone emulator on ADDR (Ctrl-C stops it; ARGS=-v logs each request).
 run:
-	$(GO) run ./cmd/stytch-emulator --addr $(ADDR)
+	@$(GO) build -o bin/stytch-emulator ./cmd/stytch-emulator
+	@./bin/stytch-emulator --addr $(ADDR) $(ARGS)
 
 ## conform: the Gherkin MFA / step-up suite against the in-process emulator.
 conform:
 	$(GO) run ./cmd/stytch-conform --target emulator
 
-## bench: benchmarks and the ratios of issue 7, measured in one run.
+## bench: benchmarks and their ratios, measured in one run.
 bench:
 	$(GO) run ./cmd/stytch-bench
 
 ## node-test: only the Node SDK test (needs node and npm).
 node-test:
 	./scripts/node-test.sh
+
+## docker-check: the Dockerfile's build steps run natively: static binary, non-root, health check.
+docker-check:
+	./scripts/docker-build-check.sh
