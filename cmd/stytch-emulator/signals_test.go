@@ -162,3 +162,28 @@ func delayed(t *testing.T, base string) {
 	resp.Body.Close()
 	require.Less(t, resp.StatusCode, 300, "%s", body)
 }
+
+// TestMakeRunCtrlC: Ctrl-C on `make run` (SIGINT to the whole process group, as a terminal sends
+// it) stops the emulator gracefully, and make reports no error.
+func TestMakeRunCtrlC(t *testing.T) {
+	makeBin, err := exec.LookPath("make")
+	require.NoError(t, err, "make runs the repository's targets")
+	cmd := exec.Command(makeBin, "run", "ADDR=127.0.0.1:0", "ARGS=--data-dir "+t.TempDir())
+	cmd.Dir = filepath.Join("..", "..")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	var stderr safeBuffer
+	cmd.Stderr = &stderr
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) })
+	out := bufio.NewReader(stdout)
+	line, err := out.ReadString('\n')
+	require.NoError(t, err, "stderr: %s", stderr.String())
+	require.Contains(t, line, "stytch-emulator ready on")
+	require.NoError(t, syscall.Kill(-cmd.Process.Pid, syscall.SIGINT))
+	_, _ = io.Copy(io.Discard, out)
+	_ = cmd.Wait() // make ends itself with the signal it got, as it should
+	require.Contains(t, stderr.String(), "shutting down")
+	require.NotContains(t, stderr.String(), "make: ***", "make reports no error")
+}
