@@ -27,6 +27,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -53,6 +54,10 @@ func main() {
 		os.Exit(1)
 	}
 }
+
+// envAutoProvision sets --auto-provision when the flag is not given: a container service (GitHub
+// Actions' services:) takes environment variables but no arguments.
+const envAutoProvision = "STYTCH_EMULATOR_AUTO_PROVISION"
 
 // options are the command's flags.
 type options struct {
@@ -134,7 +139,7 @@ func parseFlags(args []string, stderr io.Writer, getenv func(string) string) (op
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:9010", "address to listen on (loopback by default; 127.0.0.1:0 picks a free port)")
 	fs.StringVar(&o.projectID, "project-id", "", "project_id clients authenticate with, project-test-<uuid> (default $STYTCH_PROJECT_ID or "+emulator.DefaultProjectID+")")
 	fs.StringVar(&o.secret, "secret", "", "the project's secret (default $STYTCH_SECRET or "+emulator.DefaultSecret+")")
-	fs.BoolVar(&o.autoProvision, "auto-provision", true, "create any project-test-<uuid> project on its first request, with that request's secret (isolates parallel tests and CI jobs; the --project-id project always checks its own secret); off by default when --addr is not loopback")
+	fs.BoolVar(&o.autoProvision, "auto-provision", true, "create any project-test-<uuid> project on its first request, with that request's secret (isolates parallel tests and CI jobs; the --project-id project always checks its own secret); off by default when --addr is not loopback; default $"+envAutoProvision+" when set)")
 	fs.StringVar(&o.rotation, "token-rotation", string(emulator.RotateTokens), "session token on step-up: rotate | keep")
 	fs.DurationVar(&o.grace, "rotation-grace", emulator.DefaultRotationGrace, "how long a rotated-out session token keeps working (virtual clock; 0 means the default, a negative value revokes it at once)")
 	fs.IntVar(&o.passwordCost, "password-cost", 0, "bcrypt cost of stored password hashes (0: the minimum, 4, fast; at most 31)")
@@ -165,6 +170,14 @@ func parseFlags(args []string, stderr io.Writer, getenv func(string) string) (op
 	}
 	if err := o.resolveCredentials(getenv); err != nil {
 		return options{}, err
+	}
+	if v := getenv(envAutoProvision); v != "" && !o.set["auto-provision"] {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return options{}, fmt.Errorf("$%s %q: want true or false", envAutoProvision, v)
+		}
+		o.autoProvision = b
+		o.set["auto-provision"] = true // asked for: it holds beyond loopback too
 	}
 	switch emulator.Rotation(o.rotation) {
 	case emulator.RotateTokens, emulator.KeepTokens:

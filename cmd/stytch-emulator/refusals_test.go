@@ -88,12 +88,18 @@ func jwksOf(t *testing.T, base string) (n, kid string) {
 // base URL and what it printed on stderr up to the ready line.
 func startWith(t *testing.T, args ...string) (string, *safeBuffer) {
 	t.Helper()
+	return startWithEnv(t, nil, args...)
+}
+
+// startWithEnv is startWith with env as the environment.
+func startWithEnv(t *testing.T, env map[string]string, args ...string) (string, *safeBuffer) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var stderr safeBuffer
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, append([]string{"--addr", "127.0.0.1:0"}, args...), lineWriter(ready), &stderr, func(string) string { return "" })
+		done <- run(ctx, append([]string{"--addr", "127.0.0.1:0"}, args...), lineWriter(ready), &stderr, func(k string) string { return env[k] })
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -185,6 +191,14 @@ func TestAutoProvisionOffBeyondLoopback(t *testing.T) {
 	base, stderr = startWith(t, "--addr", "0.0.0.0:0", "--data-dir", t.TempDir(), "--auto-provision")
 	require.NotContains(t, stderr.String(), "auto-provisioning is off")
 	require.NoError(t, searchAs(t, base, fresh, "secret-test-x"))
+
+	base, stderr = startWithEnv(t, map[string]string{envAutoProvision: "true"}, "--addr", "0.0.0.0:0", "--data-dir", t.TempDir())
+	require.NotContains(t, stderr.String(), "auto-provisioning is off")
+	require.NoError(t, searchAs(t, base, fresh, "secret-test-x"), "asked for through the environment")
+
+	base, _ = startWithEnv(t, map[string]string{envAutoProvision: "false"}, "--data-dir", t.TempDir())
+	requireUnauthorized(t, searchAs(t, base, fresh, "secret-test-x"))
+	require.ErrorContains(t, runErr(t, map[string]string{envAutoProvision: "sometimes"}), `$STYTCH_EMULATOR_AUTO_PROVISION "sometimes": want true or false`)
 
 	base, _ = startWith(t, "--data-dir", t.TempDir())
 	require.NoError(t, searchAs(t, base, fresh, "secret-test-x"), "on loopback it is on by default")
