@@ -5,6 +5,7 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
@@ -25,8 +26,8 @@ const jwtLifetime = 5 * time.Minute
 // stytchSessionClaim is the claim that carries the session in a session JWT.
 const stytchSessionClaim = "https://stytch.com/session"
 
-// processKeyBits is the size of the RSA key an emulator generates when it is given none.
-const processKeyBits = 2048
+// signingKeyBits is the size of a generated signing key (NewSigningKeyPEM).
+const signingKeyBits = 2048
 
 // processKey is the signing key of every emulator of this process that was given no key with
 // WithSigningKey: an RSA key generated from crypto/rand on first use, then shared.
@@ -36,12 +37,45 @@ const processKeyBits = 2048
 // that creates hundreds of emulators generates it once rather than per emulator; no key is
 // published in the source, so nobody else can mint session JWTs that verify against it.
 var processKey = sync.OnceValues(func() (*signer, error) {
-	key, err := rsa.GenerateKey(rand.Reader, processKeyBits)
+	pemBytes, err := NewSigningKeyPEM()
+	if err != nil {
+		return nil, err
+	}
+	return parseSigner(pemBytes, "")
+})
+
+// NewSigningKeyPEM generates a session-JWT signing key as WithSigningKey takes it: a 2048-bit RSA
+// key from crypto/rand (PKCS#8) followed by a self-signed certificate for it, which the JWKS
+// publishes in x5c as Stytch's does. Keep it to sign with the same key across runs.
+func NewSigningKeyPEM() ([]byte, error) {
+	key, err := rsa.GenerateKey(rand.Reader, signingKeyBits)
 	if err != nil {
 		return nil, fmt.Errorf("generate signing key: %w", err)
 	}
-	return newSigner(key, nil, ""), nil
-})
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return nil, fmt.Errorf("encode signing key: %w", err)
+	}
+	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
+	if err != nil {
+		return nil, fmt.Errorf("certificate serial: %w", err)
+	}
+	now := time.Now().UTC()
+	tmpl := &x509.Certificate{
+		SerialNumber:          serial,
+		Subject:               pkix.Name{CommonName: "stytch-emulator signing key"},
+		NotBefore:             now.Add(-time.Hour),
+		NotAfter:              now.AddDate(20, 0, 0),
+		KeyUsage:              x509.KeyUsageDigitalSignature,
+		BasicConstraintsValid: true,
+	}
+	cert, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return nil, fmt.Errorf("self-sign signing key: %w", err)
+	}
+	out := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
+	return append(out, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert})...), nil
+}
 
 // signer signs session JWTs and publishes the matching JWK.
 type signer struct {

@@ -1,11 +1,7 @@
 package main
 
 import (
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
 	_ "embed"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -28,9 +24,6 @@ const publishedKeyID = "jwk-test-7b4a2f36-445d-4665-889c-7543df90cb13"
 
 // keyFileName is the name of the kept signing key in the data directory.
 const keyFileName = "signing-key.pem"
-
-// keyBits is the size of a generated signing key.
-const keyBits = 2048
 
 // signingKey returns the option that sets the session-JWT signing key: --signing-key's file, the
 // published key when asked for (said loudly on stderr), or the installation's own key, created on
@@ -55,7 +48,7 @@ func signingKey(o options, stderr io.Writer) (emulator.Option, error) {
 		cache, err := os.UserCacheDir()
 		if err != nil {
 			fmt.Fprintf(stderr, "stytch-emulator: no user cache directory (%v): session JWTs are signed with a key made for this run only, so the JWKS changes on restart; set --data-dir to keep one\n", err)
-			raw, err := newKeyPEM()
+			raw, err := emulator.NewSigningKeyPEM()
 			if err != nil {
 				return nil, err
 			}
@@ -82,7 +75,7 @@ func keptKey(path string, stderr io.Writer) ([]byte, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("signing key directory: %w", err)
 	}
-	raw, err = newKeyPEM()
+	raw, err = emulator.NewSigningKeyPEM()
 	if err != nil {
 		return nil, err
 	}
@@ -132,17 +125,4 @@ func readKey(path string, stderr io.Writer) ([]byte, error) {
 		fmt.Fprintf(stderr, "WARNING: the signing key %s can be read by other users (mode %o): whoever reads it can forge session JWTs; chmod 600 it\n", path, fi.Mode().Perm())
 	}
 	return raw, nil
-}
-
-// newKeyPEM generates an RSA key from crypto/rand, as PKCS#8 PEM.
-func newKeyPEM() ([]byte, error) {
-	key, err := rsa.GenerateKey(rand.Reader, keyBits)
-	if err != nil {
-		return nil, fmt.Errorf("generate signing key: %w", err)
-	}
-	der, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		return nil, fmt.Errorf("encode signing key: %w", err)
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), nil
 }

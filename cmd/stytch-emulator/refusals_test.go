@@ -13,6 +13,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
+
+	"github.com/stytch-emulator/stytchemu/emulator"
 )
 
 // runErr runs the command with args and env and returns its error; the command must not start.
@@ -168,7 +170,7 @@ func TestSigningKeyKeptPerInstallation(t *testing.T) {
 // TestKeptKeyReadableByOthers: a kept key that others can read is used, with a warning.
 func TestKeptKeyReadableByOthers(t *testing.T) {
 	dir := t.TempDir()
-	raw, err := newKeyPEM()
+	raw, err := emulator.NewSigningKeyPEM()
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, keyFileName), raw, 0o644))
 	require.NoError(t, os.Chmod(filepath.Join(dir, keyFileName), 0o644))
