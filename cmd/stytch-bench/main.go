@@ -93,7 +93,10 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 
 	var rows []row
 	// (a) and (b) share one standalone emulator.
-	emu, err := startServer(ctx, emuBin, "--addr", "127.0.0.1:0")
+	// The emulator's signing key is kept in the run's own directory (made by this first start,
+	// loaded by the cold starts), not in the user's cache.
+	dataDir := filepath.Join(tmp, "data")
+	emu, err := startServer(ctx, emuBin, "--addr", "127.0.0.1:0", "--data-dir", dataDir)
 	if err != nil {
 		return fmt.Errorf("start emulator: %w", err)
 	}
@@ -119,7 +122,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	rows = append(rows, b)
-	c, err := measureColdStart(ctx, cfg, emuBin)
+	c, err := measureColdStart(ctx, cfg, emuBin, dataDir)
 	if err != nil {
 		return err
 	}
@@ -381,12 +384,12 @@ func measureNoJWT(ctx context.Context, cfg config, emuURL, bareURL string) (row,
 }
 
 // measureColdStart is (c): exec of the binary to its first 200 from /emulator/v1/health.
-func measureColdStart(ctx context.Context, cfg config, bin string) (row, error) {
+func measureColdStart(ctx context.Context, cfg config, bin, dataDir string) (row, error) {
 	var times []time.Duration
 	client := &http.Client{Timeout: time.Second}
 	for range cfg.starts {
 		start := time.Now()
-		srv, err := startServer(ctx, bin, "--addr", "127.0.0.1:0")
+		srv, err := startServer(ctx, bin, "--addr", "127.0.0.1:0", "--data-dir", dataDir)
 		if err != nil {
 			return row{}, err
 		}
