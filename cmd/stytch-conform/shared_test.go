@@ -16,12 +16,12 @@ import (
 // suite passes twice in a row, one scenario at a time, and leaves the server clock where it was.
 func TestSharedProjectTwiceInARow(t *testing.T) {
 	ts := emulator.NewTestServer(t) // no auto-provisioning: one shared project
-	before := ts.Clock(emulator.DefaultProjectID).Now()
+	before := ts.Project(emulator.DefaultProjectID).Clock().Now()
 	for run := range 2 {
 		code, out, errOut := conform(t, nil, "--target", ts.URL, "--concurrency", "1")
 		require.Equal(t, exitOK, code, "run %d\nstdout:\n%s\nstderr:\n%s", run+1, out, errOut)
 		assert.Contains(t, errOut, "every scenario now shares project", "run %d", run+1)
 	}
-	assert.WithinDuration(t, time.Now(), ts.Clock(emulator.DefaultProjectID).Now(), time.Minute,
+	assert.WithinDuration(t, time.Now(), ts.Project(emulator.DefaultProjectID).Clock().Now(), time.Minute,
 		"the shared server clock did not move (it was %s before)", before)
 }

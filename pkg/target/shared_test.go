@@ -26,10 +26,10 @@ func TestSharedProject_AdvanceMovesOnlyTheAppClock(t *testing.T) {
 		open  func() (target.Target, error)
 		clock *emulator.Clock
 	}{
-		"case=remote": {func() (target.Target, error) { return remote.Open(ctx) }, ts.Clock(emulator.DefaultProjectID)},
+		"case=remote": {func() (target.Target, error) { return remote.Open(ctx) }, ts.Project(emulator.DefaultProjectID).Clock()},
 		"case=in-process": {func() (target.Target, error) {
 			return target.NewInProcessOpener(e, target.WithEnv(noEnv), target.WithLogger(func(string, ...any) {})).Open(ctx)
-		}, e.Clock(emulator.DefaultProjectID)},
+		}, e.Project(emulator.DefaultProjectID).Clock()},
 	} {
 		t.Run(name, func(t *testing.T) {
 			a, err := tc.open()
