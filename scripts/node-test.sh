@@ -46,7 +46,7 @@ show_log() {
 # the first read of the ready line below may come before the child has opened them.
 : >"$tmp/emulator.out"
 : >"$tmp/emulator.err"
-"$tmp/stytch-emulator" --addr 127.0.0.1:0 --project-id "$project_id" --secret "$secret" --auto-provision \
+"$tmp/stytch-emulator" --addr 127.0.0.1:0 --data-dir "$tmp/data" --project-id "$project_id" --secret "$secret" --auto-provision \
   >"$tmp/emulator.out" 2>"$tmp/emulator.err" &
 emu_pid=$!
 
