@@ -48,7 +48,6 @@ func startStandalone(t *testing.T, args ...string) string {
 // flowResult is what one full flow leaves behind, checked against the server at the end.
 type flowResult struct {
 	userID, sessionID, token string
-	codes                    []string // codes read from the control API, in order
 	phone, email             string
 }
 
