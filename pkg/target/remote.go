@@ -16,8 +16,9 @@ import (
 //
 // Now follows the project's server clock without a request per call: it is the server time seen
 // at creation and at each Advance, carried forward by the local clock (so it assumes the server's
-// base clock runs at real time, as stytch-emulator's does). A clock moved by someone else (another
-// target on a shared project, or ControlClient.SetTime) is seen at the next Advance.
+// base clock runs at real time, as stytch-emulator's does). A clock moved by someone else
+// (ControlClient.SetTime) is seen at the next Advance. On a shared project Advance moves only the
+// target's own application clock, which Now includes.
 type Remote struct {
 	*base
 	url    string
