@@ -12,7 +12,6 @@ require (
 	github.com/stytchauth/stytch-go/v16 v16.41.0
 	github.com/trustelem/zxcvbn v1.0.1
 	golang.org/x/crypto v0.59.0
-	golang.org/x/net v0.63.0
 )
 
 require (

@@ -156,7 +156,7 @@ func parseFlags(args []string, stderr io.Writer, getenv func(string) string) (op
 	fs.DurationVar(&o.limits.writeTimeout, "write-timeout", o.limits.writeTimeout, "longest time from the end of a request's headers to the end of its response (above the longest injected delay, 1m)")
 	fs.DurationVar(&o.limits.idleTimeout, "idle-timeout", o.limits.idleTimeout, "how long an idle keep-alive connection stays open")
 	fs.IntVar(&o.limits.maxHeaderBytes, "max-header-bytes", o.limits.maxHeaderBytes, "largest request header block; a larger one is answered 431")
-	fs.IntVar(&o.limits.maxConns, "max-connections", o.limits.maxConns, "most connections open at once; more wait to be accepted")
+	fs.IntVar(&o.limits.maxConns, "max-connections", o.limits.maxConns, "most connections open at once; beyond it the connection waiting longest for a request is closed (or, when all are serving requests, new ones wait)")
 	if err := fs.Parse(args); err != nil {
 		return options{}, err
 	}

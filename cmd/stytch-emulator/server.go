@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"golang.org/x/net/netutil"
 )
 
 // limits bound what one client can hold of the server: time, header bytes and connections.
@@ -60,8 +59,8 @@ func (l limits) check() error {
 
 // server is the emulator's HTTP server with its limits and its two-step shutdown.
 type server struct {
-	http     *http.Server
-	maxConns int
+	http  *http.Server
+	conns *connLimit
 	// stop ends the context of every request: the shutdown's grace is over.
 	stop context.CancelFunc
 }
@@ -69,9 +68,10 @@ type server struct {
 // newServer serves h within l; reqLog, when not nil, gets one line per request.
 func newServer(h http.Handler, l limits, reqLog *log.Logger) *server {
 	base, stop := context.WithCancel(context.Background())
+	conns := newConnLimit(l.maxConns)
 	return &server{
-		maxConns: l.maxConns,
-		stop:     stop,
+		conns: conns,
+		stop:  stop,
 		http: &http.Server{
 			Handler:           frontDoor{next: h, stopping: base.Done(), log: reqLog},
 			ReadHeaderTimeout: min(maxHeaderTimeout, l.readTimeout),
@@ -80,13 +80,14 @@ func newServer(h http.Handler, l limits, reqLog *log.Logger) *server {
 			IdleTimeout:       l.idleTimeout,
 			MaxHeaderBytes:    l.maxHeaderBytes,
 			BaseContext:       func(net.Listener) context.Context { return base },
+			ConnState:         conns.connState,
 		},
 	}
 }
 
-// serve accepts connections on ln, at most maxConns at once, until shutdown.
+// serve accepts connections on ln, at most the limit's at once (see connLimit), until shutdown.
 func (s *server) serve(ln net.Listener) error {
-	err := s.http.Serve(netutil.LimitListener(refusalListener{ln}, s.maxConns))
+	err := s.http.Serve(s.conns.listener(refusalListener{ln}))
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil
 	}

@@ -120,27 +120,60 @@ func TestServerClosesSilentConnections(t *testing.T) {
 	}
 }
 
-// TestServerCapsConnections: beyond --max-connections a connection waits to be served until one is
-// released, rather than costing a file descriptor and a goroutine each.
-func TestServerCapsConnections(t *testing.T) {
-	base, _ := startWith(t, "--data-dir", t.TempDir(), "--max-connections", "1", "--read-timeout", "1m")
+// TestServerCapsConnectionsSheddingTheWaiting: at --max-connections, a new connection is let in by
+// closing the one that has waited longest for a request (here, connections stuck in their
+// headers), so a client that sends its request at once is served well before their header timeout
+// (10 s); the newer waiting connection is kept.
+func TestServerCapsConnectionsSheddingTheWaiting(t *testing.T) {
+	base, _ := startWith(t, "--data-dir", t.TempDir(), "--max-connections", "2", "--read-timeout", "1m")
 	u, err := url.Parse(base)
 	require.NoError(t, err)
-	holder, err := net.Dial("tcp", u.Host)
-	require.NoError(t, err)
-	// The holder's connection is accepted, and so holds the one slot, once it has been answered.
-	_, err = io.WriteString(holder, "GET /emulator/v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
-	require.NoError(t, err)
-	resp, err := http.ReadResponse(bufio.NewReader(holder), nil)
-	require.NoError(t, err)
+	var slow []net.Conn
+	for range 2 {
+		c, err := net.Dial("tcp", u.Host)
+		require.NoError(t, err)
+		defer c.Close()
+		_, err = io.WriteString(c, "GET /emulator/v1/health HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+		require.NoError(t, err)
+		slow = append(slow, c)
+	}
+	client := &http.Client{Timeout: 9 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	resp, err := client.Get(base + "/emulator/v1/health")
+	require.NoError(t, err, "served before the slow connections' header timeout")
 	resp.Body.Close()
+	require.Equal(t, 200, resp.StatusCode)
+
+	require.NoError(t, slow[0].SetReadDeadline(time.Now().Add(time.Minute)))
+	rest, err := io.ReadAll(slow[0])
+	require.NoError(t, err, "the oldest waiting connection was closed by the server")
+	require.Empty(t, rest)
+
+	_, err = io.WriteString(slow[1], "1\r\n\r\n")
+	require.NoError(t, err)
+	resp, err = http.ReadResponse(bufio.NewReader(slow[1]), nil)
+	require.NoError(t, err, "the newer one was kept")
+	resp.Body.Close()
+	require.Equal(t, 200, resp.StatusCode)
+}
+
+// TestServerCapsConnectionsServing: when every connection at the cap is serving a request, a new
+// one waits to be accepted until one is done, rather than costing a file descriptor and a goroutine.
+func TestServerCapsConnectionsServing(t *testing.T) {
+	base, _ := startWith(t, "--data-dir", t.TempDir(), "--max-connections", "1", "--read-timeout", "1m")
+	busy, r := (&process{base: base}).inFlight(t)
 
 	waiting := &http.Client{Timeout: 500 * time.Millisecond, Transport: &http.Transport{DisableKeepAlives: true}}
-	_, err = waiting.Get(base + "/emulator/v1/health")
+	_, err := waiting.Get(base + "/emulator/v1/health")
 	var ne net.Error
-	require.True(t, errors.As(err, &ne) && ne.Timeout(), "not served while the slot is held: %v", err)
+	require.True(t, errors.As(err, &ne) && ne.Timeout(), "not served while the only connection serves a request: %v", err)
 
-	holder.Close()
+	_, err = io.WriteString(busy, "{}")
+	require.NoError(t, err)
+	resp, err := http.ReadResponse(r, nil)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, 200, resp.StatusCode, "the request in flight was not cut")
+
 	served := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
 	resp, err = served.Get(base + "/emulator/v1/health")
 	require.NoError(t, err)
