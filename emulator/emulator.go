@@ -103,8 +103,9 @@ func WithProject(projectID, secret string) Option {
 }
 
 // WithAutoProvision makes any project_id of the form project-test-<uuid> (see IsTestProjectID)
-// spring into existence on its first authenticated request, with the secret that request used (later requests must use the same
-// secret). It lets parallel CI jobs isolate themselves by using a fresh project each.
+// spring into existence on its first authenticated request, with the secret that request used
+// (later requests must use the same secret). It lets parallel CI jobs isolate themselves by using a
+// fresh project each.
 func WithAutoProvision() Option { return func(c *config) { c.autoProvision = true } }
 
 // WithClock sets the base time source of every project's virtual clock (time.Now when nil).

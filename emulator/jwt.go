@@ -33,7 +33,7 @@ const signingKeyBits = 2048
 // WithSigningKey: an RSA key generated from crypto/rand on first use, then shared.
 //
 // It is the package's one piece of package-level state, and it is immutable once computed: a
-// lazily initialised constant. Generating a 2048-bit RSA key costs about 50 ms, so a test binary
+// lazily initialised constant. Generating a 2048-bit RSA key costs 50 ms or more, so a test binary
 // that creates hundreds of emulators generates it once rather than per emulator; no key is
 // published in the source, so nobody else can mint session JWTs that verify against it.
 var processKey = sync.OnceValues(func() (*signer, error) {
