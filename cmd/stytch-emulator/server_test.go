@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -112,7 +113,9 @@ func TestServerClosesSilentConnections(t *testing.T) {
 			require.NoError(t, err)
 			require.NoError(t, c.SetReadDeadline(time.Now().Add(time.Minute)))
 			rest, err := io.ReadAll(c) // returns when the server closes the connection
-			require.NoError(t, err, "closed by the server, not by the test's own deadline")
+			if !errors.Is(err, syscall.ECONNRESET) {
+				require.NoError(t, err, "closed by the server, not by the test's own deadline")
+			}
 			if strings.HasSuffix(sent, "\r\n\r\n") {
 				require.Contains(t, string(rest), "200 OK")
 			}
@@ -145,7 +148,10 @@ func TestServerCapsConnectionsSheddingTheWaiting(t *testing.T) {
 
 	require.NoError(t, slow[0].SetReadDeadline(time.Now().Add(time.Minute)))
 	rest, err := io.ReadAll(slow[0])
-	require.NoError(t, err, "the oldest waiting connection was closed by the server")
+	// Closed by the server: an end of file, or a reset when it closed with our bytes unread.
+	if !errors.Is(err, syscall.ECONNRESET) {
+		require.NoError(t, err, "the oldest waiting connection was closed by the server, not by the test's deadline")
+	}
 	require.Empty(t, rest)
 
 	_, err = io.WriteString(slow[1], "1\r\n\r\n")
