@@ -222,3 +222,29 @@ func TestHealthcheck(t *testing.T) {
 	err = run(context.Background(), []string{"--healthcheck", "http://" + closed + "/emulator/v1/health"}, io.Discard, io.Discard, func(string) string { return "" })
 	require.ErrorContains(t, err, "healthcheck")
 }
+
+// TestKeptKeyRace: emulators starting at once with one data directory agree on one key.
+func TestKeptKeyRace(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "data", keyFileName)
+	const n = 4
+	keys := make(chan []byte, n)
+	for range n {
+		go func() {
+			raw, err := keptKey(path, io.Discard)
+			if err != nil {
+				t.Error(err)
+			}
+			keys <- raw
+		}()
+	}
+	first := <-keys
+	for range n - 1 {
+		require.Equal(t, string(first), string(<-keys))
+	}
+	onDisk, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.Equal(t, string(first), string(onDisk))
+	entries, err := os.ReadDir(filepath.Dir(path))
+	require.NoError(t, err)
+	require.Len(t, entries, 1, "no temporary file is left")
+}
