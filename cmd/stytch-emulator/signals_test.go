@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -168,8 +169,15 @@ func delayed(t *testing.T, base string) {
 func TestMakeRunCtrlC(t *testing.T) {
 	makeBin, err := exec.LookPath("make")
 	require.NoError(t, err, "make runs the repository's targets")
-	cmd := exec.Command(makeBin, "run", "ADDR=127.0.0.1:0", "ARGS=--data-dir "+t.TempDir())
+	cmd := exec.Command(makeBin, "--no-print-directory", "run", "ADDR=127.0.0.1:0", "ARGS=--data-dir "+t.TempDir())
 	cmd.Dir = filepath.Join("..", "..")
+	// Under `make test` this is a make inside a make: without the outer one's variables it behaves
+	// (and prints) as when a user types `make run`.
+	for _, kv := range os.Environ() {
+		if k, _, _ := strings.Cut(kv, "="); k != "MAKELEVEL" && k != "MAKEFLAGS" && k != "MFLAGS" {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
