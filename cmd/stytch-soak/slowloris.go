@@ -1,0 +1,178 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/base64"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// slowKinds are the ways a slow connection holds the server, taken in turn.
+var slowKinds = []string{"headers byte by byte", "body byte by byte", "Content-Length larger than the body", "idle"}
+
+// slowStats counts what the slow connections saw.
+type slowStats struct {
+	opened, closedByServer, dialErrors atomic.Int64
+	maxHeld                            atomic.Int64 // the longest a connection was held before the server closed it, in ns
+	statuses                           tally        // the answers the server wrote before closing, if any
+}
+
+// slowResult is slowStats read out.
+type slowResult struct {
+	Opened, ClosedByServer, DialErrors int64
+	MaxHeld                            time.Duration
+	Statuses                           tallyResult
+}
+
+func (s *slowStats) result() slowResult {
+	return slowResult{Opened: s.opened.Load(), ClosedByServer: s.closedByServer.Load(), DialErrors: s.dialErrors.Load(),
+		MaxHeld: time.Duration(s.maxHeld.Load()), Statuses: s.statuses.result()}
+}
+
+// slowConn keeps one slow connection of kind i%4 open until ctx ends, dialling again whenever the
+// server closes it.
+func (a *abuse) slowConn(ctx context.Context, i int) {
+	u, err := url.Parse(a.base)
+	if err != nil {
+		return
+	}
+	kind := i % len(slowKinds)
+	// Spread the dials over the first second so that they do not all arrive at once.
+	sleep(ctx, time.Duration(i%1000)*time.Millisecond)
+	for ctx.Err() == nil {
+		d := net.Dialer{Timeout: 5 * time.Second}
+		conn, err := d.DialContext(ctx, "tcp", u.Host)
+		if err != nil {
+			if ctx.Err() == nil {
+				a.slow.dialErrors.Add(1)
+				sleep(ctx, time.Second)
+			}
+			continue
+		}
+		a.slow.opened.Add(1)
+		a.holdSlow(ctx, conn, kind, u.Host)
+		sleep(ctx, 100*time.Millisecond)
+	}
+}
+
+// holdSlow trickles kind's bytes into conn until the server closes it or ctx ends.
+func (a *abuse) holdSlow(ctx context.Context, conn net.Conn, kind int, host string) {
+	defer conn.Close()
+	start := time.Now()
+	closed := make(chan struct{})
+	go func() {
+		defer close(closed)
+		// Whatever the server answers before it closes: a status line, or nothing.
+		line, err := bufio.NewReader(conn).ReadString('\n')
+		if f := strings.Fields(line); len(f) >= 2 && strings.HasPrefix(f[0], "HTTP/") {
+			if code, err := strconv.Atoi(f[1]); err == nil {
+				a.slow.statuses.add(code, "", nil)
+			}
+		}
+		if err == nil {
+			_, _ = conn.Read(make([]byte, 64<<10)) // the rest of the answer, then the close
+		}
+	}()
+	auth := "Authorization: Basic " + basicAuth(a.hashProject) + "\r\n"
+	var head, trickle string
+	switch kind {
+	case 0:
+		head, trickle = "POST /v1/passwords/authenticate HTTP/1.1\r\nHost: "+host+"\r\n", strings.Repeat("X-Slow: a\r\n", 1000)
+	case 1:
+		head = "POST /v1/passwords/authenticate HTTP/1.1\r\nHost: " + host + "\r\n" + auth +
+			"Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n"
+		trickle = `{"email":"slow@example.com","password":"` + strings.Repeat("p", 99_000)
+	case 2:
+		head = "POST /v1/passwords/authenticate HTTP/1.1\r\nHost: " + host + "\r\n" + auth +
+			"Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n" + `{"email":"short@example.com"`
+	}
+	if head != "" {
+		if _, err := conn.Write([]byte(head)); err != nil {
+			return
+		}
+	}
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for n := 0; ; n++ {
+		select {
+		case <-ctx.Done():
+			return
+		case <-closed:
+			a.slow.closedByServer.Add(1)
+			if held := int64(time.Since(start)); held > a.slow.maxHeld.Load() {
+				a.slow.maxHeld.Store(held) // racy max: close enough for a report
+			}
+			return
+		case <-tick.C:
+			if n < len(trickle) {
+				_, _ = conn.Write([]byte{trickle[n]}) // a failed write shows up as the close
+			}
+		}
+	}
+}
+
+func basicAuth(p creds) string {
+	return base64.StdEncoding.EncodeToString([]byte(p.id + ":" + p.secret))
+}
+
+// probe opens a new connection every interval and asks the health endpoint, as a client arriving
+// during the abuse would, until ctx ends; it records the slowest answer per phase.
+type probe struct {
+	mu      sync.Mutex
+	max     [phaseCount]time.Duration
+	failed  [phaseCount]int64
+	count   [phaseCount]int64
+	firstEr string
+}
+
+func (p *probe) run(ctx context.Context, base string, st *stats, interval time.Duration) {
+	for ctx.Err() == nil {
+		ph := phase(st.phase.Load())
+		start := time.Now()
+		err := healthOnNewConn(ctx, base)
+		took := time.Since(start)
+		if ctx.Err() != nil {
+			return
+		}
+		p.mu.Lock()
+		p.count[ph]++
+		p.max[ph] = max(p.max[ph], took)
+		if err != nil {
+			p.failed[ph]++
+			if p.firstEr == "" {
+				p.firstEr = err.Error()
+			}
+		}
+		p.mu.Unlock()
+		sleep(ctx, interval)
+	}
+}
+
+// healthOnNewConn asks the health endpoint over a connection of its own.
+func healthOnNewConn(ctx context.Context, base string) error {
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	tr := &http.Transport{DisableKeepAlives: true}
+	defer tr.CloseIdleConnections()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/emulator/v1/health", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := tr.RoundTrip(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("health: %d", resp.StatusCode)
+	}
+	return nil
+}
