@@ -5,7 +5,7 @@ ADDR ?= 127.0.0.1:9010
 ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help test run conform bench node-test vet docker-check
+.PHONY: help test run conform bench soak node-test vet docker-check
 
 ## help: list the targets.
 help:
@@ -37,6 +37,11 @@ conform:
 ## bench: benchmarks and their ratios, measured in one run.
 bench:
 	$(GO) run ./cmd/stytch-bench
+
+# Not part of test: it takes about 90 s and its throughput figure depends on the machine.
+## soak: the standalone emulator under honest MFA load, then abuse, 60 s (SOAK_FLAGS="--duration 5m"); docs/soak.md.
+soak:
+	$(GO) run ./cmd/stytch-soak $(SOAK_FLAGS)
 
 ## node-test: only the Node SDK test (needs node and npm).
 node-test:

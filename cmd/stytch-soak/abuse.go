@@ -226,9 +226,7 @@ func (a *abuse) hashWorker(ctx context.Context, w int) {
 			return
 		}
 		a.checks.add(status, errType, err)
-		if took := int64(time.Since(start)); took > a.checkMax.Load() {
-			a.checkMax.Store(took) // racy max between workers: close enough for a report
-		}
+		storeMax(&a.checkMax, int64(time.Since(start)))
 	}
 }
 

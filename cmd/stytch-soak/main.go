@@ -163,7 +163,7 @@ func run(ctx context.Context, args []string, out io.Writer) (*report, error) {
 		return nil, err
 	}
 
-	rep := &report{cfg: cfg}
+	rep := &report{cfg: cfg, loadStart: loadAverage()}
 	st := newStats()
 	loadCtx, stopLoad := context.WithCancel(ctx)
 	defer stopLoad()
@@ -209,6 +209,7 @@ func run(ctx context.Context, args []string, out io.Writer) (*report, error) {
 		return nil, err
 	}
 	rep.alive = emu.alive()
+	rep.loadEnd = loadAverage()
 	rep.print(out)
 	return rep, nil
 }

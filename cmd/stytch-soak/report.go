@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
+	"runtime"
 	"strings"
 	"time"
 )
@@ -18,6 +20,7 @@ type report struct {
 	sessions             sessionCheck
 	rssBefore, mem       memory
 	alive                bool
+	loadStart, loadEnd   string
 }
 
 // verdict is one target's line.
@@ -83,6 +86,8 @@ func (r *report) print(out io.Writer) {
 	before, during := r.phases[phaseBefore], r.phases[phaseDuring]
 	a := r.abuse
 	fmt.Fprintln(out)
+	fmt.Fprintf(out, "machine: %d CPUs, load average %s at the start, %s at the end (other processes share the CPUs: the throughput ratio is only as steady as they are)\n",
+		runtime.NumCPU(), r.loadStart, r.loadEnd)
 	fmt.Fprintf(out, "honest before:  %6.0f req/s  %5.1f flows/s  (%d ok, %d failed, %d 429) over %s; emulator CPU %.2f cores\n",
 		before.Rate(), before.FlowRate(), before.OK, before.Failed, before.Status429, before.Elapsed.Round(time.Millisecond), cores(r.cpuBefore, before.Elapsed))
 	fmt.Fprintf(out, "honest during:  %6.0f req/s  %5.1f flows/s  (%d ok, %d failed, %d 429) over %s; emulator CPU %.2f cores\n",
@@ -104,13 +109,13 @@ func (r *report) print(out io.Writer) {
 		r.cfg.hashWorkers, a.Migrates, a.Checks, a.CheckMax.Round(time.Millisecond))
 	var refused []string
 	for _, o := range a.OverCap {
-		refused = append(refused, fmt.Sprintf("%s → %d %s", o.name, o.status, o.errType))
+		refused = append(refused, strings.TrimSpace(fmt.Sprintf("%s → %d %s", o.name, o.status, o.errType)))
 	}
 	if len(refused) > 0 {
 		fmt.Fprintf(out, "abuse, hashes over a cap (migrate once each): %s\n", strings.Join(refused, "; "))
 	}
-	fmt.Fprintf(out, "abuse, slow connections (%d at once): %d opened, %d closed by the server, longest held %s, %d dial errors; answers %s\n",
-		r.cfg.slowConns, a.Slow.Opened, a.Slow.ClosedByServer, a.Slow.MaxHeld.Round(time.Millisecond), a.Slow.DialErrors, a.Slow.Statuses)
+	fmt.Fprintf(out, "abuse, slow connections (%d at once): %d opened, %d closed by the server (the longest after %s), %d still open at the end (the oldest for %s), %d dial errors; answers %s\n",
+		r.cfg.slowConns, a.Slow.Opened, a.Slow.ClosedByServer, a.Slow.MaxHeld.Round(time.Millisecond), a.Slow.StillOpen, a.Slow.MaxOpen.Round(time.Millisecond), a.Slow.DialErrors, a.Slow.Statuses)
 	fmt.Fprintf(out, "abuse, state growth (%d req/s): %d projects, %d users with 2×4 KB metadata, %d more sessions with 4 KB claims, %d long-path requests; answers %s\n",
 		r.cfg.stateRate, a.Projects, a.Users, a.ClaimSessions, a.LongReq, a.State)
 	fmt.Fprintf(out, "emulator memory: VmRSS %s before the abuse, %s at the end; VmHWM %s\n", mib(r.rssBefore.RSS), mib(r.mem.RSS), mib(r.mem.HWM))
@@ -133,4 +138,13 @@ func cores(cpu, wall time.Duration) float64 {
 		return 0
 	}
 	return cpu.Seconds() / wall.Seconds()
+}
+
+// loadAverage is the one-minute load average, or "?" where /proc/loadavg cannot be read.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) > 0 {
+		return f[0]
+	}
+	return "?"
 }

@@ -22,19 +22,21 @@ var slowKinds = []string{"headers byte by byte", "body byte by byte", "Content-L
 type slowStats struct {
 	opened, closedByServer, dialErrors atomic.Int64
 	maxHeld                            atomic.Int64 // the longest a connection was held before the server closed it, in ns
+	stillOpen                          atomic.Int64 // connections the server had not closed when the abuse stopped
+	maxOpen                            atomic.Int64 // the oldest of those, in ns
 	statuses                           tally        // the answers the server wrote before closing, if any
 }
 
 // slowResult is slowStats read out.
 type slowResult struct {
-	Opened, ClosedByServer, DialErrors int64
-	MaxHeld                            time.Duration
-	Statuses                           tallyResult
+	Opened, ClosedByServer, DialErrors, StillOpen int64
+	MaxHeld, MaxOpen                              time.Duration
+	Statuses                                      tallyResult
 }
 
 func (s *slowStats) result() slowResult {
-	return slowResult{Opened: s.opened.Load(), ClosedByServer: s.closedByServer.Load(), DialErrors: s.dialErrors.Load(),
-		MaxHeld: time.Duration(s.maxHeld.Load()), Statuses: s.statuses.result()}
+	return slowResult{Opened: s.opened.Load(), ClosedByServer: s.closedByServer.Load(), DialErrors: s.dialErrors.Load(), StillOpen: s.stillOpen.Load(),
+		MaxHeld: time.Duration(s.maxHeld.Load()), MaxOpen: time.Duration(s.maxOpen.Load()), Statuses: s.statuses.result()}
 }
 
 // slowConn keeps one slow connection of kind i%4 open until ctx ends, dialling again whenever the
@@ -104,17 +106,27 @@ func (a *abuse) holdSlow(ctx context.Context, conn net.Conn, kind int, host stri
 	for n := 0; ; n++ {
 		select {
 		case <-ctx.Done():
+			a.slow.stillOpen.Add(1)
+			storeMax(&a.slow.maxOpen, int64(time.Since(start)))
 			return
 		case <-closed:
 			a.slow.closedByServer.Add(1)
-			if held := int64(time.Since(start)); held > a.slow.maxHeld.Load() {
-				a.slow.maxHeld.Store(held) // racy max: close enough for a report
-			}
+			storeMax(&a.slow.maxHeld, int64(time.Since(start)))
 			return
 		case <-tick.C:
 			if n < len(trickle) {
 				_, _ = conn.Write([]byte{trickle[n]}) // a failed write shows up as the close
 			}
+		}
+	}
+}
+
+// storeMax raises m to v if v is larger.
+func storeMax(m *atomic.Int64, v int64) {
+	for {
+		old := m.Load()
+		if v <= old || m.CompareAndSwap(old, v) {
+			return
 		}
 	}
 }
