@@ -115,8 +115,11 @@ func (e *emulatorProc) logTail() string {
 const clockTicks = 100
 
 // cpuTime is the user plus system CPU time the emulator has used, from /proc/PID/stat.
-func (e *emulatorProc) cpuTime() (time.Duration, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", e.pid()))
+func (e *emulatorProc) cpuTime() (time.Duration, error) { return cpuTime(e.pid()) }
+
+// cpuTime is the user plus system CPU time process pid has used, from /proc/PID/stat.
+func cpuTime(pid int) (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return 0, err
 	}
@@ -124,7 +127,7 @@ func (e *emulatorProc) cpuTime() (time.Duration, error) {
 	s := string(b)
 	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
 	if len(f) < 13 {
-		return 0, fmt.Errorf("/proc/%d/stat: too few fields", e.pid())
+		return 0, fmt.Errorf("/proc/%d/stat: too few fields", pid)
 	}
 	utime, err1 := strconv.ParseInt(f[11], 10, 64) // field 14
 	stime, err2 := strconv.ParseInt(f[12], 10, 64) // field 15

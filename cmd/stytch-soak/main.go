@@ -175,10 +175,12 @@ func run(ctx context.Context, args []string, out io.Writer) (*report, error) {
 
 	sleep(ctx, cfg.warmup)
 	cpu0, _ := emu.cpuTime()
+	self0, _ := cpuTime(os.Getpid())
 	st.setPhase(phaseBefore)
 	before := cfg.duration / 3
 	sleep(ctx, before)
 	cpu1, _ := emu.cpuTime()
+	self1, _ := cpuTime(os.Getpid())
 	rep.rssBefore, _ = readMemory(emu.pid())
 
 	abuseCtx, stopAbuse := context.WithCancel(loadCtx)
@@ -189,6 +191,7 @@ func run(ctx context.Context, args []string, out io.Writer) (*report, error) {
 	sleep(ctx, cfg.duration-before)
 	st.setPhase(phaseAfter)
 	cpu2, _ := emu.cpuTime()
+	self2, _ := cpuTime(os.Getpid())
 	stopAbuse()
 	stopLoad()
 	<-abuseDone
@@ -199,6 +202,7 @@ func run(ctx context.Context, args []string, out io.Writer) (*report, error) {
 	}
 
 	rep.cpuBefore, rep.cpuDuring = cpu1-cpu0, cpu2-cpu1
+	rep.selfBefore, rep.selfDuring = self1-self0, self2-self1
 	rep.abuse = abuse.summary()
 	fmt.Fprintf(out, "stytch-soak: checking %d honest sessions\n", honest.sessionCount())
 	rep.sessions = honest.checkSessions(ctx)

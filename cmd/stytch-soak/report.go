@@ -11,16 +11,17 @@ import (
 
 // report is everything a soak measured.
 type report struct {
-	cfg                  config
-	phases               [phaseCount]phaseResult
-	flowErrors           []string
-	cpuBefore, cpuDuring time.Duration
-	abuse                abuseSummary
-	probe                *probe
-	sessions             sessionCheck
-	rssBefore, mem       memory
-	alive                bool
-	loadStart, loadEnd   string
+	cfg                    config
+	phases                 [phaseCount]phaseResult
+	flowErrors             []string
+	cpuBefore, cpuDuring   time.Duration // the emulator's
+	selfBefore, selfDuring time.Duration // the soak's own: load generator and abuse
+	abuse                  abuseSummary
+	probe                  *probe
+	sessions               sessionCheck
+	rssBefore, mem         memory
+	alive                  bool
+	loadStart, loadEnd     string
 }
 
 // verdict is one target's line.
@@ -88,10 +89,10 @@ func (r *report) print(out io.Writer) {
 	fmt.Fprintln(out)
 	fmt.Fprintf(out, "machine: %d CPUs, load average %s at the start, %s at the end (other processes share the CPUs: the throughput ratio is only as steady as they are)\n",
 		runtime.NumCPU(), r.loadStart, r.loadEnd)
-	fmt.Fprintf(out, "honest before:  %6.0f req/s  %5.1f flows/s  (%d ok, %d failed, %d 429) over %s; emulator CPU %.2f cores\n",
-		before.Rate(), before.FlowRate(), before.OK, before.Failed, before.Status429, before.Elapsed.Round(time.Millisecond), cores(r.cpuBefore, before.Elapsed))
-	fmt.Fprintf(out, "honest during:  %6.0f req/s  %5.1f flows/s  (%d ok, %d failed, %d 429) over %s; emulator CPU %.2f cores\n",
-		during.Rate(), during.FlowRate(), during.OK, during.Failed, during.Status429, during.Elapsed.Round(time.Millisecond), cores(r.cpuDuring, during.Elapsed))
+	fmt.Fprintf(out, "honest before:  %6.0f req/s  %5.1f flows/s  (%d ok, %d failed, %d 429) over %s; CPU: emulator %.2f cores, soak %.2f\n",
+		before.Rate(), before.FlowRate(), before.OK, before.Failed, before.Status429, before.Elapsed.Round(time.Millisecond), cores(r.cpuBefore, before.Elapsed), cores(r.selfBefore, before.Elapsed))
+	fmt.Fprintf(out, "honest during:  %6.0f req/s  %5.1f flows/s  (%d ok, %d failed, %d 429) over %s; CPU: emulator %.2f cores, soak %.2f\n",
+		during.Rate(), during.FlowRate(), during.OK, during.Failed, during.Status429, during.Elapsed.Round(time.Millisecond), cores(r.cpuDuring, during.Elapsed), cores(r.selfDuring, during.Elapsed))
 	for _, e := range r.flowErrors {
 		fmt.Fprintf(out, "  honest flow error: %s\n", e)
 	}
