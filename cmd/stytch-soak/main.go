@@ -2,7 +2,7 @@
 // abuse half-way through, and reports whether the honest traffic kept its pace and its sessions.
 //
 //	stytch-soak [--duration 60s] [--workers 8] [--projects 4] [--hash-workers 4] [--slow-conns 1000]
-//	            [--state-rate 50] [--hash-cost max|min] [--max-rss 1GiB]
+//	            [--state-rate 50] [--hash-cost max|min] [--max-rss 512MiB]
 //
 // It builds cmd/stytch-emulator and runs it as a separate process on a loopback port, so the memory
 // it reports is the emulator's own. Honest traffic goes through stytch-go: sign-up with a password,
@@ -83,7 +83,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.slowConns, "slow-conns", 1000, "slow or idle connections held open at once")
 	fs.IntVar(&c.stateRate, "state-rate", 50, "state-growth requests per second (users with maximal metadata and sessions with maximal claims, new projects, long paths)")
 	fs.StringVar(&c.hashCost, "hash-cost", "max", "migrated-hash parameters: max (the most expensive the default caps admit) or min (cheap, for a smoke run)")
-	fs.StringVar(&maxRSS, "max-rss", "1GiB", "the emulator's peak resident memory must stay under this (bytes, or with KiB, MiB, GiB)")
+	fs.StringVar(&maxRSS, "max-rss", "512MiB", "the emulator's peak resident memory must stay under this (bytes, or with KiB, MiB, GiB)")
 	fs.Float64Var(&c.ratio, "min-ratio", 0.8, "honest throughput during the abuse ÷ before it must be at least this")
 	fs.StringVar(&c.emulatorBin, "emulator", "", "a built stytch-emulator binary (default: build ./cmd/stytch-emulator)")
 	if err := fs.Parse(args); err != nil {
