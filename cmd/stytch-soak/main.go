@@ -68,6 +68,7 @@ type config struct {
 	maxRSS      int64
 	emulatorBin string
 	ratio       float64
+	maxWait     time.Duration
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -85,6 +86,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.hashCost, "hash-cost", "max", "migrated-hash parameters: max (the most expensive the default caps admit) or min (cheap, for a smoke run)")
 	fs.StringVar(&maxRSS, "max-rss", "512MiB", "the emulator's peak resident memory must stay under this (bytes, or with KiB, MiB, GiB)")
 	fs.Float64Var(&c.ratio, "min-ratio", 0.8, "honest throughput during the abuse ÷ before it must be at least this")
+	fs.DurationVar(&c.maxWait, "max-new-conn-wait", 10*time.Second, "a new connection opened during the abuse must be answered within this")
 	fs.StringVar(&c.emulatorBin, "emulator", "", "a built stytch-emulator binary (default: build ./cmd/stytch-emulator)")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
@@ -169,7 +171,7 @@ func run(ctx context.Context, args []string, out io.Writer) (*report, error) {
 	defer stopLoad()
 	honest := newHonest(emu.url, cfg, st)
 	honestDone := honest.start(loadCtx)
-	rep.probe = &probe{}
+	rep.probe = &probe{patience: cfg.maxWait}
 	probeDone := make(chan struct{})
 	go func() { rep.probe.run(loadCtx, emu.url, st, time.Second); close(probeDone) }()
 

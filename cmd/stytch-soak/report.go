@@ -66,9 +66,25 @@ func (r *report) verdicts() []verdict {
 		{"5xx answers (honest + abuse)", fmt.Sprintf("%d (honest %d, abuse %d)", n5xx, r.honest5xx(), r.abuse.Count5xx()), "0", n5xx == 0},
 		{"honest sessions lost", fmt.Sprintf("%d of %d", r.sessions.Lost, r.sessions.Checked), "0", r.sessions.Lost == 0 && r.sessions.Checked > 0},
 		{"honest MFA flows failed", fmt.Sprintf("%d of %d", r.honestFailures(), r.honestFailures()+before.Flows+during.Flows+r.phases[phaseWarmup].Flows), "0", r.honestFailures() == 0},
+		r.newConnVerdict(),
 		{"emulator peak RSS (VmHWM)", fmt.Sprintf("%s (VmRSS at the end %s)", mib(r.mem.HWM), mib(r.mem.RSS)), "≤ " + mib(r.cfg.maxRSS), r.alive && r.mem.HWM <= r.cfg.maxRSS},
 		{"emulator still running", fmt.Sprint(r.alive), "true", r.alive},
 	}
+}
+
+// newConnVerdict is whether a client opening a new connection during the abuse was answered in time.
+func (r *report) newConnVerdict() verdict {
+	v := verdict{name: "new connection answered during abuse", target: "≤ " + r.cfg.maxWait.String() + ", every one"}
+	if r.probe == nil {
+		return v
+	}
+	worst, all := r.probe.worst(phaseDuring)
+	v.value = "slowest " + worst.Round(time.Millisecond).String()
+	if !all {
+		v.value += ", some unanswered or failed"
+	}
+	v.pass = all && worst <= r.cfg.maxWait
+	return v
 }
 
 // pass reports whether every target was met.
@@ -98,9 +114,9 @@ func (r *report) print(out io.Writer) {
 	}
 	if r.probe != nil {
 		r.probe.mu.Lock()
-		fmt.Fprintf(out, "new-connection health probe: slowest %s before (%d, %d failed), %s during (%d, %d failed)\n",
-			r.probe.max[phaseBefore].Round(time.Millisecond), r.probe.count[phaseBefore], r.probe.failed[phaseBefore],
-			r.probe.max[phaseDuring].Round(time.Millisecond), r.probe.count[phaseDuring], r.probe.failed[phaseDuring])
+		fmt.Fprintf(out, "new-connection health probe: slowest %s before (%d answered, %d failed, %d unanswered), %s during (%d answered, %d failed, %d unanswered)\n",
+			r.probe.max[phaseBefore].Round(time.Millisecond), r.probe.count[phaseBefore], r.probe.failed[phaseBefore], r.probe.unanswered[phaseBefore],
+			r.probe.max[phaseDuring].Round(time.Millisecond), r.probe.count[phaseDuring], r.probe.failed[phaseDuring], r.probe.unanswered[phaseDuring])
 		if r.probe.firstEr != "" {
 			fmt.Fprintf(out, "  first probe failure: %s\n", r.probe.firstEr)
 		}

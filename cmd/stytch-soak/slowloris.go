@@ -136,13 +136,17 @@ func basicAuth(p creds) string {
 }
 
 // probe opens a new connection every interval and asks the health endpoint, as a client arriving
-// during the abuse would, until ctx ends; it records the slowest answer per phase.
+// during the abuse would, until ctx ends; it records the slowest answer per phase. A probe still
+// waiting when ctx ends counts as unanswered, with the time it had waited, if that is already
+// longer than patience; otherwise it is not counted.
 type probe struct {
-	mu      sync.Mutex
-	max     [phaseCount]time.Duration
-	failed  [phaseCount]int64
-	count   [phaseCount]int64
-	firstEr string
+	patience   time.Duration
+	mu         sync.Mutex
+	max        [phaseCount]time.Duration
+	failed     [phaseCount]int64
+	count      [phaseCount]int64
+	unanswered [phaseCount]int64
+	firstEr    string
 }
 
 func (p *probe) run(ctx context.Context, base string, st *stats, interval time.Duration) {
@@ -151,21 +155,34 @@ func (p *probe) run(ctx context.Context, base string, st *stats, interval time.D
 		start := time.Now()
 		err := healthOnNewConn(ctx, base)
 		took := time.Since(start)
-		if ctx.Err() != nil {
-			return
-		}
 		p.mu.Lock()
-		p.count[ph]++
-		p.max[ph] = max(p.max[ph], took)
-		if err != nil {
+		if ctx.Err() == nil || took > p.patience {
+			p.max[ph] = max(p.max[ph], took)
+		}
+		switch {
+		case ctx.Err() != nil:
+			if took > p.patience {
+				p.unanswered[ph]++
+			}
+		case err != nil:
+			p.count[ph]++
 			p.failed[ph]++
 			if p.firstEr == "" {
 				p.firstEr = err.Error()
 			}
+		default:
+			p.count[ph]++
 		}
 		p.mu.Unlock()
 		sleep(ctx, interval)
 	}
+}
+
+// worst is the phase's slowest probe, answered or not, and whether every probe there was answered.
+func (p *probe) worst(ph phase) (time.Duration, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.max[ph], p.failed[ph] == 0 && p.unanswered[ph] == 0
 }
 
 // healthOnNewConn asks the health endpoint over a connection of its own.
