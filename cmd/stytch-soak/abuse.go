@@ -67,15 +67,6 @@ func (t *tally) result() tallyResult {
 	return tallyResult{Statuses: maps.Clone(t.statuses), Types: maps.Clone(t.types), Failures: t.failures, FirstErr: t.firstErr}
 }
 
-// Total is the number of responses.
-func (r tallyResult) Total() int64 {
-	var n int64
-	for _, c := range r.Statuses {
-		n += c
-	}
-	return n
-}
-
 // Count5xx is the number of 5xx responses.
 func (r tallyResult) Count5xx() int64 {
 	var n int64
@@ -132,7 +123,7 @@ type overCapResult struct {
 	status        int
 }
 
-func newAbuse(base string, cfg config, hashes hashSet, _ *stats) *abuse {
+func newAbuse(base string, cfg config, hashes hashSet) *abuse {
 	return &abuse{
 		base:        base,
 		cfg:         cfg,

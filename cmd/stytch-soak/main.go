@@ -188,7 +188,7 @@ func run(ctx context.Context, args []string, out io.Writer) (*report, error) {
 	abuseCtx, stopAbuse := context.WithCancel(loadCtx)
 	defer stopAbuse()
 	st.setPhase(phaseDuring)
-	abuse := newAbuse(emu.url, cfg, hashes, st)
+	abuse := newAbuse(emu.url, cfg, hashes)
 	abuseDone := abuse.start(abuseCtx)
 	sleep(ctx, cfg.duration-before)
 	st.setPhase(phaseAfter)
