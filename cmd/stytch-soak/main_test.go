@@ -11,7 +11,8 @@ import (
 )
 
 // TestSoakSmoke runs the soak's whole path for a few seconds with cheap hashes and few connections:
-// the standalone emulator answers no 5xx, keeps every honest session, and each attack really ran.
+// the standalone emulator answers no 5xx, keeps every honest session, refuses every hash over a
+// cap, and each attack really ran.
 // Speed is not asserted; `make soak` measures it.
 func TestSoakSmoke(t *testing.T) {
 	if testing.Short() {
@@ -37,6 +38,9 @@ func TestSoakSmoke(t *testing.T) {
 	// connections were opened.
 	require.Positive(t, rep.abuse.Checks.Statuses[http.StatusOK], "migrated-hash sign-ins: %s", rep.abuse.Checks)
 	require.Len(t, rep.abuse.OverCap, len(mustHashes(t).overCap))
+	for _, o := range rep.abuse.OverCap {
+		require.Equal(t, http.StatusBadRequest, o.status, "a hash over a cap (%s) is refused at migrate: %s", o.name, o.errType)
+	}
 	require.Positive(t, rep.abuse.Users, "state growth: %s", rep.abuse.State)
 	require.Positive(t, rep.abuse.Slow.Opened)
 	require.Positive(t, rep.mem.HWM)

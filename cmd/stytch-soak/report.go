@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"runtime"
 	"strings"
@@ -67,6 +68,7 @@ func (r *report) verdicts() []verdict {
 		{"honest sessions lost", fmt.Sprintf("%d of %d", r.sessions.Lost, r.sessions.Checked), "0", r.sessions.Lost == 0 && r.sessions.Checked > 0},
 		{"honest MFA flows failed", fmt.Sprintf("%d of %d", r.honestFailures(), r.honestFailures()+before.Flows+during.Flows+r.phases[phaseWarmup].Flows), "0", r.honestFailures() == 0},
 		r.newConnVerdict(),
+		r.overCapVerdict(),
 		{"emulator peak RSS (VmHWM)", fmt.Sprintf("%s (VmRSS at the end %s)", mib(r.mem.HWM), mib(r.mem.RSS)), "≤ " + mib(r.cfg.maxRSS), r.alive && r.mem.HWM <= r.cfg.maxRSS},
 		{"emulator still running", fmt.Sprint(r.alive), "true", r.alive},
 	}
@@ -85,6 +87,18 @@ func (r *report) newConnVerdict() verdict {
 	}
 	v.pass = all && worst <= r.cfg.maxWait
 	return v
+}
+
+// overCapVerdict is whether migrate refused every hash one step over a cap.
+func (r *report) overCapVerdict() verdict {
+	var refused int
+	for _, o := range r.abuse.OverCap {
+		if o.status == http.StatusBadRequest {
+			refused++
+		}
+	}
+	n := len(r.abuse.OverCap)
+	return verdict{name: "hashes over a cap refused at migrate", value: fmt.Sprintf("%d of %d", refused, n), target: "all", pass: refused == n}
 }
 
 // pass reports whether every target was met.
