@@ -36,7 +36,7 @@ type emulatorProc struct {
 var readyURL = regexp.MustCompile(`http://127\.0\.0\.1:[0-9]+`)
 
 // startEmulator runs bin on a free loopback port with its defaults and waits for its ready line.
-// Its key (if it keeps one) goes under dir, not the user's cache; its stderr goes to dir/emulator.log.
+// Its signing key goes under dir, not the user's cache; its stderr goes to dir/emulator.log.
 func startEmulator(ctx context.Context, bin, dir string) (*emulatorProc, error) {
 	logf := filepath.Join(dir, "emulator.log")
 	logFile, err := os.Create(logf)
@@ -44,8 +44,7 @@ func startEmulator(ctx context.Context, bin, dir string) (*emulatorProc, error) 
 		return nil, err
 	}
 	defer logFile.Close()
-	cmd := exec.CommandContext(ctx, bin, "--addr", "127.0.0.1:0")
-	cmd.Env = append(os.Environ(), "XDG_CACHE_HOME="+filepath.Join(dir, "cache"), "HOME="+dir)
+	cmd := exec.CommandContext(ctx, bin, "--addr", "127.0.0.1:0", "--data-dir", dir)
 	cmd.Stderr = logFile
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
