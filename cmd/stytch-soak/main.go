@@ -69,19 +69,21 @@ type config struct {
 	emulatorBin string
 	ratio       float64
 	maxWait     time.Duration
+	slowKinds   []slowKind
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs := flag.NewFlagSet("stytch-soak", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var c config
-	var maxRSS string
+	var maxRSS, kinds string
 	fs.DurationVar(&c.duration, "duration", 60*time.Second, "measured time: the first third without abuse, the rest with it")
 	fs.DurationVar(&c.warmup, "warmup", 5*time.Second, "honest load before the measured time, not counted")
 	fs.IntVar(&c.workers, "workers", 4*runtime.NumCPU(), "honest workers, each running full MFA flows one after another")
 	fs.IntVar(&c.projects, "projects", 4, "projects the honest workers share out")
 	fs.IntVar(&c.hashWorkers, "hash-workers", 4, "abusers each migrating a costly hash and signing in with it, over and over")
 	fs.IntVar(&c.slowConns, "slow-conns", 1000, "slow or idle connections held open at once")
+	fs.StringVar(&kinds, "slow-kinds", slowKindNames, "the slow connections' kinds, shared out in turn: headers (a byte a second), body (a byte a second), short-body (Content-Length larger than the body), idle")
 	fs.IntVar(&c.stateRate, "state-rate", 50, "state-growth requests per second (users with maximal metadata and sessions with maximal claims, new projects, long paths)")
 	fs.StringVar(&c.hashCost, "hash-cost", "max", "migrated-hash parameters: max (the most expensive the default caps admit) or min (cheap, for a smoke run)")
 	fs.StringVar(&maxRSS, "max-rss", "512MiB", "the emulator's peak resident memory must stay under this (bytes, or with KiB, MiB, GiB)")
@@ -95,6 +97,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		return config{}, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
 	var err error
+	if c.slowKinds, err = parseSlowKinds(kinds); err != nil {
+		return config{}, fmt.Errorf("--slow-kinds: %w", err)
+	}
 	if c.maxRSS, err = parseBytes(maxRSS); err != nil {
 		return config{}, fmt.Errorf("--max-rss: %w", err)
 	}

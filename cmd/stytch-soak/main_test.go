@@ -68,6 +68,7 @@ func TestFlagsRefuseNonsense(t *testing.T) {
 		{"--duration", "1s"},
 		{"--hash-cost", "huge"},
 		{"--max-rss", "lots"},
+		{"--slow-kinds", "headers,slower"},
 		{"--workers", "0"},
 		{"extra"},
 	} {

@@ -145,8 +145,12 @@ func (r *report) print(out io.Writer) {
 	if len(refused) > 0 {
 		fmt.Fprintf(out, "abuse, hashes over a cap (migrate once each): %s\n", strings.Join(refused, "; "))
 	}
-	fmt.Fprintf(out, "abuse, slow connections (%d at once): %d opened, %d closed by the server (the longest after %s), %d still open at the end (the oldest for %s), %d dial errors; answers %s\n",
-		r.cfg.slowConns, a.Slow.Opened, a.Slow.ClosedByServer, a.Slow.MaxHeld.Round(time.Millisecond), a.Slow.StillOpen, a.Slow.MaxOpen.Round(time.Millisecond), a.Slow.DialErrors, a.Slow.Statuses)
+	var kinds []string
+	for _, k := range r.cfg.slowKinds {
+		kinds = append(kinds, strings.Split(slowKindNames, ",")[k])
+	}
+	fmt.Fprintf(out, "abuse, slow connections (%d at once: %s): %d opened, %d closed by the server (the longest after %s), %d still open at the end (the oldest for %s), %d dial errors; answers %s\n",
+		r.cfg.slowConns, strings.Join(kinds, ", "), a.Slow.Opened, a.Slow.ClosedByServer, a.Slow.MaxHeld.Round(time.Millisecond), a.Slow.StillOpen, a.Slow.MaxOpen.Round(time.Millisecond), a.Slow.DialErrors, a.Slow.Statuses)
 	fmt.Fprintf(out, "abuse, state growth (%d req/s): %d projects, %d users with 2×4 KB metadata, %d more sessions with 4 KB claims, %d long-path requests; answers %s\n",
 		r.cfg.stateRate, a.Projects, a.Users, a.ClaimSessions, a.LongReq, a.State)
 	fmt.Fprintf(out, "emulator memory: VmRSS %s before the abuse, %s at the end; VmHWM %s\n", mib(r.rssBefore.RSS), mib(r.mem.RSS), mib(r.mem.HWM))

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -15,8 +16,31 @@ import (
 	"time"
 )
 
-// slowKinds are the ways a slow connection holds the server, taken in turn.
-var slowKinds = []string{"headers byte by byte", "body byte by byte", "Content-Length larger than the body", "idle"}
+// slowKind is a way a slow connection holds the server.
+type slowKind int
+
+const (
+	slowHeaders   slowKind = iota // request headers sent a byte a second
+	slowBody                      // a body sent a byte a second
+	slowShortBody                 // a Content-Length larger than the body, then silence
+	slowIdle                      // nothing sent at all
+)
+
+// slowKindNames are the --slow-kinds names.
+const slowKindNames = "headers,body,short-body,idle"
+
+// parseSlowKinds reads a comma-separated list of slowKindNames.
+func parseSlowKinds(list string) ([]slowKind, error) {
+	var out []slowKind
+	for name := range strings.SplitSeq(list, ",") {
+		i := slices.Index(strings.Split(slowKindNames, ","), strings.TrimSpace(name))
+		if i < 0 {
+			return nil, fmt.Errorf("%q is not one of %s", name, slowKindNames)
+		}
+		out = append(out, slowKind(i))
+	}
+	return out, nil
+}
 
 // slowStats counts what the slow connections saw.
 type slowStats struct {
@@ -39,14 +63,14 @@ func (s *slowStats) result() slowResult {
 		MaxHeld: time.Duration(s.maxHeld.Load()), MaxOpen: time.Duration(s.maxOpen.Load()), Statuses: s.statuses.result()}
 }
 
-// slowConn keeps one slow connection of kind i%4 open until ctx ends, dialling again whenever the
+// slowConn keeps the i-th slow connection open until ctx ends, dialling again whenever the
 // server closes it.
 func (a *abuse) slowConn(ctx context.Context, i int) {
 	u, err := url.Parse(a.base)
 	if err != nil {
 		return
 	}
-	kind := i % len(slowKinds)
+	kind := a.cfg.slowKinds[i%len(a.cfg.slowKinds)]
 	// Spread the dials over the first second so that they do not all arrive at once.
 	sleep(ctx, time.Duration(i%1000)*time.Millisecond)
 	for ctx.Err() == nil {
@@ -66,7 +90,7 @@ func (a *abuse) slowConn(ctx context.Context, i int) {
 }
 
 // holdSlow trickles kind's bytes into conn until the server closes it or ctx ends.
-func (a *abuse) holdSlow(ctx context.Context, conn net.Conn, kind int, host string) {
+func (a *abuse) holdSlow(ctx context.Context, conn net.Conn, kind slowKind, host string) {
 	defer conn.Close()
 	start := time.Now()
 	closed := make(chan struct{})
@@ -86,13 +110,13 @@ func (a *abuse) holdSlow(ctx context.Context, conn net.Conn, kind int, host stri
 	auth := "Authorization: Basic " + basicAuth(a.hashProject) + "\r\n"
 	var head, trickle string
 	switch kind {
-	case 0:
+	case slowHeaders:
 		head, trickle = "POST /v1/passwords/authenticate HTTP/1.1\r\nHost: "+host+"\r\n", strings.Repeat("X-Slow: a\r\n", 1000)
-	case 1:
+	case slowBody:
 		head = "POST /v1/passwords/authenticate HTTP/1.1\r\nHost: " + host + "\r\n" + auth +
 			"Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n"
 		trickle = `{"email":"slow@example.com","password":"` + strings.Repeat("p", 99_000)
-	case 2:
+	case slowShortBody:
 		head = "POST /v1/passwords/authenticate HTTP/1.1\r\nHost: " + host + "\r\n" + auth +
 			"Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n" + `{"email":"short@example.com"`
 	}
