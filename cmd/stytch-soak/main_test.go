@@ -70,6 +70,7 @@ func TestFlagsRefuseNonsense(t *testing.T) {
 		{"--max-rss", "lots"},
 		{"--slow-kinds", "headers,slower"},
 		{"--workers", "0"},
+		{"--state-rate", "1000000"},
 		{"extra"},
 	} {
 		var stderr strings.Builder
