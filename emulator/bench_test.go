@@ -77,6 +77,7 @@ func BenchmarkEndpoint(b *testing.B) {
 	}{
 		{"sessions_authenticate", "POST", "/v1/sessions/authenticate", map[string]any{"session_token": created.SessionToken}, 200},
 		{"passwords_authenticate", "POST", "/v1/passwords/authenticate", map[string]any{"email": "ep@example.com", "password": benchPassword}, 200},
+		{"passwords_authenticate_session", "POST", "/v1/passwords/authenticate", map[string]any{"email": "ep@example.com", "password": benchPassword, "session_duration_minutes": 60}, 200},
 		{"otps_email_send", "POST", "/v1/otps/email/send", map[string]any{"email": "ep@example.com"}, 200},
 		{"users_get", "GET", "/v1/users/" + created.UserID, nil, 200},
 		{"sessions_get", "GET", "/v1/sessions?user_id=" + created.UserID, nil, 200},

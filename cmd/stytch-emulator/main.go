@@ -142,7 +142,7 @@ func parseFlags(args []string, stderr io.Writer, getenv func(string) string) (op
 	fs.BoolVar(&o.autoProvision, "auto-provision", true, "create any project-test-<uuid> project on its first request, with that request's secret (isolates parallel tests and CI jobs; the --project-id project always checks its own secret); off by default when --addr is not loopback; default $"+envAutoProvision+" when set)")
 	fs.StringVar(&o.rotation, "token-rotation", string(emulator.RotateTokens), "session token on step-up: rotate | keep")
 	fs.DurationVar(&o.grace, "rotation-grace", emulator.DefaultRotationGrace, "how long a rotated-out session token keeps working (virtual clock; 0 means the default, a negative value revokes it at once)")
-	fs.IntVar(&o.passwordCost, "password-cost", 0, "bcrypt cost of stored password hashes (0: the minimum, 4, fast; at most 31)")
+	fs.IntVar(&o.passwordCost, "password-cost", 0, "bcrypt cost of stored password hashes, 4-31 (0: a salted PBKDF2-SHA256 hash, fast)")
 	fs.BoolVar(&o.international, "international-sms", false, "allow SMS to numbers outside +1")
 	fs.StringVar(&o.keyFile, "signing-key", "", "PEM file with an RSA key for session JWTs (default: a key generated on first start and kept in --data-dir)")
 	fs.BoolVar(&o.publishedKey, "insecure-published-key", false, "sign session JWTs with the key published in the emulator's source: anyone can forge sessions your app accepts (for fixtures that must match across machines only)")
