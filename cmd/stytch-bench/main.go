@@ -47,6 +47,13 @@ func main() {
 		serveBare(os.Args[2], os.Args[3])
 		return
 	}
+	if len(os.Args) >= 2 && os.Args[1] == "peers" {
+		if err := runPeers(context.Background(), os.Args[2:], os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, "stytch-bench peers:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(context.Background(), os.Args[1:], os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "stytch-bench:", err)
 		os.Exit(1)

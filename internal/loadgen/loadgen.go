@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -33,6 +34,8 @@ type Result struct {
 	Elapsed time.Duration
 	// FirstError describes the first failure, if any.
 	FirstError string
+	// P50 and P99 are latency percentiles of the successful requests (zero when there were none).
+	P50, P99 time.Duration
 }
 
 // Rate is successful requests per second.
@@ -67,11 +70,13 @@ func Run(ctx context.Context, req Request, workers int, d time.Duration) (Result
 	var ok, bad atomic.Int64
 	var firstErr atomic.Value
 	var wg sync.WaitGroup
-	for range workers {
+	lat := make([][]time.Duration, workers) // one slice per worker: no sharing while measuring
+	for w := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for ctx.Err() == nil {
+				t0 := time.Now()
 				good, err := once(ctx, client, req)
 				if ctx.Err() != nil {
 					return
@@ -81,6 +86,7 @@ func Run(ctx context.Context, req Request, workers int, d time.Duration) (Result
 				}
 				if good {
 					ok.Add(1)
+					lat[w] = append(lat[w], time.Since(t0))
 					continue
 				}
 				bad.Add(1)
@@ -99,6 +105,10 @@ func Run(ctx context.Context, req Request, workers int, d time.Duration) (Result
 	cancel()
 	wg.Wait()
 	res := Result{OK: ok.Load(), Errors: bad.Load(), Elapsed: elapsed}
+	if all := slices.Concat(lat...); len(all) > 0 {
+		slices.Sort(all)
+		res.P50, res.P99 = all[len(all)/2], all[min(len(all)-1, len(all)*99/100)]
+	}
 	if s, _ := firstErr.Load().(string); s != "" {
 		res.FirstError = s
 	}
