@@ -5,7 +5,7 @@ ADDR ?= 127.0.0.1:9010
 ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help test run conform bench soak node-test vet docker-check
+.PHONY: help test run conform bench bench-peers bench-scale soak node-test vet docker-check
 
 ## help: list the targets.
 help:
@@ -50,3 +50,11 @@ node-test:
 ## docker-check: the Dockerfile's build steps run natively: static binary, non-root, health check.
 docker-check:
 	./scripts/docker-build-check.sh
+
+## bench-peers: the emulator against Firebase's Auth emulator side by side (needs node and npm; installs a pinned firebase-tools into the user cache on first use).
+bench-peers:
+	$(GO) run ./cmd/stytch-bench peers
+
+## bench-scale: per-user calls with 1k, 100k and 1M users in one project (a few GiB of memory).
+bench-scale:
+	$(GO) run ./cmd/stytch-bench scale

@@ -89,88 +89,97 @@ func seedScale(tb testing.TB, n int) *scaleProject {
 }
 
 // BenchmarkScale measures the per-user calls at 1k, 100k and (with STYTCHEMU_SCALE_1M=1) 1M users
-// and as many sessions in one project, through ServeHTTP. Each iteration picks another user,
-// spread over the whole project, so the figures include the cache misses of a large project.
-// make bench-scale prints the ratios of the largest tier to the smallest.
+// and as many sessions in one project, through ServeHTTP. Every tier is seeded first; then each
+// call is measured on every tier in turn, so the tiers of one call are measured close together.
+// Each iteration picks another user, spread over the whole project, so the figures include the
+// cache misses of a large project. make bench-scale prints the ratios of the largest tier to the
+// smallest.
 func BenchmarkScale(b *testing.B) {
 	auth := "Basic " + base64.StdEncoding.EncodeToString([]byte(DefaultProjectID+":"+DefaultSecret))
+	var tiers []*scaleProject
 	for _, n := range scaleTiers() {
-		b.Run(fmt.Sprintf("users=%d", n), func(b *testing.B) {
-			s := seedScale(b, n)
+		tiers = append(tiers, seedScale(b, n))
+	}
+	defer runtime.KeepAlive(tiers)
+	serve := func(b *testing.B, s *scaleProject, method, path string, body any) {
+		raw, err := json.Marshal(body)
+		if err != nil {
+			b.Fatal(err)
+		}
+		r := httptest.NewRequest(method, path, bytes.NewReader(raw))
+		r.Header.Set("Authorization", auth)
+		w := httptest.NewRecorder()
+		s.e.ServeHTTP(w, r)
+		if w.Code != http.StatusOK {
+			b.Fatalf("%s %s: status %d: %s", method, path, w.Code, w.Body)
+		}
+	}
+	search := func(filter string, values func(s *scaleProject) []string) func(b *testing.B, s *scaleProject, pick func(int) int) {
+		return func(b *testing.B, s *scaleProject, pick func(int) int) {
+			vals := values(s)
+			i := 0
+			for b.Loop() {
+				serve(b, s, "POST", "/v1/users/search", map[string]any{"limit": 10, "query": map[string]any{
+					"operator": "AND", "operands": []any{map[string]any{"filter_name": filter, "filter_value": []string{vals[pick(i)]}}},
+				}})
+				i++
+			}
+		}
+	}
+	calls := []struct {
+		name string
+		run  func(b *testing.B, s *scaleProject, pick func(int) int)
+	}{
+		{"memory", func(b *testing.B, s *scaleProject, _ func(int) int) {
+			for b.Loop() {
+			}
+			b.ReportMetric(s.bytesPerUser, "B/user")
+			b.ReportMetric(s.bytesPerSession, "B/session")
+		}},
+		{"passwords_authenticate", func(b *testing.B, s *scaleProject, pick func(int) int) {
+			i := 0
+			for b.Loop() {
+				serve(b, s, "POST", "/v1/passwords/authenticate", map[string]any{"email": s.emails[pick(i)], "password": scalePassword})
+				i++
+			}
+		}},
+		{"otps_authenticate", func(b *testing.B, s *scaleProject, pick func(int) int) {
+			// Codes are issued in batches with the timer stopped; each iteration redeems one.
+			batch := min(1024, len(s.phone)) // distinct users within a batch
+			codes := make([]string, batch)
+			i := 0
+			for b.Loop() {
+				if i%batch == 0 {
+					b.StopTimer()
+					s.p.mu.Lock()
+					now := s.p.clock.Now()
+					for j := range batch {
+						k := pick(i + j)
+						s.p.issueCodeLocked(s.p.users[s.p.methods[s.phone[k]]], channelSMS, s.phone[k], s.phones[k], 10*time.Minute, now)
+						codes[j] = s.p.otps[s.phone[k]].code
+					}
+					s.p.mu.Unlock()
+					b.StartTimer()
+				}
+				serve(b, s, "POST", "/v1/otps/authenticate", map[string]any{"method_id": s.phone[pick(i)], "code": codes[i%batch]})
+				i++
+			}
+		}},
+		{"sessions_authenticate", func(b *testing.B, s *scaleProject, pick func(int) int) {
+			i := 0
+			for b.Loop() {
+				serve(b, s, "POST", "/v1/sessions/authenticate", map[string]any{"session_token": s.tokens[pick(i)]})
+				i++
+			}
+		}},
+		{"users_search_email", search("email_address", func(s *scaleProject) []string { return s.emails })},
+		{"users_search_phone", search("phone_number", func(s *scaleProject) []string { return s.phones })},
+	}
+	for _, c := range calls {
+		for _, s := range tiers {
+			n := len(s.emails)
 			pick := func(i int) int { return (i * 7919) % n } // 7919 is prime: every user in turn
-			serve := func(b *testing.B, method, path string, body any) {
-				raw, err := json.Marshal(body)
-				if err != nil {
-					b.Fatal(err)
-				}
-				r := httptest.NewRequest(method, path, bytes.NewReader(raw))
-				r.Header.Set("Authorization", auth)
-				w := httptest.NewRecorder()
-				s.e.ServeHTTP(w, r)
-				if w.Code != http.StatusOK {
-					b.Fatalf("%s %s: status %d: %s", method, path, w.Code, w.Body)
-				}
-			}
-			b.Run("memory", func(b *testing.B) {
-				for b.Loop() {
-				}
-				b.ReportMetric(s.bytesPerUser, "B/user")
-				b.ReportMetric(s.bytesPerSession, "B/session")
-			})
-			b.Run("passwords_authenticate", func(b *testing.B) {
-				i := 0
-				for b.Loop() {
-					serve(b, "POST", "/v1/passwords/authenticate", map[string]any{"email": s.emails[pick(i)], "password": scalePassword})
-					i++
-				}
-			})
-			b.Run("otps_authenticate", func(b *testing.B) {
-				// Codes are issued in batches with the timer stopped; each iteration redeems one.
-				batch := min(1024, n) // distinct users within a batch
-				codes := make([]string, batch)
-				i := 0
-				for b.Loop() {
-					if i%batch == 0 {
-						b.StopTimer()
-						s.p.mu.Lock()
-						now := s.p.clock.Now()
-						for j := range batch {
-							k := pick(i + j)
-							s.p.issueCodeLocked(s.p.users[s.p.methods[s.phone[k]]], channelSMS, s.phone[k], s.phones[k], 10*time.Minute, now)
-							codes[j] = s.p.otps[s.phone[k]].code
-						}
-						s.p.mu.Unlock()
-						b.StartTimer()
-					}
-					serve(b, "POST", "/v1/otps/authenticate", map[string]any{"method_id": s.phone[pick(i)], "code": codes[i%batch]})
-					i++
-				}
-			})
-			b.Run("sessions_authenticate", func(b *testing.B) {
-				i := 0
-				for b.Loop() {
-					serve(b, "POST", "/v1/sessions/authenticate", map[string]any{"session_token": s.tokens[pick(i)]})
-					i++
-				}
-			})
-			for _, f := range []struct {
-				name, filter string
-				values       []string
-			}{
-				{"users_search_email", "email_address", s.emails},
-				{"users_search_phone", "phone_number", s.phones},
-			} {
-				b.Run(f.name, func(b *testing.B) {
-					i := 0
-					for b.Loop() {
-						serve(b, "POST", "/v1/users/search", map[string]any{"limit": 10, "query": map[string]any{
-							"operator": "AND", "operands": []any{map[string]any{"filter_name": f.filter, "filter_value": []string{f.values[pick(i)]}}},
-						}})
-						i++
-					}
-				})
-			}
-			runtime.KeepAlive(s)
-		})
+			b.Run(fmt.Sprintf("%s/users=%d", c.name, n), func(b *testing.B) { c.run(b, s, pick) })
+		}
 	}
 }

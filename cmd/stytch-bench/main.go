@@ -1,12 +1,24 @@
 // Command stytch-bench measures the emulator against baselines taken on the same machine in the
-// same run, and prints ratios (issue 7). Machines are noisy: only the ratios are claims.
+// same run, and prints ratios. Machines are noisy: only the ratios are claims.
 //
 //	stytch-bench [--duration 3s] [--rounds 3] [--workers 2×CPUs] [--starts 20] [--skip-suite] [--keep]
 //
 // (a) sessions/authenticate over loopback ÷ bare RS256 signing of the same JWT (the floor of a call
 // that must mint a JWT); (b) JWKS over loopback ÷ a bare net/http handler, same load generator;
 // (c) cold start of the binary to its first served request; (d) memory per live session, from the
-// emulator's BenchmarkSessionMemory; (e) wall time of the Gherkin suite on the in-process emulator.
+// emulator's BenchmarkSessionMemory; (e) wall time of the Gherkin suite on the in-process emulator;
+// (f) the MFA guide's flow through stytch-go, in-process and over loopback, ÷ its bare crypto.
+//
+//	stytch-bench peers [--duration 3s] [--rounds 5] [--workers 2×CPUs] [--starts 5] [--signups 10000]
+//
+// compares the emulator with Firebase's Auth emulator (installed from npm on first use): sign-in
+// throughput and latency, cold start, resident memory after sign-ups.
+//
+//	stytch-bench scale [--count 3] [--benchtime 1s] [--skip-1m]
+//
+// runs the emulator's BenchmarkScale (per-user calls with 1k, 100k and 1M users in one project) and
+// prints the ratio of the largest tier to the smallest for each call, and the heap per user and
+// per session.
 package main
 
 import (
@@ -47,12 +59,15 @@ func main() {
 		serveBare(os.Args[2], os.Args[3])
 		return
 	}
-	if len(os.Args) >= 2 && os.Args[1] == "peers" {
-		if err := runPeers(context.Background(), os.Args[2:], os.Stdout); err != nil {
-			fmt.Fprintln(os.Stderr, "stytch-bench peers:", err)
-			os.Exit(1)
+	if len(os.Args) >= 2 {
+		sub := map[string]func(context.Context, []string, io.Writer) error{"peers": runPeers, "scale": runScale}
+		if f, ok := sub[os.Args[1]]; ok {
+			if err := f(context.Background(), os.Args[2:], os.Stdout); err != nil {
+				fmt.Fprintf(os.Stderr, "stytch-bench %s: %v\n", os.Args[1], err)
+				os.Exit(1)
+			}
+			return
 		}
-		return
 	}
 	if err := run(context.Background(), os.Args[1:], os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "stytch-bench:", err)
@@ -129,6 +144,11 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	rows = append(rows, b)
+	f, err := measureFlow(ctx, cfg, emu.url)
+	if err != nil {
+		return err
+	}
+	rows = append(rows, f...)
 	c, err := measureColdStart(ctx, cfg, emuBin, dataDir)
 	if err != nil {
 		return err
