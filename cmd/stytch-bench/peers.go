@@ -127,13 +127,24 @@ func runPeers(ctx context.Context, args []string, out io.Writer) error {
 		}
 	}
 	results := make([][]loadgen.Result, len(peers))
+	cpuPerReq := make([][]float64, len(peers)) // server CPU time per request, in ns
 	for i := range cfg.rounds {
 		for j := range peers {
 			k := (j + i) % len(peers)
+			cpu0, err := treeCPU(insts[k].cmd.Process.Pid)
+			if err != nil {
+				return err
+			}
 			res, err := loadgen.Run(ctx, reqs[k], cfg.workers, cfg.duration)
 			if err != nil {
 				return fmt.Errorf("%s: %w", peers[k].name(), err)
 			}
+			cpu1, err := treeCPU(insts[k].cmd.Process.Pid)
+			if err != nil {
+				return err
+			}
+			// The CPU time covers the warm-up too: divide by every request served in the run.
+			cpuPerReq[k] = append(cpuPerReq[k], float64(cpu1-cpu0)/float64(res.Total))
 			if res.Errors > 0 {
 				return fmt.Errorf("%s: sign-in under load: %d errors, first: %s", peers[k].name(), res.Errors, res.FirstError)
 			}
@@ -190,8 +201,9 @@ func runPeers(ctx context.Context, args []string, out io.Writer) error {
 		{
 			id: "1", name: "sign-in throughput: passwords/authenticate ÷ signInWithPassword",
 			value: fmt.Sprintf("%.2f×", speed), target: "≥ 1.25×", pass: speed >= 1.25,
-			detail: fmt.Sprintf("medians of %d interleaved rounds at %d clients: emulator %.0f/s (p50 %s, p99 %s), Firebase %.0f/s (p50 %s, p99 %s)",
-				cfg.rounds, cfg.workers, rate(us), ms(pct(us, p50)), ms(pct(us, p99)), rate(fb), ms(pct(fb, p50)), ms(pct(fb, p99))),
+			detail: fmt.Sprintf("medians of %d interleaved rounds at %d clients: emulator %.0f/s (p50 %s, p99 %s, %s CPU per sign-in), Firebase %.0f/s (p50 %s, p99 %s, %s CPU per sign-in)",
+				cfg.rounds, cfg.workers, rate(us), ms(pct(us, p50)), ms(pct(us, p99)), ms(time.Duration(median(cpuPerReq[us]))),
+				rate(fb), ms(pct(fb, p50)), ms(pct(fb, p99)), ms(time.Duration(median(cpuPerReq[fb])))),
 		},
 		{
 			id: "2", name: "cold start to first served request: binary ÷ emulators:start",
@@ -489,43 +501,11 @@ func fanOut(ctx context.Context, n, workers int, f func(c *http.Client, i int) e
 
 // treeRSS is the resident memory of pid and all its descendants, in bytes, from /proc.
 func treeRSS(pid int) (int64, error) {
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		return 0, fmt.Errorf("resident memory needs /proc: %w", err)
-	}
-	children := map[int][]int{}
-	for _, e := range entries {
-		child, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue
-		}
-		// The fields after the parenthesised command name: state, ppid, ...
-		i := bytes.LastIndexByte(stat, ')')
-		if i < 0 {
-			continue
-		}
-		fields := strings.Fields(string(stat[i+1:]))
-		if len(fields) < 2 {
-			continue
-		}
-		if ppid, err := strconv.Atoi(fields[1]); err == nil {
-			children[ppid] = append(children[ppid], child)
-		}
-	}
 	var total int64
-	for queue := []int{pid}; len(queue) > 0; {
-		p := queue[0]
-		queue = append(queue[1:], children[p]...)
+	err := walkTree(pid, func(p int) {
 		status, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(p), "status"))
 		if err != nil {
-			if p == pid {
-				return 0, err
-			}
-			continue
+			return
 		}
 		for line := range strings.Lines(string(status)) {
 			if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
@@ -533,8 +513,65 @@ func treeRSS(pid int) (int64, error) {
 				total += kb << 10
 			}
 		}
+	})
+	return total, err
+}
+
+// clockTick is the unit of utime and stime in /proc/<pid>/stat (USER_HZ, 100 on Linux).
+const clockTick = 10 * time.Millisecond
+
+// treeCPU is the CPU time (user + system) used so far by pid and all its descendants, from /proc.
+func treeCPU(pid int) (time.Duration, error) {
+	var total time.Duration
+	err := walkTree(pid, func(p int) {
+		if fields := statFields(p); len(fields) > 12 {
+			ut, _ := strconv.ParseInt(fields[11], 10, 64) // utime, field 14 of stat
+			st, _ := strconv.ParseInt(fields[12], 10, 64) // stime, field 15
+			total += time.Duration(ut+st) * clockTick
+		}
+	})
+	return total, err
+}
+
+// statFields are the fields of /proc/<pid>/stat after the parenthesised command name (state first).
+func statFields(pid int) []string {
+	stat, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+	if err != nil {
+		return nil
 	}
-	return total, nil
+	i := bytes.LastIndexByte(stat, ')')
+	if i < 0 {
+		return nil
+	}
+	return strings.Fields(string(stat[i+1:]))
+}
+
+// walkTree calls f for pid and each of its descendants.
+func walkTree(pid int, f func(pid int)) error {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return fmt.Errorf("process statistics need /proc: %w", err)
+	}
+	if _, err := os.Stat(filepath.Join("/proc", strconv.Itoa(pid))); err != nil {
+		return err
+	}
+	children := map[int][]int{}
+	for _, e := range entries {
+		child, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if fields := statFields(child); len(fields) > 1 {
+			if ppid, err := strconv.Atoi(fields[1]); err == nil {
+				children[ppid] = append(children[ppid], child)
+			}
+		}
+	}
+	for queue := []int{pid}; len(queue) > 0; queue = queue[1:] {
+		f(queue[0])
+		queue = append(queue, children[queue[0]]...)
+	}
+	return nil
 }
 
 // ensureFirebase returns the firebase CLI of the pinned firebase-tools, installing it from the npm

@@ -34,6 +34,8 @@ type Result struct {
 	Elapsed time.Duration
 	// FirstError describes the first failure, if any.
 	FirstError string
+	// Total counts every request completed during the run, the uncounted warm-up included.
+	Total int64
 	// P50 and P99 are latency percentiles of the successful requests (zero when there were none).
 	P50, P99 time.Duration
 }
@@ -67,7 +69,7 @@ func Run(ctx context.Context, req Request, workers int, d time.Duration) (Result
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var counting atomic.Bool
-	var ok, bad atomic.Int64
+	var ok, bad, total atomic.Int64
 	var firstErr atomic.Value
 	var wg sync.WaitGroup
 	lat := make([][]time.Duration, workers) // one slice per worker: no sharing while measuring
@@ -81,6 +83,7 @@ func Run(ctx context.Context, req Request, workers int, d time.Duration) (Result
 				if ctx.Err() != nil {
 					return
 				}
+				total.Add(1)
 				if !counting.Load() {
 					continue
 				}
@@ -104,7 +107,7 @@ func Run(ctx context.Context, req Request, workers int, d time.Duration) (Result
 	elapsed := time.Since(start)
 	cancel()
 	wg.Wait()
-	res := Result{OK: ok.Load(), Errors: bad.Load(), Elapsed: elapsed}
+	res := Result{OK: ok.Load(), Errors: bad.Load(), Elapsed: elapsed, Total: total.Load() + 1} // + the probe
 	if all := slices.Concat(lat...); len(all) > 0 {
 		slices.Sort(all)
 		res.P50, res.P99 = all[len(all)/2], all[min(len(all)-1, len(all)*99/100)]
