@@ -134,3 +134,23 @@ func verifyEmailB(b *testing.B, e *emulator.Emulator, c *stytchapi.API, addr, se
 		b.Fatal(err)
 	}
 }
+
+// BenchmarkSignUp measures POST /v1/passwords (a new user, its password hash, the strength check
+// and a session JWT) through ServeHTTP.
+func BenchmarkSignUp(b *testing.B) {
+	e := emulator.New()
+	auth := "Basic " + base64.StdEncoding.EncodeToString([]byte(emulator.DefaultProjectID+":"+emulator.DefaultSecret))
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		body, _ := json.Marshal(map[string]any{"email": fmt.Sprintf("signup%d@example.com", i), "password": benchPassword, "session_duration_minutes": 60})
+		r := httptest.NewRequest("POST", "/v1/passwords", bytes.NewReader(body))
+		r.Header.Set("Authorization", auth)
+		w := httptest.NewRecorder()
+		e.ServeHTTP(w, r)
+		if w.Code != http.StatusOK {
+			b.Fatalf("status %d: %s", w.Code, w.Body)
+		}
+		i++
+	}
+}
