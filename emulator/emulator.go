@@ -117,8 +117,10 @@ func WithTokenRotation(mode Rotation, grace time.Duration) Option {
 	return func(c *config) { c.rotation, c.rotationGrace = mode, grace }
 }
 
-// WithPasswordCost sets the bcrypt cost of stored password hashes (0 means bcrypt's minimum, 4,
-// which keeps tests fast; production-like figures are 10-12). A cost outside 4-31 makes New fail.
+// WithPasswordCost makes stored password hashes bcrypt at this cost (4-31; production-like
+// figures are 10-12), for production-like timings. The default, 0, stores a salted PBKDF2-SHA256
+// hash (100 iterations), which keeps sign-ins and tests fast. Hashes of either kind verify
+// whatever the cost. A cost outside 4-31 makes New fail.
 func WithPasswordCost(cost int) Option { return func(c *config) { c.hasher.Cost = cost } }
 
 // WithLUDSPolicy switches the password strength policy from zxcvbn (Stytch's default) to LUDS

@@ -32,7 +32,7 @@ type user struct {
 // storedPassword is a user's password: a hash, never the password itself.
 type storedPassword struct {
 	id            string
-	hash          []byte             // bcrypt hash (password.Hasher), when set through the API
+	hash          []byte             // salted hash (password.Hasher), when set through the API
 	migrated      *password.Migrated // a migrated hash, until the first successful authenticate
 	requiresReset bool
 }

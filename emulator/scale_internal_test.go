@@ -30,11 +30,11 @@ func scaleTiers() []int {
 // and one live session.
 type scaleProject struct {
 	e      *Emulator
-	p      *project
+	p      *Project
 	emails []string
 	phones []string
-	phone  []string // phone_id of each user
-	tokens []string // a session token of each user
+	phone  []*contact // the phone of each user
+	tokens []string   // a session token of each user
 	// bytesPerUser and bytesPerSession are the heap growth of the seeding, after GC.
 	bytesPerUser, bytesPerSession float64
 }
@@ -46,18 +46,17 @@ type scaleProject struct {
 func seedScale(tb testing.TB, n int) *scaleProject {
 	tb.Helper()
 	e := New()
-	p := e.project(DefaultProjectID)
-	hash, err := e.cfg.hasher.Hash(scalePassword)
+	p := e.Project(DefaultProjectID)
+	hash, err := p.set.hasher.Hash(scalePassword)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	s := &scaleProject{e: e, p: p, emails: make([]string, n), phones: make([]string, n), phone: make([]string, n), tokens: make([]string, n)}
+	s := &scaleProject{e: e, p: p, emails: make([]string, n), phones: make([]string, n), phone: make([]*contact, n), tokens: make([]string, n)}
 	for i := range n {
 		s.emails[i] = fmt.Sprintf("user%d@scale.example.com", i)
 		s.phones[i] = fmt.Sprintf("+1555%07d", i)
 	}
 	users := make([]*user, n)
-	c := &call{e: e, p: p}
 	now := p.clock.Now()
 	sp := &sessionParams{SessionDurationMinutes: 24 * 60}
 
@@ -67,8 +66,8 @@ func seedScale(tb testing.TB, n int) *scaleProject {
 	p.mu.Lock()
 	for i := range n {
 		u := p.newUserLocked(now)
-		p.addEmailLocked(u, s.emails[i], true, time.Time{})
-		s.phone[i] = p.addPhoneLocked(u, s.phones[i], true, time.Time{}).id
+		p.addContactLocked(u, mediumEmail, s.emails[i], true, time.Time{})
+		s.phone[i] = p.addContactLocked(u, mediumPhone, s.phones[i], true, time.Time{})
 		u.password = &storedPassword{id: newID(prefixPassword), hash: bytes.Clone(hash)}
 		users[i] = u
 	}
@@ -77,7 +76,7 @@ func seedScale(tb testing.TB, n int) *scaleProject {
 	runtime.ReadMemStats(&m1)
 	p.mu.Lock()
 	for i, u := range users {
-		_, s.tokens[i] = p.applyFactorLocked(c, u, nil, passwordFactor(), sp, now)
+		_, s.tokens[i] = p.applyFactorLocked(u, nil, passwordFactor(), sp, now)
 	}
 	p.mu.Unlock()
 	runtime.GC()
@@ -154,14 +153,14 @@ func BenchmarkScale(b *testing.B) {
 					s.p.mu.Lock()
 					now := s.p.clock.Now()
 					for j := range batch {
-						k := pick(i + j)
-						s.p.issueCodeLocked(s.p.users[s.p.methods[s.phone[k]]], channelSMS, s.phone[k], s.phones[k], 10*time.Minute, now)
-						codes[j] = s.p.otps[s.phone[k]].code
+						ct := s.phone[pick(i+j)]
+						s.p.issueCodeLocked(s.p.users[s.p.methods[ct.id]], channelSMS, ct, 10*time.Minute, now)
+						codes[j] = s.p.otps[ct.id].code
 					}
 					s.p.mu.Unlock()
 					b.StartTimer()
 				}
-				serve(b, s, "POST", "/v1/otps/authenticate", map[string]any{"method_id": s.phone[pick(i)], "code": codes[i%batch]})
+				serve(b, s, "POST", "/v1/otps/authenticate", map[string]any{"method_id": s.phone[pick(i)].id, "code": codes[i%batch]})
 				i++
 			}
 		}},

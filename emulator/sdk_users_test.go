@@ -3,7 +3,9 @@ package emulator_test
 import (
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"github.com/stytchauth/stytch-go/v16/stytch/consumer/otp"
@@ -157,6 +159,30 @@ func TestUsersSearch(t *testing.T) {
 			Operands: []map[string]any{op("user_id", []string{u1}), op("phone_number", []string{p3})},
 		}))
 		require.Empty(t, search(and(op("email_address", []string{"nobody@example.com"}))))
+
+		// Exact filters are answered from the project's indexes, the others by a scan; mixed
+		// queries must give the same users either way.
+		or := func(ops ...map[string]any) *users.SearchUsersQuery {
+			return &users.SearchUsersQuery{Operator: users.SearchUsersQueryOperatorOR, Operands: ops}
+		}
+		require.ElementsMatch(t, []string{u1}, search(and(op("email_address", []string{strings.ToUpper(a1)}))), "emails match case-insensitively")
+		require.ElementsMatch(t, []string{u3}, search(and(op("phone_id", []string{c3.PhoneID}))))
+		require.ElementsMatch(t, []string{u4}, search(and(op("email_id", []string{c4.EmailID}))))
+		require.Empty(t, search(and(op("email_id", []string{c3.PhoneID}))), "a phone_id is no email_id")
+		require.ElementsMatch(t, []string{u1}, search(and(op("email_address", []string{a1, a2}), op("email_verified", true))))
+		require.ElementsMatch(t, []string{u2}, search(and(op("user_id", []string{u1, u2}), op("email_address", []string{a2, "nobody@example.com"}))))
+		require.Empty(t, search(and(op("user_id", []string{u1}), op("email_address", []string{a2}))))
+		require.Empty(t, search(and(op("email_address", []string{}))))
+		require.ElementsMatch(t, []string{u1, u4}, search(or(op("email_address", []string{a1}), op("status", "pending"))))
+		require.ElementsMatch(t, []string{u1}, search(or(op("user_id", []string{u1}), op("email_address", []string{a1}))), "each user once")
+		// A phone attached by a send and never verified drops out of the results when it expires.
+		p6 := h.Phone()
+		_, err = h.C.OTPs.Sms.Send(h.Ctx, &sms.SendParams{PhoneNumber: p6, UserID: u1})
+		require.NoError(t, err)
+		require.ElementsMatch(t, []string{u1}, search(and(op("phone_number", []string{p6}))))
+		h.Advance(t, 6*time.Minute)
+		require.Empty(t, search(and(op("phone_number", []string{p6}))))
+		require.Empty(t, search(or(op("phone_number", []string{p6}), op("user_id", []string{"user-test-00000000-0000-4000-8000-000000000000"}))))
 
 		// Cursor paging: limit 2 walks 5 users in 3 pages, each user exactly once, total stable.
 		var seen []string

@@ -355,7 +355,26 @@ func searchUsers(c *call) (int, metaSetter, error) {
 	resp := &searchResponse{Results: []wireUser{}}
 	return reply(resp, p.update(func(now time.Time) error {
 		var all []*user
-		for _, u := range p.users {
+		cands, indexed := []*user(nil), false
+		if req.Query != nil {
+			cands, indexed = p.searchCandidatesLocked(req.Query.Operands, or)
+		}
+		visit := func(yield func(*user) bool) {
+			if indexed {
+				for _, u := range cands {
+					if !yield(u) {
+						return
+					}
+				}
+				return
+			}
+			for _, u := range p.users {
+				if !yield(u) {
+					return
+				}
+			}
+		}
+		for u := range visit {
 			if u.sandbox {
 				continue
 			}
@@ -470,9 +489,13 @@ func compileFilter(op searchOperand) (userFilter, error) {
 		case "user_id":
 			return func(u *user) bool { return slices.Contains(vals, u.id) }, nil
 		case "email_address":
-			return anyContact(mediumEmail, func(ct *contact) bool {
-				return slices.ContainsFunc(vals, func(v string) bool { return strings.EqualFold(v, ct.value) })
-			}), nil
+			// Addresses match as the project indexes them (lower-cased), so an indexed search and
+			// a scan agree.
+			keys := make([]contactKey, len(vals))
+			for i, v := range vals {
+				keys[i] = mediumEmail.key(v)
+			}
+			return anyContact(mediumEmail, func(ct *contact) bool { return slices.Contains(keys, mediumEmail.key(ct.value)) }), nil
 		case "email_id":
 			return anyContact(mediumEmail, func(ct *contact) bool { return slices.Contains(vals, ct.id) }), nil
 		case "phone_number":

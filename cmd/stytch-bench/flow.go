@@ -61,7 +61,7 @@ func measureFlow(ctx context.Context, cfg config, emuURL string) ([]row, error) 
 	}
 	targets := []flowTarget{
 		{name: "in-process", c: inprocClient, code: func(_ context.Context, phone string) (string, error) {
-			msgs := inproc.Messages(emulator.DefaultProjectID, phone)
+			msgs := inproc.Project(emulator.DefaultProjectID).Messages(phone)
 			if len(msgs) == 0 {
 				return "", fmt.Errorf("no message to %s", phone)
 			}
