@@ -28,7 +28,7 @@ var scaleMetric = regexp.MustCompile(`([0-9.]+) (B/user|B/session)`)
 func runScale(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("stytch-bench scale", flag.ContinueOnError)
 	count := fs.Int("count", 3, "runs of the benchmark; the medians are compared")
-	benchtime := fs.String("benchtime", "1s", "go test -benchtime of each call and tier")
+	benchtime := fs.String("benchtime", "300x", "go test -benchtime of each call and tier (a fixed count keeps a busy machine's run short)")
 	skip1M := fs.Bool("skip-1m", false, "leave out the 1M tier (it needs a few GiB and a minute of seeding)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -40,7 +40,9 @@ func runScale(ctx context.Context, args []string, out io.Writer) error {
 		cmd.Env = append(cmd.Env, "STYTCHEMU_SCALE_1M=1")
 	}
 	var raw bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &raw, &raw
+	// The raw lines go to stderr as they come, to show progress.
+	w := io.MultiWriter(&raw, os.Stderr) // one writer for both: exec then serialises the writes
+	cmd.Stdout, cmd.Stderr = w, w
 	fmt.Fprintf(out, "stytch-bench scale: go test -bench BenchmarkScale -benchtime %s -count %d ./emulator\n", *benchtime, *count)
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("BenchmarkScale: %w\n%s", err, raw.String())
