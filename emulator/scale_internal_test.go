@@ -45,7 +45,9 @@ type scaleProject struct {
 // and the same cost per check as distinct salts would have.
 func seedScale(tb testing.TB, n int) *scaleProject {
 	tb.Helper()
-	e := New()
+	// The default caps (docs/security.md) hold 10,000 users a project: lift them for the tier.
+	limit := 2*n + 16
+	e := New(WithLimits(Limits{MaxUsersPerProject: limit, MaxUsers: limit, MaxSessionsPerProject: limit, MaxSessions: limit}))
 	p := e.Project(DefaultProjectID)
 	hash, err := p.set.hasher.Hash(scalePassword)
 	if err != nil {
@@ -65,7 +67,11 @@ func seedScale(tb testing.TB, n int) *scaleProject {
 	runtime.ReadMemStats(&m0)
 	p.mu.Lock()
 	for i := range n {
-		u := p.newUserLocked(now)
+		u, err := p.newUserLocked(now)
+		if err != nil {
+			p.mu.Unlock()
+			tb.Fatal(err)
+		}
 		p.addContactLocked(u, mediumEmail, s.emails[i], true, time.Time{})
 		s.phone[i] = p.addContactLocked(u, mediumPhone, s.phones[i], true, time.Time{})
 		u.password = &storedPassword{id: newID(prefixPassword), hash: bytes.Clone(hash)}

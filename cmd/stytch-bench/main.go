@@ -9,7 +9,7 @@
 // emulator's BenchmarkSessionMemory; (e) wall time of the Gherkin suite on the in-process emulator;
 // (f) the MFA guide's flow through stytch-go, in-process and over loopback, ÷ its bare crypto.
 //
-//	stytch-bench peers [--duration 3s] [--rounds 5] [--workers 2×CPUs] [--starts 5] [--signups 10000]
+//	stytch-bench peers [--duration 3s] [--rounds 5] [--workers 2×CPUs] [--starts 5] [--signups 9999]
 //
 // compares the emulator with Firebase's Auth emulator (installed from npm on first use): sign-in
 // throughput and latency, cold start, resident memory after sign-ups.
