@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"runtime"
+	"slices"
 	"testing"
 	"time"
 )
@@ -93,12 +94,28 @@ func seedScale(tb testing.TB, n int) *scaleProject {
 	return s
 }
 
+// Interleaved measurement of BenchmarkScale: scaleRounds rounds, each timing scaleCallsPerRound
+// calls on every tier in turn (the tier that goes first rotates), so that a busy machine's noise
+// hits every tier alike; the medians of the rounds are compared.
+const (
+	scaleRounds        = 21
+	scaleCallsPerRound = 40
+)
+
+// scaleCall is one call of BenchmarkScale: prepare (untimed, optional) readies the next k calls
+// from index i; do makes the call for user index i.
+type scaleCall struct {
+	name    string
+	prepare func(tb testing.TB, s *scaleProject, i, k int)
+	do      func(tb testing.TB, s *scaleProject, i int)
+}
+
 // BenchmarkScale measures the per-user calls at 1k, 100k and (with STYTCHEMU_SCALE_1M=1) 1M users
 // and as many sessions in one project, through ServeHTTP. Every tier is seeded first; then each
-// call is measured on every tier in turn, so the tiers of one call are measured close together.
-// Each iteration picks another user, spread over the whole project, so the figures include the
-// cache misses of a large project. make bench-scale prints the ratios of the largest tier to the
-// smallest.
+// call is timed on every tier in interleaved rounds, and the benchmark reports the median time per
+// call at each tier (ns/call@1k ...) and the ratio of the largest tier to the smallest (x-largest/
+// smallest). Each call picks another user, spread over the whole project, so the figures include
+// the cache misses of a large project. make bench-scale runs it with the 1M tier.
 func BenchmarkScale(b *testing.B) {
 	auth := "Basic " + base64.StdEncoding.EncodeToString([]byte(DefaultProjectID+":"+DefaultSecret))
 	var tiers []*scaleProject
@@ -106,85 +123,111 @@ func BenchmarkScale(b *testing.B) {
 		tiers = append(tiers, seedScale(b, n))
 	}
 	defer runtime.KeepAlive(tiers)
-	serve := func(b *testing.B, s *scaleProject, method, path string, body any) {
+	for _, s := range tiers {
+		b.Run(fmt.Sprintf("memory/users=%d", len(s.emails)), func(b *testing.B) {
+			for b.Loop() {
+			}
+			b.ReportMetric(s.bytesPerUser, "B/user")
+			b.ReportMetric(s.bytesPerSession, "B/session")
+		})
+	}
+	serve := func(tb testing.TB, s *scaleProject, method, path string, body any) {
 		raw, err := json.Marshal(body)
 		if err != nil {
-			b.Fatal(err)
+			tb.Fatal(err)
 		}
 		r := httptest.NewRequest(method, path, bytes.NewReader(raw))
 		r.Header.Set("Authorization", auth)
 		w := httptest.NewRecorder()
 		s.e.ServeHTTP(w, r)
 		if w.Code != http.StatusOK {
-			b.Fatalf("%s %s: status %d: %s", method, path, w.Code, w.Body)
+			tb.Fatalf("%s %s: status %d: %s", method, path, w.Code, w.Body)
 		}
 	}
-	search := func(filter string, values func(s *scaleProject) []string) func(b *testing.B, s *scaleProject, pick func(int) int) {
-		return func(b *testing.B, s *scaleProject, pick func(int) int) {
-			vals := values(s)
-			i := 0
-			for b.Loop() {
-				serve(b, s, "POST", "/v1/users/search", map[string]any{"limit": 10, "query": map[string]any{
-					"operator": "AND", "operands": []any{map[string]any{"filter_name": filter, "filter_value": []string{vals[pick(i)]}}},
-				}})
-				i++
-			}
+	search := func(filter string, values func(s *scaleProject) []string) func(tb testing.TB, s *scaleProject, i int) {
+		return func(tb testing.TB, s *scaleProject, i int) {
+			serve(tb, s, "POST", "/v1/users/search", map[string]any{"limit": 10, "query": map[string]any{
+				"operator": "AND", "operands": []any{map[string]any{"filter_name": filter, "filter_value": []string{values(s)[s.pick(i)]}}},
+			}})
 		}
 	}
-	calls := []struct {
-		name string
-		run  func(b *testing.B, s *scaleProject, pick func(int) int)
-	}{
-		{"memory", func(b *testing.B, s *scaleProject, _ func(int) int) {
-			for b.Loop() {
-			}
-			b.ReportMetric(s.bytesPerUser, "B/user")
-			b.ReportMetric(s.bytesPerSession, "B/session")
+	codes := map[*scaleProject]map[int]string{} // the code issued for each user index, per tier
+	calls := []scaleCall{
+		{name: "passwords_authenticate", do: func(tb testing.TB, s *scaleProject, i int) {
+			serve(tb, s, "POST", "/v1/passwords/authenticate", map[string]any{"email": s.emails[s.pick(i)], "password": scalePassword})
 		}},
-		{"passwords_authenticate", func(b *testing.B, s *scaleProject, pick func(int) int) {
-			i := 0
-			for b.Loop() {
-				serve(b, s, "POST", "/v1/passwords/authenticate", map[string]any{"email": s.emails[pick(i)], "password": scalePassword})
-				i++
-			}
-		}},
-		{"otps_authenticate", func(b *testing.B, s *scaleProject, pick func(int) int) {
-			// Codes are issued in batches with the timer stopped; each iteration redeems one.
-			batch := min(1024, len(s.phone)) // distinct users within a batch
-			codes := make([]string, batch)
-			i := 0
-			for b.Loop() {
-				if i%batch == 0 {
-					b.StopTimer()
-					s.p.mu.Lock()
-					now := s.p.clock.Now()
-					for j := range batch {
-						ct := s.phone[pick(i+j)]
-						s.p.issueCodeLocked(s.p.users[s.p.methods[ct.id]], channelSMS, ct, 10*time.Minute, now)
-						codes[j] = s.p.otps[ct.id].code
-					}
-					s.p.mu.Unlock()
-					b.StartTimer()
+		{
+			name: "otps_authenticate",
+			prepare: func(_ testing.TB, s *scaleProject, i, k int) {
+				s.p.mu.Lock()
+				defer s.p.mu.Unlock()
+				now := s.p.clock.Now()
+				codes[s] = map[int]string{}
+				for j := i; j < i+k; j++ {
+					ct := s.phone[s.pick(j)]
+					s.p.issueCodeLocked(s.p.users[s.p.methods[ct.id]], channelSMS, ct, 10*time.Minute, now)
+					codes[s][j] = s.p.otps[ct.id].code
 				}
-				serve(b, s, "POST", "/v1/otps/authenticate", map[string]any{"method_id": s.phone[pick(i)].id, "code": codes[i%batch]})
-				i++
-			}
+			},
+			do: func(tb testing.TB, s *scaleProject, i int) {
+				serve(tb, s, "POST", "/v1/otps/authenticate", map[string]any{"method_id": s.phone[s.pick(i)].id, "code": codes[s][i]})
+			},
+		},
+		{name: "sessions_authenticate", do: func(tb testing.TB, s *scaleProject, i int) {
+			serve(tb, s, "POST", "/v1/sessions/authenticate", map[string]any{"session_token": s.tokens[s.pick(i)]})
 		}},
-		{"sessions_authenticate", func(b *testing.B, s *scaleProject, pick func(int) int) {
-			i := 0
-			for b.Loop() {
-				serve(b, s, "POST", "/v1/sessions/authenticate", map[string]any{"session_token": s.tokens[pick(i)]})
-				i++
-			}
-		}},
-		{"users_search_email", search("email_address", func(s *scaleProject) []string { return s.emails })},
-		{"users_search_phone", search("phone_number", func(s *scaleProject) []string { return s.phones })},
+		{name: "users_search_email", do: search("email_address", func(s *scaleProject) []string { return s.emails })},
+		{name: "users_search_phone", do: search("phone_number", func(s *scaleProject) []string { return s.phones })},
 	}
 	for _, c := range calls {
-		for _, s := range tiers {
-			n := len(s.emails)
-			pick := func(i int) int { return (i * 7919) % n } // 7919 is prime: every user in turn
-			b.Run(fmt.Sprintf("%s/users=%d", c.name, n), func(b *testing.B) { c.run(b, s, pick) })
-		}
+		b.Run(c.name, func(b *testing.B) {
+			perTier := make([][]float64, len(tiers))
+			next := make([]int, len(tiers))
+			for b.Loop() {
+				for r := range scaleRounds {
+					for j := range tiers {
+						t := (j + r) % len(tiers)
+						s := tiers[t]
+						if c.prepare != nil {
+							c.prepare(b, s, next[t], scaleCallsPerRound)
+						}
+						t0 := time.Now()
+						for range scaleCallsPerRound {
+							c.do(b, s, next[t])
+							next[t]++
+						}
+						perTier[t] = append(perTier[t], float64(time.Since(t0))/scaleCallsPerRound)
+					}
+				}
+			}
+			for t, s := range tiers {
+				b.ReportMetric(medianOf(perTier[t]), "ns/call@"+tierLabel(len(s.emails)))
+			}
+			b.ReportMetric(medianOf(perTier[len(tiers)-1])/medianOf(perTier[0]), "x-largest/smallest")
+		})
 	}
+}
+
+// pick spreads call i over the whole project: 7919 is prime, so every user comes in turn.
+func (s *scaleProject) pick(i int) int { return (i * 7919) % len(s.emails) }
+
+// medianOf returns the median of xs.
+func medianOf(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// tierLabel is 1k, 100k, 1M.
+func tierLabel(n int) string {
+	switch {
+	case n%1_000_000 == 0:
+		return fmt.Sprintf("%dM", n/1_000_000)
+	case n%1_000 == 0:
+		return fmt.Sprintf("%dk", n/1_000)
+	}
+	return fmt.Sprint(n)
 }

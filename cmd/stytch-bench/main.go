@@ -14,7 +14,7 @@
 // compares the emulator with Firebase's Auth emulator (installed from npm on first use): sign-in
 // throughput and latency, cold start, resident memory after sign-ups.
 //
-//	stytch-bench scale [--count 3] [--benchtime 300x] [--skip-1m]
+//	stytch-bench scale [--count 1] [--skip-1m]
 //
 // runs the emulator's BenchmarkScale (per-user calls with 1k, 100k and 1M users in one project) and
 // prints the ratio of the largest tier to the smallest for each call, and the heap per user and
