@@ -86,7 +86,16 @@ func runPeers(ctx context.Context, args []string, out io.Writer) error {
 		runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), firebaseToolsVersion, nodeVersion(ctx), cfg.workers, cfg.duration)
 	peers := []peer{
 		&firebasePeer{bin: firebase, dir: tmp},
-		&stytchPeer{bin: emuBin},
+		&stytchPeer{bin: emuBin, dataDir: filepath.Join(tmp, "data")},
+	}
+	// One untimed start of each first: the emulator generates its signing key on its first start
+	// and reuses it after, and Node warms its caches; the cold starts below are the usual ones.
+	for _, p := range peers {
+		inst, err := p.start(ctx)
+		if err != nil {
+			return fmt.Errorf("%s: start: %w", p.name(), err)
+		}
+		inst.stop()
 	}
 
 	// Cold start and memory after start, interleaved.
@@ -342,8 +351,8 @@ func freePort() (int, error) {
 	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
-// stytchPeer is this emulator's standalone binary.
-type stytchPeer struct{ bin string }
+// stytchPeer is this emulator's standalone binary, keeping its generated signing key in dataDir.
+type stytchPeer struct{ bin, dataDir string }
 
 func (*stytchPeer) name() string { return "emulator" }
 
@@ -353,7 +362,7 @@ func (s *stytchPeer) start(context.Context) (*instance, error) {
 		return nil, err
 	}
 	addr := "127.0.0.1:" + strconv.Itoa(port)
-	cmd := exec.Command(s.bin, "--addr", addr)
+	cmd := exec.Command(s.bin, "--addr", addr, "--data-dir", s.dataDir)
 	cmd.Stderr = os.Stderr
 	url := "http://" + addr
 	ready, err := startAndPoll(cmd, url+"/emulator/v1/health", 10*time.Second)
