@@ -389,6 +389,10 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	e.ready()
 	requestID := newID(prefixRequest)
 	path := "/" + strings.TrimLeft(r.URL.Path, "/")
+	if isUIPath(path) {
+		e.serveUI(w, r, path)
+		return
+	}
 	rt, param, allowed := e.routes.match(r.Method, path)
 	if rt == nil {
 		if allowed != "" {
@@ -409,7 +413,9 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		c.p = p
 	}
 	status, errType := e.serveRoute(w, c, rt)
-	if c.p != nil {
+	// Reads of the control API are not logged: an inspector polling them would push the
+	// application's own requests out of the bounded log.
+	if c.p != nil && !(rt.control && r.Method == http.MethodGet) {
 		c.p.logRequest(RequestRecord{Method: r.Method, Path: path, Status: status, ErrorType: errType, RequestID: requestID, Time: c.p.clock.Now()})
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -500,10 +501,33 @@ func resetByEmailStart(c *call) (int, metaSetter, error) {
 		tok := newResetToken()
 		exp := now.Add(time.Duration(minutes) * time.Minute)
 		p.resets[tok] = &resetToken{userID: u.id, emailID: e.id, expiresAt: exp}
-		p.recordMessage(Message{Channel: "email", Type: "password_reset", To: e.value, Token: tok, MethodID: e.id, UserID: u.id, SentAt: now, ExpiresAt: exp})
+		p.recordMessage(Message{Channel: "email", Type: "password_reset", To: e.value, Token: tok, URL: resetLink(req.ResetPasswordRedirectURL, tok), MethodID: e.id, UserID: u.id, SentAt: now, ExpiresAt: exp})
 		resp.UserID, resp.EmailID = u.id, e.id
 		return nil
 	}))
+}
+
+// defaultRedirectURL is the redirect URL of a test project that has not set one: "By default, all
+// redirect URLs are set to http://localhost:3000/authenticate for the Test environment"
+// (https://stytch.com/docs/guides/dashboard/redirect-urls).
+const defaultRedirectURL = "http://localhost:3000/authenticate"
+
+// resetLink is the link of a password-reset email: the redirect URL with the stytch_token_type and
+// token query parameters Stytch adds (same page). The public_token Stytch also adds is left out:
+// the emulator has none. A redirect URL that does not parse gives no link.
+func resetLink(redirect, tok string) string {
+	if redirect == "" {
+		redirect = defaultRedirectURL
+	}
+	u, err := url.Parse(redirect)
+	if err != nil {
+		return ""
+	}
+	q := u.Query()
+	q.Set("stytch_token_type", "reset_password")
+	q.Set("token", tok)
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 type resetByEmailParams struct {

@@ -88,6 +88,9 @@ type Message struct {
 	Code string `json:"code,omitempty"`
 	// Token is the password-reset token (password_reset messages).
 	Token string `json:"token,omitempty"`
+	// URL is the link the user would click (password_reset messages): the redirect URL with the
+	// token.
+	URL string `json:"url,omitempty"`
 	// MethodID is the phone_id or email_id the code authenticates.
 	MethodID string `json:"method_id"`
 	// UserID is the user the message was sent for.

@@ -133,6 +133,7 @@ func newRouter() *router {
 	ctl("POST", "/emulator/v1/faults", controlFaultsAdd)
 	ctl("DELETE", "/emulator/v1/faults", controlFaultsClear)
 	ctl("GET", "/emulator/v1/requests", controlRequests)
+	addInspectRoutes(ctl)
 	return rr
 }
 
