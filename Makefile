@@ -5,7 +5,7 @@ ADDR ?= 127.0.0.1:9010
 ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help test run conform bench bench-peers bench-scale soak node-test vet docker-check
+.PHONY: help test run conform bench bench-peers bench-scale soak node-test vet docker-check screenshots
 
 ## help: list the targets.
 help:
@@ -13,8 +13,10 @@ help:
 	@echo
 	@sed -n 's/^## \([a-z-]*\): /  \1\t/p' $(MAKEFILE_LIST) | expand -t 16
 
-## test: vet, the race-enabled Go tests (with every fuzz target's seed corpus), the container build check, then the Node SDK test.
+## test: vet, the race-enabled Go tests (with every fuzz target's seed corpus, and the inspector in headless Chromium when one is installed), the container build check, then the Node SDK test.
 test: vet
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || command -v google-chrome >/dev/null || [ -n "$$CHROMIUM" ] || \
+		echo "SKIP inspector browser test: chromium is not installed (apt-get install chromium)"
 	$(GO) test -race -count=1 ./...
 	./scripts/docker-build-check.sh
 	./scripts/node-test.sh
@@ -22,6 +24,10 @@ test: vet
 ## vet: go vet on every package.
 vet:
 	$(GO) vet ./...
+
+## screenshots: regenerate the inspector screenshots in docs/img (needs chromium).
+screenshots:
+	STYTCH_INSPECTOR_SCREENSHOTS=$(CURDIR)/docs/img $(GO) test -count=1 -run 'TestInspectorInBrowser$$' ./emulator
 
 # The binary runs directly (not under `go run`), so that Ctrl-C stops it gracefully and make
 # reports no error.

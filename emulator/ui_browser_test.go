@@ -17,6 +17,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
+	"github.com/stytchauth/stytch-go/v16/stytch/consumer/passwords"
 	pwemail "github.com/stytchauth/stytch-go/v16/stytch/consumer/passwords/email"
 
 	"github.com/stytch-emulator/stytchemu/emulator"
@@ -152,10 +153,18 @@ func TestInspectorInBrowser(t *testing.T) {
 	addr, phone := h.Email("ada"), h.Phone()
 	user := h.verifiedPasswordUser(t, addr)
 	pw := h.passwordSession(t, addr)
+	h.Advance(t, 2*time.Minute)
 	stepped := h.smsStepUp(t, pw.SessionToken, phone)
 	require.Len(t, stepped.Session.AuthenticationFactors, 2)
 	smsCode := h.LastCode(t, phone)
 	sessionID := stepped.Session.SessionID
+	// The password again a minute later, on the same session: its factor now spans 3 minutes.
+	h.Advance(t, time.Minute)
+	again, err := h.C.Passwords.Authenticate(h.Ctx, &passwords.AuthenticateParams{Email: addr, Password: strongPassword, SessionToken: stepped.SessionToken})
+	require.NoError(t, err)
+	require.Equal(t, sessionID, again.Session.SessionID)
+	token := again.SessionToken
+	start := h.Now() // base + 3 min
 
 	// Sign in: a wrong secret is refused, the right one opens the project.
 	p.run(chromedp.Navigate(h.Base+"/emulator/ui/"), chromedp.WaitVisible(chromedp.CSS(`#login-form`)))
@@ -185,7 +194,7 @@ func TestInspectorInBrowser(t *testing.T) {
 	p.shot("inspector-users")
 
 	// Outbox: a password-reset link (clickable) and the SMS code, newest first.
-	_, err := h.C.Passwords.Email.ResetStart(h.Ctx, &pwemail.ResetStartParams{Email: addr, ResetPasswordRedirectURL: "http://localhost:3000/reset"})
+	_, err = h.C.Passwords.Email.ResetStart(h.Ctx, &pwemail.ResetStartParams{Email: addr, ResetPasswordRedirectURL: "http://localhost:3000/reset"})
 	require.NoError(t, err)
 	resetMsgs := h.Messages(addr)
 	link := resetMsgs[len(resetMsgs)-1].URL
@@ -210,10 +219,10 @@ func TestInspectorInBrowser(t *testing.T) {
 
 	// +5 min on the project's clock: the window is stale, as a step-up check would find it.
 	p.run(chromedp.Click(chromedp.CSS(`#clock-5m`)), chromedp.WaitVisible(chromedp.CSS(sess+`[data-stepup="stale"]`)))
-	require.True(t, base.Add(5*time.Minute).Equal(h.Now()), "the button moved the project's clock")
+	require.True(t, start.Add(5*time.Minute).Equal(h.Now()), "the button moved the project's clock")
 	require.Equal(t, []string{"stale", "stale"}, p.attrs(sess+` .tl-row`, "data-fresh"))
 	require.Contains(t, p.texts(sess + ` .verdict`)[0], "403 stale_factor")
-	require.Contains(t, p.texts(`#clock-offset`)[0], "+5m 00s ahead")
+	require.Equal(t, "+8m 00s ahead", p.texts(`#clock-offset`)[0], "3 minutes of the flow and 5 of the button")
 	p.shot("inspector-sessions-stale")
 	// A wider window (10 minutes) makes the same session fresh again.
 	p.fill(`#stepup-window`, "10")
@@ -233,7 +242,7 @@ func TestInspectorInBrowser(t *testing.T) {
 	p.shot("inspector-faults")
 	p.run(chromedp.Click(chromedp.CSS(`#faults-clear`)), chromedp.WaitVisible(chromedp.CSS(`#confirm`)),
 		chromedp.Click(chromedp.CSS(`#confirm-ok`)), chromedp.WaitNotPresent(chromedp.CSS(`#faults-list tr td.mono`)))
-	require.Equal(t, 0, len(h.E.Requests(otherProjectID)), "nothing reached the other project")
+	require.Equal(t, 0, len(h.E.Project(otherProjectID).Requests()), "nothing reached the other project")
 
 	// Requests: the application's calls, newest first; the page's own reads are not among them.
 	p.tab("requests")
@@ -275,20 +284,21 @@ func TestInspectorInBrowser(t *testing.T) {
 	p.run(chromedp.WaitVisible(chromedp.CSS(sess)),
 		chromedp.Click(chromedp.CSS(sess+` [data-revoke]`)), chromedp.WaitVisible(chromedp.CSS(`#confirm`)),
 		chromedp.Click(chromedp.CSS(`#confirm-cancel`)), chromedp.WaitNotVisible(chromedp.CSS(`#confirm`)))
-	_, err = h.authSession(stepped.SessionToken)
+	_, err = h.authSession(token)
 	require.NoError(t, err, "cancelled: the session lives")
 	p.run(chromedp.Click(chromedp.CSS(sess+` [data-revoke]`)), chromedp.WaitVisible(chromedp.CSS(`#confirm`)),
 		chromedp.Click(chromedp.CSS(`#confirm-ok`)), chromedp.WaitNotPresent(chromedp.CSS(sess)))
-	_, err = h.authSession(stepped.SessionToken)
+	_, err = h.authSession(token)
 	requireAPIError(t, h, err, 404, "session_not_found")
 
 	// Back to real time, then reset the project after confirming.
 	p.run(chromedp.Click(chromedp.CSS(`#clock-real`)), chromedp.WaitVisible(chromedp.CSS(`#clock-offset.badge-muted`)))
-	require.True(t, base.Equal(h.Now()), "back on the base clock")
+	require.True(t, base.Equal(h.Now()), "back on the base clock: the offset is gone")
 	p.run(chromedp.Click(chromedp.CSS(`#reset-project`)), chromedp.WaitVisible(chromedp.CSS(`#confirm`)),
-		chromedp.Click(chromedp.CSS(`#confirm-ok`)))
+		chromedp.Click(chromedp.CSS(`#confirm-ok`)),
+		chromedp.Poll[chromedp.Void](`document.getElementById('flash').textContent === 'The project was reset.'`))
 	p.tab("users")
-	p.run(chromedp.WaitNotPresent(chromedp.CSS(card)))
+	p.run(chromedp.WaitVisible(chromedp.CSS(`article.user[data-user-id="`+emulator.SandboxUserID+`"]`)))
 	require.Equal(t, []string{emulator.SandboxUserID}, p.attrs(`article.user`, "data-user-id"), "only the sandbox fixture is left")
 	require.Empty(t, h.Messages(""))
 }
