@@ -206,6 +206,13 @@ func specs(s *seeded) map[string]routeSpec {
 		"DELETE /emulator/v1/faults": {path: "/emulator/v1/faults"},
 		"GET /emulator/v1/faults":    {path: "/emulator/v1/faults"},
 		"GET /emulator/v1/requests":  {path: "/emulator/v1/requests"},
+
+		"GET /emulator/v1/summary":        {path: "/emulator/v1/summary"},
+		"GET /emulator/v1/users":          {path: "/emulator/v1/users?query=" + s.email},
+		"GET /emulator/v1/sessions":       {path: "/emulator/v1/sessions?user_id=" + s.userID},
+		"DELETE /emulator/v1/sessions/{}": {path: "/emulator/v1/sessions/" + s.sessionID},
+		"GET /emulator/v1/faults":         {path: "/emulator/v1/faults"},
+		"DELETE /emulator/v1/clock":       {path: "/emulator/v1/clock"},
 	}
 }
 
