@@ -211,7 +211,6 @@ func specs(s *seeded) map[string]routeSpec {
 		"GET /emulator/v1/users":          {path: "/emulator/v1/users?query=" + s.email},
 		"GET /emulator/v1/sessions":       {path: "/emulator/v1/sessions?user_id=" + s.userID},
 		"DELETE /emulator/v1/sessions/{}": {path: "/emulator/v1/sessions/" + s.sessionID},
-		"GET /emulator/v1/faults":         {path: "/emulator/v1/faults"},
 		"DELETE /emulator/v1/clock":       {path: "/emulator/v1/clock"},
 	}
 }

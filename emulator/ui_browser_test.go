@@ -298,7 +298,7 @@ func TestInspectorInBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#confirm-ok`)),
 		chromedp.Poll[chromedp.Void](`document.getElementById('flash').textContent === 'The project was reset.'`))
 	p.tab("users")
-	p.run(chromedp.WaitVisible(chromedp.CSS(`article.user[data-user-id="`+emulator.SandboxUserID+`"]`)))
+	p.run(chromedp.WaitVisible(chromedp.CSS(`article.user[data-user-id="` + emulator.SandboxUserID + `"]`)))
 	require.Equal(t, []string{emulator.SandboxUserID}, p.attrs(`article.user`, "data-user-id"), "only the sandbox fixture is left")
 	require.Empty(t, h.Messages(""))
 }
