@@ -89,6 +89,7 @@ type config struct {
 	signingKID    string
 	logf          func(format string, args ...any)
 	faults        map[string][]Fault // installed when the project is created
+	dataDir       string             // WithDataDir
 }
 
 // WithProject adds a project with its secret. Without any WithProject option the emulator has one
@@ -183,6 +184,7 @@ type Emulator struct {
 
 	mu       sync.RWMutex
 	projects map[string]*Project
+	store    *store // nil without WithDataDir
 }
 
 // New returns an Emulator configured by opts. It panics when an option is invalid (a bad token
@@ -280,13 +282,16 @@ func (e *Emulator) setup() error {
 	for id, secret := range c.projects {
 		e.projects[id] = e.newProject(id, secret)
 	}
+	if c.dataDir != "" {
+		return e.openStore()
+	}
 	return nil
 }
 
 // newProject creates a project with the emulator's settings, signer, base clock and initial faults
 // (checked by setup).
 func (e *Emulator) newProject(id, secret string) *Project {
-	p := &Project{id: id, secret: secret, clock: newClock(e.cfg.now), set: &e.cfg.settings, sign: e.sign, routes: e.routes}
+	p := &Project{id: id, secret: secret, clock: newClock(e.cfg.now), set: &e.cfg.settings, sign: e.sign, routes: e.routes, persist: e.store}
 	p.requests = requestLog{maxEntries: maxRequests, maxBytes: e.cfg.limits.RequestLogBytes}
 	p.resetLocked()
 	p.syncUsageLocked()
@@ -417,6 +422,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// application's own requests out of the bounded log.
 	if c.p != nil && !(rt.control && r.Method == http.MethodGet) {
 		c.p.logRequest(RequestRecord{Method: r.Method, Path: path, Status: status, ErrorType: errType, RequestID: requestID, Time: c.p.clock.Now()})
+		c.p.persist.touch(c.p)
 	}
 }
 
@@ -428,12 +434,16 @@ func (e *Emulator) serveRoute(w http.ResponseWriter, c *call, rt *route) (int, s
 		return err.Status, err.Type
 	}
 	if c.r.Body != nil && c.r.Body != http.NoBody {
-		body, err := io.ReadAll(io.LimitReader(c.r.Body, MaxBodyBytes+1))
+		limit := MaxBodyBytes
+		if rt.maxBody > 0 {
+			limit = rt.maxBody
+		}
+		body, err := io.ReadAll(io.LimitReader(c.r.Body, int64(limit)+1))
 		if err != nil {
 			return fail(newError("bad_request", "The request body could not be read."))
 		}
-		if len(body) > MaxBodyBytes {
-			return fail(newError("bad_request", "The request body exceeds %d bytes.", MaxBodyBytes))
+		if len(body) > limit {
+			return fail(newError("bad_request", "The request body exceeds %d bytes.", limit))
 		}
 		c.body = body
 	}

@@ -87,11 +87,13 @@ func (p *Project) AddFault(f Fault) error {
 		return err
 	}
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	if len(p.faults) >= maxFaults {
+		p.mu.Unlock()
 		return newError("too_many_requests", "The project already has the emulator's maximum of %d armed faults; clear some.", maxFaults)
 	}
 	p.faults = append(p.faults, armed)
+	p.mu.Unlock()
+	p.persist.touch(p)
 	return nil
 }
 
@@ -110,8 +112,9 @@ func (p *Project) Faults() []Fault {
 // ClearFaults disarms the project's faults.
 func (p *Project) ClearFaults() {
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	p.faults = nil
+	p.mu.Unlock()
+	p.persist.touch(p)
 }
 
 // takeFault returns and consumes the first fault matching a request.

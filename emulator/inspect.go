@@ -65,12 +65,11 @@ func inspectSummary(c *call) (int, metaSetter, error) {
 	}
 	resp.Messages, resp.Faults = len(p.messages), len(p.faults)
 	p.mu.Unlock()
-	p.logMu.Lock()
-	resp.Requests = len(p.requests)
-	if n := len(p.requests); n > 0 {
-		resp.LastRequestID = p.requests[n-1].RequestID
+	reqs := p.requests.list()
+	resp.Requests = len(reqs)
+	if n := len(reqs); n > 0 {
+		resp.LastRequestID = reqs[n-1].RequestID
 	}
-	p.logMu.Unlock()
 	return http.StatusOK, resp, nil
 }
 

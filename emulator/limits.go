@@ -184,7 +184,7 @@ func mergeMetadata(u *user, trusted, untrusted map[string]any) (map[string]any, 
 
 // messageSize is what a message costs the outbox: its strings and a fixed overhead for the rest.
 func messageSize(m Message) int {
-	return len(m.Channel) + len(m.Type) + len(m.To) + len(m.Code) + len(m.Token) + len(m.MethodID) + len(m.UserID) + 96
+	return len(m.Channel) + len(m.Type) + len(m.To) + len(m.Code) + len(m.Token) + len(m.URL) + len(m.MethodID) + len(m.UserID) + 96
 }
 
 // truncatePath shortens a request path for the request log, at a UTF-8 boundary, marking the cut.

@@ -34,6 +34,7 @@ type storedPassword struct {
 	id            string
 	hash          []byte             // salted hash (password.Hasher), when set through the API
 	migrated      *password.Migrated // a migrated hash, until the first successful authenticate
+	source        *migratedSource    // what migrated was made from (kept in snapshots)
 	requiresReset bool
 }
 

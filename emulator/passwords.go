@@ -420,7 +420,7 @@ func migratePassword(c *call) (int, metaSetter, error) {
 		if u.password != nil {
 			pwID = u.password.id
 		}
-		u.password = &storedPassword{id: pwID, migrated: &mig}
+		u.password = &storedPassword{id: pwID, migrated: &mig, source: &migratedSource{HashType: req.HashType, Hash: req.Hash, Config: req.config()}}
 		email := u.contact(mediumEmail, req.Email)
 		if req.SetEmailVerified {
 			email.verified = true

@@ -20,12 +20,13 @@ const (
 // what those updates need — the emulator's settings, its clock and its JWT signer — so that
 // nothing under the lock reaches back to the request or the Emulator.
 type Project struct {
-	id     string
-	secret string
-	clock  *Clock
-	set    *settings // shared by every project of an emulator; read-only
-	sign   *signer
-	routes *router // for checking faults
+	id      string
+	secret  string
+	clock   *Clock
+	set     *settings // shared by every project of an emulator; read-only
+	sign    *signer
+	routes  *router // for checking faults
+	persist *store  // writes the project's snapshot (nil: in memory only)
 
 	// mu guards everything below but the request log (which has its own lock).
 	mu          sync.Mutex
@@ -295,4 +296,5 @@ func (p *Project) Reset() {
 	p.mu.Unlock()
 	p.clock.reset()
 	p.requests.clear()
+	p.persist.touch(p)
 }

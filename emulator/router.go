@@ -13,6 +13,7 @@ type route struct {
 	h       handler
 	public  bool // no Basic auth (JWKS, health)
 	control bool // emulator control API: faults do not apply
+	maxBody int  // the largest body read (0: MaxBodyBytes)
 }
 
 // router finds the route of a method and path: static paths by map lookup, then patterns with one
@@ -134,6 +135,8 @@ func newRouter() *router {
 	ctl("DELETE", "/emulator/v1/faults", controlFaultsClear)
 	ctl("GET", "/emulator/v1/requests", controlRequests)
 	addInspectRoutes(ctl)
+	ctl("POST", "/emulator/v1/export", controlExport)
+	rr.add(&route{method: "POST", pattern: "/emulator/v1/import", h: controlImport, control: true, maxBody: MaxImportBytes})
 	return rr
 }
 

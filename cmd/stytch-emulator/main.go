@@ -112,6 +112,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	if err != nil {
 		return fmt.Errorf("configuration: %w", err)
 	}
+	defer emu.Close() // stops the state writer on every way out (a no-op without --data-dir)
 	var reqLog *log.Logger
 	if o.logRequests {
 		reqLog = logger
@@ -128,6 +129,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	fmt.Fprintf(stderr, "stytch-emulator: shutting down: requests in flight have %s to finish (a second signal stops at once)\n", o.shutdownGrace)
 	srv.shutdown(o.shutdownGrace)
 	<-errc
+	if err := emu.Close(); err != nil {
+		return fmt.Errorf("save state: %w", err)
+	}
 	return nil
 }
 
@@ -146,7 +150,7 @@ func parseFlags(args []string, stderr io.Writer, getenv func(string) string) (op
 	fs.BoolVar(&o.international, "international-sms", false, "allow SMS to numbers outside +1")
 	fs.StringVar(&o.keyFile, "signing-key", "", "PEM file with an RSA key for session JWTs (default: a key generated on first start and kept in --data-dir)")
 	fs.BoolVar(&o.publishedKey, "insecure-published-key", false, "sign session JWTs with the key published in the emulator's source: anyone can forge sessions your app accepts (for fixtures that must match across machines only)")
-	fs.StringVar(&o.dataDir, "data-dir", "", "directory for the emulator's signing key (default: stytch-emulator in the user's cache directory)")
+	fs.StringVar(&o.dataDir, "data-dir", "", "directory for the emulator's signing key (default: stytch-emulator in the user's cache directory) and, when given, every project's state: loaded on start, written shortly after each change and on shutdown (without it the state is in memory only)")
 	fs.BoolVar(&o.logRequests, "log-requests", false, "print one line per request: method, path, project, status, error_type, duration")
 	fs.BoolVar(&o.logRequests, "v", false, "short for --log-requests")
 	fs.StringVar(&o.healthcheck, "healthcheck", "", "ask the health endpoint at this URL (e.g. http://127.0.0.1:9010/emulator/v1/health), exit 0 when healthy, 1 otherwise; serve nothing")
@@ -232,6 +236,9 @@ func (o options) emulatorOptions(logf func(string, ...any)) []emulator.Option {
 	}
 	if o.international {
 		opts = append(opts, emulator.WithInternationalSMS())
+	}
+	if o.dataDir != "" {
+		opts = append(opts, emulator.WithDataDir(o.dataDir))
 	}
 	return opts
 }
