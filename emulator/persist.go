@@ -213,8 +213,15 @@ func (e *Emulator) openStore() error {
 	seen := map[string]string{}
 	for _, ent := range entries {
 		name := ent.Name()
+		if strings.HasPrefix(name, ".tmp-") && !ent.IsDir() {
+			// A write cut off by a crash: the snapshot it was replacing is intact.
+			if err := os.Remove(filepath.Join(dir, name)); err != nil {
+				return fmt.Errorf("data directory: %w", err)
+			}
+			continue
+		}
 		if ent.IsDir() || strings.HasPrefix(name, ".") || !strings.HasSuffix(name, ".json") {
-			continue // temporary files of an interrupted write are never read
+			continue
 		}
 		path := filepath.Join(dir, name)
 		data, err := os.ReadFile(path)
