@@ -1,0 +1,92 @@
+package emulator_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stytchauth/stytch-go/v16/stytch/consumer/otp"
+	"github.com/stytchauth/stytch-go/v16/stytch/consumer/otp/sms"
+	"github.com/stytchauth/stytch-go/v16/stytch/consumer/passwords"
+
+	"github.com/stytch-emulator/stytchemu/emulator"
+)
+
+// seedSessions gives the default project n users, each with a session (SMS login through the SDK).
+func seedSessions(b *testing.B, e *emulator.Emulator, n int) {
+	b.Helper()
+	ctx := context.Background()
+	c := newClientB(b, e)
+	p := e.Project(emulator.DefaultProjectID)
+	for i := range n {
+		phone := fmt.Sprintf("+1556%07d", i)
+		sent, err := c.OTPs.Sms.LoginOrCreate(ctx, &sms.LoginOrCreateParams{PhoneNumber: phone})
+		if err != nil {
+			b.Fatal(err)
+		}
+		msgs := p.Messages(phone)
+		if _, err := c.OTPs.Authenticate(ctx, &otp.AuthenticateParams{MethodID: sent.PhoneID, Code: msgs[len(msgs)-1].Code, SessionDurationMinutes: 600}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkStartWithSnapshot measures a start on a data directory holding a project of 10,000
+// users with 10,000 sessions: reading, checking and installing the snapshot (ns/op is one start).
+func BenchmarkStartWithSnapshot(b *testing.B) {
+	dir := b.TempDir()
+	e := emulator.New(emulator.WithDataDir(dir))
+	seedSessions(b, e, 10_000)
+	if err := e.Close(); err != nil {
+		b.Fatal(err)
+	}
+	st, err := os.Stat(filepath.Join(dir, "projects", emulator.DefaultProjectID+".json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		e, err := emulator.Build(emulator.WithDataDir(dir))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		if err := e.Close(); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(st.Size())/(1<<20), "MB-snapshot")
+}
+
+// BenchmarkPersistenceCost is passwords/authenticate (with a new session each time) on a project of
+// 10,000 users with sessions, in memory and with a data directory, where every change schedules a
+// snapshot of the whole project: compare the two ns/op.
+func BenchmarkPersistenceCost(b *testing.B) {
+	for _, mode := range []string{"memory", "data-dir"} {
+		var opts []emulator.Option
+		if mode == "data-dir" {
+			opts = append(opts, emulator.WithDataDir(b.TempDir()))
+		}
+		e := emulator.New(opts...)
+		b.Cleanup(func() { _ = e.Close() })
+		seedSessions(b, e, 10_000)
+		ctx := context.Background()
+		c := newClientB(b, e)
+		if _, err := c.Passwords.Create(ctx, &passwords.CreateParams{Email: "cost@example.com", Password: benchPassword}); err != nil {
+			b.Fatal(err)
+		}
+		b.Run(mode, func(b *testing.B) {
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if _, err := c.Passwords.Authenticate(ctx, &passwords.AuthenticateParams{Email: "cost@example.com", Password: benchPassword, SessionDurationMinutes: 60}); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		})
+	}
+}
