@@ -212,6 +212,10 @@ func specs(s *seeded) map[string]routeSpec {
 		"GET /emulator/v1/sessions":       {path: "/emulator/v1/sessions?user_id=" + s.userID},
 		"DELETE /emulator/v1/sessions/{}": {path: "/emulator/v1/sessions/" + s.sessionID},
 		"DELETE /emulator/v1/clock":       {path: "/emulator/v1/clock"},
+		"POST /emulator/v1/export":        {path: "/emulator/v1/export"},
+		"POST /emulator/v1/import": {path: "/emulator/v1/import", body: map[string]any{"snapshot": map[string]any{
+			"format": "stytch-emulator-project", "version": 1, "saved_at": "2026-01-01T00:00:00Z", "project": map[string]any{"project_id": s.pid}}},
+			required: [][]string{{"snapshot"}}},
 	}
 }
 

@@ -179,6 +179,8 @@ var fuzzSeeds = []routeSeed{
 	{"DELETE /emulator/v1/sessions/{}", ``},
 	{"GET /emulator/v1/faults", ``},
 	{"DELETE /emulator/v1/clock", `{"x":1}`},
+	{"POST /emulator/v1/export", ``},
+	{"POST /emulator/v1/import", `{"snapshot":{"format":"stytch-emulator-project","version":1,"project":{"project_id":"x","users":[{"id":"u","contacts":[{"id":"c","kind":"email","value":"a@b.co"}]}]}}}`},
 	{"POST /v1/users", `[`},
 	{"POST /v1/passwords", `{"email":"a@b.co"} trailing`},
 	{"POST /v1/otps/authenticate", "{\"method_id\":\"\xff\xfe\",\"code\":\"\"}"},

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"github.com/stytchauth/stytch-go/v16/stytch/consumer/passwords"
 	pwemail "github.com/stytchauth/stytch-go/v16/stytch/consumer/passwords/email"
 
 	"github.com/stytch-emulator/stytchemu/emulator"
@@ -140,8 +141,8 @@ func TestInspectorUsers(t *testing.T) {
 	require.Empty(t, get("nobody-has-this").Users)
 
 	// A failed password attempt shows as a failed attempt.
-	status, _ := h.RawJSON(t, "POST", "/v1/passwords/authenticate", map[string]any{"email": addr, "password": "wrong-password-123!"})
-	require.Equal(t, http.StatusUnauthorized, status)
+	_, err := h.C.Passwords.Authenticate(h.Ctx, &passwords.AuthenticateParams{Email: addr, Password: "wrong-password-123!"})
+	require.Error(t, err)
 	require.Equal(t, 1, get(addr).Users[0].FailedAttempts)
 
 	// Bounds.
