@@ -59,8 +59,8 @@ type userSnapshot struct {
 	Password    *passwordSnapshot `json:"password,omitempty"`
 	TOTPs       []totpSnapshot    `json:"totps"`
 	Failures    []time.Time       `json:"failures,omitempty"`
-	LockCreated time.Time         `json:"lock_created_at"`
-	LockExpires time.Time         `json:"lock_expires_at"`
+	LockCreated time.Time         `json:"lock_created_at,omitzero"`
+	LockExpires time.Time         `json:"lock_expires_at,omitzero"`
 	Sandbox     bool              `json:"sandbox,omitempty"`
 }
 
@@ -68,8 +68,8 @@ type contactSnapshot struct {
 	ID           string    `json:"id"`
 	Kind         string    `json:"kind"` // "email" | "phone"
 	Value        string    `json:"value"`
-	Verified     bool      `json:"verified"`
-	PendingSince time.Time `json:"pending_since"`
+	Verified     bool      `json:"verified,omitempty"`
+	PendingSince time.Time `json:"pending_since,omitzero"`
 }
 
 type passwordSnapshot struct {
@@ -91,7 +91,7 @@ type totpSnapshot struct {
 	ID           string             `json:"id"`
 	Secret       string             `json:"secret"`
 	Verified     bool               `json:"verified"`
-	ExpiresAt    time.Time          `json:"expires_at"`
+	ExpiresAt    time.Time          `json:"expires_at,omitzero"`
 	Recovery     []recoverySnapshot `json:"recovery_codes"`
 	LastUsedStep int64              `json:"last_used_step"`
 	CreatedAt    time.Time          `json:"created_at"`
@@ -135,7 +135,7 @@ type factorSnapshot struct {
 type tokenSnapshot struct {
 	Token     string    `json:"token"`
 	SessionID string    `json:"session_id"`
-	Deadline  time.Time `json:"deadline"`
+	Deadline  time.Time `json:"deadline,omitzero"`
 }
 
 type otpSnapshot struct {
@@ -144,7 +144,7 @@ type otpSnapshot struct {
 	UserID    string    `json:"user_id"`
 	Channel   string    `json:"channel"`
 	ExpiresAt time.Time `json:"expires_at"`
-	Used      bool      `json:"used"`
+	Used      bool      `json:"used,omitempty"`
 }
 
 type resetSnapshot struct {
