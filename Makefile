@@ -5,7 +5,7 @@ ADDR ?= 127.0.0.1:9010
 ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help test run conform bench bench-peers bench-scale soak node-test vet docker-check screenshots
+.PHONY: help test run conform bench bench-peers bench-scale soak node-test vet docker-check screenshots bench-persistence
 
 ## help: list the targets.
 help:
@@ -48,6 +48,11 @@ bench:
 ## soak: the standalone emulator under honest MFA load, then abuse, 60 s (SOAK_FLAGS="--duration 5m"); docs/soak.md.
 soak:
 	$(GO) run ./cmd/stytch-soak $(SOAK_FLAGS)
+
+## bench-persistence: a start on a snapshot of 10k users with 10k sessions, one flush's work, and
+## passwords/authenticate in memory vs with a data directory.
+bench-persistence:
+	$(GO) test -run '^$$' -bench 'BenchmarkStartWithSnapshot|BenchmarkSnapshotOf10k|BenchmarkPersistenceCost' -benchtime 3x ./emulator
 
 ## node-test: only the Node SDK test (needs node and npm).
 node-test:
