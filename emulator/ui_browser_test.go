@@ -291,7 +291,13 @@ func TestInspectorInBrowser(t *testing.T) {
 	_, err = h.authSession(token)
 	requireAPIError(t, h, err, 404, "session_not_found")
 
-	// Back to real time, then reset the project after confirming.
+	// Set the clock to a given time (UTC), then back to real time; then reset the project after
+	// confirming.
+	target := base.Add(36 * time.Hour).Truncate(time.Second)
+	p.fill(`#clock-set-input`, target.Format("2006-01-02T15:04:05"))
+	p.run(chromedp.Click(chromedp.CSS(`#clock-set`)),
+		chromedp.Poll[chromedp.Void](`document.getElementById('clock-offset').textContent.startsWith('+1d 12h')`))
+	require.True(t, target.Equal(h.Now()), "the project's clock is at the time set")
 	p.run(chromedp.Click(chromedp.CSS(`#clock-real`)), chromedp.WaitVisible(chromedp.CSS(`#clock-offset.badge-muted`)))
 	require.True(t, base.Equal(h.Now()), "back on the base clock: the offset is gone")
 	p.run(chromedp.Click(chromedp.CSS(`#reset-project`)), chromedp.WaitVisible(chromedp.CSS(`#confirm`)),
