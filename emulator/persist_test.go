@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -284,4 +285,29 @@ func TestExportImport(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, other.E.Project(h.PID).Import(data))
 	require.Error(t, h.E.Project(otherProjectID).Import(data))
+}
+
+func TestPersistenceUnderConcurrentWrites(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	h := newH(t, "inprocess", emulator.WithDataDir(dir))
+	t.Cleanup(func() { _ = h.E.Close() })
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for range 25 {
+				if _, err := h.C.Users.Create(h.Ctx, &users.CreateParams{Email: h.Email("conc")}); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	require.NoError(t, h.E.Close())
+	b := newH(t, "inprocess", emulator.WithDataDir(dir))
+	t.Cleanup(func() { _ = b.E.Close() })
+	found, err := b.C.Users.Search(b.Ctx, &users.SearchParams{Limit: 1000})
+	require.NoError(t, err)
+	require.Equal(t, int32(100), found.ResultsMetadata.Total, "every user written concurrently is back")
 }
