@@ -49,8 +49,7 @@ bench:
 soak:
 	$(GO) run ./cmd/stytch-soak $(SOAK_FLAGS)
 
-## bench-persistence: a start on a snapshot of 10k users with 10k sessions, one flush's work, and
-## passwords/authenticate in memory vs with a data directory.
+## bench-persistence: a start on a snapshot of 10k users and sessions, one flush's work, passwords/authenticate in memory vs with a data directory.
 bench-persistence:
 	$(GO) test -run '^$$' -bench 'BenchmarkStartWithSnapshot|BenchmarkSnapshotOf10k|BenchmarkPersistenceCost' -benchtime 3x ./emulator
 

@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"sync"
@@ -176,7 +178,7 @@ func parseSnapshot(data []byte) (*snapshotDoc, error) {
 		Version int    `json:"version"`
 	}
 	if err := json.Unmarshal(data, &head); err != nil {
-		return nil, fmt.Errorf("not a readable snapshot (corrupt or truncated?): %w", err)
+		return nil, fmt.Errorf("not a readable snapshot (corrupt or truncated?): %s", jsonWords(err))
 	}
 	switch {
 	case head.Format != snapshotFormat:
@@ -190,12 +192,60 @@ func parseSnapshot(data []byte) (*snapshotDoc, error) {
 	dec.DisallowUnknownFields()
 	var doc snapshotDoc
 	if err := dec.Decode(&doc); err != nil {
-		return nil, fmt.Errorf("not a readable snapshot (corrupt?): %w", err)
+		return nil, fmt.Errorf("not a readable snapshot (corrupt?): %s", jsonWords(err))
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, errors.New("not a readable snapshot (corrupt?): data after the document")
 	}
 	if doc.Project.ProjectID == "" {
 		return nil, errors.New("the snapshot names no project")
 	}
 	return &doc, nil
+}
+
+// jsonWords says what a decoding error found in JSON's words, not Go's.
+func jsonWords(err error) string {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	var when *time.ParseError
+	switch {
+	case errors.As(err, &syntax):
+		return fmt.Sprintf("not valid JSON (offset %d)", syntax.Offset)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "truncated JSON"
+	case errors.As(err, &typ):
+		where := typ.Field
+		if where == "" {
+			where = "the snapshot"
+		}
+		return fmt.Sprintf("%s must be %s, not %s", where, jsonKindOf(typ.Type), typ.Value)
+	case errors.As(err, &when):
+		return fmt.Sprintf("%q is not an RFC 3339 time", when.Value)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return "unknown field " + strings.TrimPrefix(err.Error(), "json: unknown field ")
+	}
+	return "not a valid snapshot document"
+}
+
+// jsonKindOf names what JSON value a Go type decodes from.
+func jsonKindOf(t reflect.Type) string {
+	if t == reflect.TypeFor[time.Time]() {
+		return "an RFC 3339 time string"
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.Slice, reflect.Array:
+		if t.Elem().Kind() == reflect.Uint8 {
+			return "a base64 string"
+		}
+		return "an array"
+	case reflect.Map, reflect.Struct, reflect.Pointer:
+		return "an object"
+	}
+	return "a number"
 }
 
 // loaded is a snapshot file read and checked, ready to install.

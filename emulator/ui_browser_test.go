@@ -116,6 +116,13 @@ func (p *page) fill(sel, value string) {
 		e.dispatchEvent(new Event('input', {bubbles: true})); e.dispatchEvent(new Event('change', {bubbles: true})); return true })()`, sel, value))
 }
 
+// click clicks the element matching sel inside the page, in one step: lists that the page
+// re-renders while polling replace their nodes, so a click by node id could miss.
+func (p *page) click(sel string) {
+	p.t.Helper()
+	require.True(p.t, eval[bool](p, fmt.Sprintf(`(() => { const e = document.querySelector(%q); if (!e) return false; e.click(); return true })()`, sel)), "no %s to click", sel)
+}
+
 // shot saves a screenshot of the viewport when screenshots were asked for.
 func (p *page) shot(name string) {
 	p.t.Helper()
@@ -281,12 +288,14 @@ func TestInspectorInBrowser(t *testing.T) {
 
 	// Revoke the session after confirming; cancelling first changes nothing.
 	p.tab("sessions")
-	p.run(chromedp.WaitVisible(chromedp.CSS(sess)),
-		chromedp.Click(chromedp.CSS(sess+` [data-revoke]`)), chromedp.WaitVisible(chromedp.CSS(`#confirm`)),
+	p.run(chromedp.WaitVisible(chromedp.CSS(sess)))
+	p.click(sess + ` [data-revoke]`)
+	p.run(chromedp.WaitVisible(chromedp.CSS(`#confirm`)),
 		chromedp.Click(chromedp.CSS(`#confirm-cancel`)), chromedp.WaitNotVisible(chromedp.CSS(`#confirm`)))
 	_, err = h.authSession(token)
 	require.NoError(t, err, "cancelled: the session lives")
-	p.run(chromedp.Click(chromedp.CSS(sess+` [data-revoke]`)), chromedp.WaitVisible(chromedp.CSS(`#confirm`)),
+	p.click(sess + ` [data-revoke]`)
+	p.run(chromedp.WaitVisible(chromedp.CSS(`#confirm`)),
 		chromedp.Click(chromedp.CSS(`#confirm-ok`)), chromedp.WaitNotPresent(chromedp.CSS(sess)))
 	_, err = h.authSession(token)
 	requireAPIError(t, h, err, 404, "session_not_found")
