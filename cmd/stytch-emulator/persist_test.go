@@ -57,7 +57,7 @@ func startChild(t *testing.T, dataDir string) *child {
 	cmd.Env = append(os.Environ(), childEnv+"=1")
 	out, err := cmd.StdoutPipe()
 	require.NoError(t, err)
-	var stderr strings.Builder
+	var stderr safeBuffer // written by the process's copier while the test reads it
 	cmd.Stderr = &stderr
 	require.NoError(t, cmd.Start())
 	t.Cleanup(func() {
@@ -67,7 +67,9 @@ func startChild(t *testing.T, dataDir string) *child {
 		}
 	})
 	line, err := bufio.NewReader(out).ReadString('\n')
-	require.NoError(t, err, "no ready line; stderr: %s", stderr.String())
+	if err != nil {
+		t.Fatalf("no ready line (%v); stderr: %s", err, stderr.String())
+	}
 	base := readyURL.FindString(line)
 	require.NotEmpty(t, base, "ready line %q", line)
 	c, err := stytchapi.NewClient(killProject, killSecret, stytchapi.WithBaseURI(base))
