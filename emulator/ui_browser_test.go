@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/stytchauth/stytch-go/v16/stytch/consumer/passwords"
 	pwemail "github.com/stytchauth/stytch-go/v16/stytch/consumer/passwords/email"
+	"github.com/stytchauth/stytch-go/v16/stytch/consumer/users"
 
 	"github.com/stytch-emulator/stytchemu/emulator"
 )
@@ -300,6 +301,15 @@ func TestInspectorInBrowser(t *testing.T) {
 	_, err = h.authSession(token)
 	requireAPIError(t, h, err, 404, "session_not_found")
 
+	// Export from the page (the snapshot is fetched; headless Chromium drops the download), and
+	// keep one through the Go twin for the import below.
+	p.run(chromedp.Click(chromedp.CSS(`#export-project`)),
+		chromedp.Poll[chromedp.Void](`document.getElementById('flash').textContent === 'Snapshot downloaded.'`))
+	snap, err := h.E.Project(h.PID).Export()
+	require.NoError(t, err)
+	snapFile := filepath.Join(t.TempDir(), "snapshot.json")
+	require.NoError(t, os.WriteFile(snapFile, snap, 0o600))
+
 	// Set the clock to a given time (UTC), then back to real time; then reset the project after
 	// confirming.
 	target := base.Add(36 * time.Hour).Truncate(time.Second)
@@ -316,4 +326,12 @@ func TestInspectorInBrowser(t *testing.T) {
 	p.run(chromedp.WaitVisible(chromedp.CSS(`article.user[data-user-id="` + emulator.SandboxUserID + `"]`)))
 	require.Equal(t, []string{emulator.SandboxUserID}, p.attrs(`article.user`, "data-user-id"), "only the sandbox fixture is left")
 	require.Empty(t, h.Messages(""))
+
+	// Import the snapshot file from the page, after confirming: the user is back.
+	p.run(chromedp.SetUploadFiles(chromedp.CSS(`#import-file`), []string{snapFile}),
+		chromedp.WaitVisible(chromedp.CSS(`#confirm`)), chromedp.Click(chromedp.CSS(`#confirm-ok`)),
+		chromedp.Poll[chromedp.Void](`document.getElementById('flash').textContent === 'Snapshot imported.'`),
+		chromedp.WaitVisible(chromedp.CSS(card)))
+	_, err = h.C.Users.Get(h.Ctx, &users.GetParams{UserID: user.UserID})
+	require.NoError(t, err, "the imported user answers through the API")
 }

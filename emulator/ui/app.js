@@ -296,6 +296,38 @@
     if (ok) act(() => api('POST', '/emulator/v1/reset'), 'The project was reset.');
   });
 
+  // ---- export and import --------------------------------------------------------------------------
+
+  $('export-project').addEventListener('click', () => act(async () => {
+    const data = await api('POST', '/emulator/v1/export');
+    const blob = new Blob([JSON.stringify(data.snapshot, null, 1)], { type: 'application/json' });
+    const a = el('a', { href: URL.createObjectURL(blob), download: state.creds.projectId + '.json' });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+  }, 'Snapshot downloaded.'));
+
+  $('import-project').addEventListener('click', () => $('import-file').click());
+  $('import-file').addEventListener('change', async () => {
+    const input = $('import-file');
+    const file = input.files[0];
+    input.value = '';
+    if (!file) return;
+    let doc;
+    try {
+      doc = JSON.parse(await file.text());
+    } catch (e) {
+      flash(file.name + ' is not JSON.', 'bad');
+      return;
+    }
+    const body = doc && doc.snapshot ? { snapshot: doc.snapshot } : { snapshot: doc };
+    const ok = await confirmAction('Import this snapshot?',
+      `Every user, session, code, fault and logged request of ${state.creds.projectId} is replaced by the state in ${file.name}.`,
+      'Import');
+    if (ok) act(() => api('POST', '/emulator/v1/import', body), 'Snapshot imported.');
+  });
+
   // ---- users ---------------------------------------------------------------------------------------
 
   let queryTimer = 0;
