@@ -5,7 +5,7 @@ ADDR ?= 127.0.0.1:9010
 ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help test run conform bench bench-peers bench-scale soak node-test vet docker-check screenshots bench-persistence bench-persist
+.PHONY: help test run conform bench bench-peers bench-scale soak node-test vet docker-check screenshots bench-persist
 
 ## help: list the targets.
 help:
@@ -49,10 +49,6 @@ bench:
 soak:
 	$(GO) run ./cmd/stytch-soak $(SOAK_FLAGS)
 
-## bench-persist: a start on a snapshot of 10k users and sessions, one flush's work, passwords/authenticate in memory vs with a data directory.
-bench-persist:
-	$(GO) test -run '^$$' -bench 'BenchmarkStartWithSnapshot|BenchmarkSnapshotOf10k|BenchmarkPersistenceCost' -benchtime 3x ./emulator
-
 ## node-test: only the Node SDK test (needs node and npm).
 node-test:
 	./scripts/node-test.sh
@@ -68,3 +64,7 @@ bench-peers:
 ## bench-scale: per-user calls with 1k, 100k and 1M users in one project (a few GiB of memory).
 bench-scale:
 	$(GO) run ./cmd/stytch-bench scale
+
+## bench-persist: a start on a snapshot of 10k users and sessions, one flush's work, passwords/authenticate in memory vs with a data directory.
+bench-persist:
+	$(GO) test -run '^$$' -bench 'BenchmarkStartWithSnapshot|BenchmarkSnapshotOf10k|BenchmarkPersistenceCost' -benchtime 3x ./emulator
