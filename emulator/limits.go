@@ -22,6 +22,10 @@ type Limits struct {
 	// answers 429 too_many_requests at once. A waiting check gives up when its request ends.
 	// Default 64; a negative value means no queue.
 	PasswordHashQueue int
+	// LargeBodyDecodes is how many request bodies over 64 KiB are decoded at once, across all
+	// projects; the others wait for a slot (or for their request to end). Default: half the CPUs,
+	// 1 or 2.
+	LargeBodyDecodes int
 	// MigratedHash caps the parameters of hashes imported with /v1/passwords/migrate; a hash over
 	// them is refused there with Stytch's invalid-hash errors.
 	MigratedHash HashLimits
@@ -87,6 +91,9 @@ func WithLimits(l Limits) Option { return func(c *config) { c.limits = l } }
 func (l Limits) withDefaults() Limits {
 	if l.PasswordHashChecks <= 0 {
 		l.PasswordHashChecks = min(2, max(1, runtime.NumCPU()/2))
+	}
+	if l.LargeBodyDecodes <= 0 {
+		l.LargeBodyDecodes = min(2, max(1, runtime.NumCPU()/2))
 	}
 	if l.PasswordHashQueue == 0 {
 		l.PasswordHashQueue = 64
