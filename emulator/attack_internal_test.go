@@ -2,7 +2,10 @@ package emulator
 
 import (
 	"context"
+	"encoding/base64"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -56,3 +59,26 @@ func TestAttackSearchQueriesAreBounded(t *testing.T) {
 	require.Equal(t, "bad_request", typ)
 }
 
+// unreadBody is a request body that notes whether it was read.
+type unreadBody struct{ read bool }
+
+func (b *unreadBody) Read([]byte) (int, error) { b.read = true; return 0, io.EOF }
+
+// A request that announces a body over the limit is refused before any of it is read: the
+// standalone server used to wait for it until its read timeout (30 s), and to answer
+// Expect: 100-continue by asking the client to send it.
+func TestAttackOversizedBodyIsRefusedUnread(t *testing.T) {
+	t.Parallel()
+	e := New()
+	body := &unreadBody{}
+	r := httptest.NewRequestWithContext(t.Context(), http.MethodPost, "/v1/users", body)
+	r.ContentLength = MaxBodyBytes + 1
+	r.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(DefaultProjectID+":"+DefaultSecret)))
+	w := httptest.NewRecorder()
+	e.ServeHTTP(w, r)
+	require.Equal(t, http.StatusBadRequest, w.Code)
+	require.Contains(t, w.Body.String(), `"error_type":"bad_request"`)
+	require.Contains(t, w.Body.String(), "exceeds")
+	require.False(t, body.read, "the body was read")
+	require.Equal(t, "close", w.Header().Get("Connection"))
+}

@@ -435,6 +435,12 @@ func (e *Emulator) serveRoute(w http.ResponseWriter, c *call, rt *route) (int, s
 		writeError(w, c.requestID, err)
 		return err.Status, err.Type
 	}
+	if c.r.ContentLength > MaxBodyBytes {
+		// Refused before a byte is read: waiting for a body that will be refused anyway would
+		// hold the connection (and, with Expect: 100-continue, invite the client to send it).
+		w.Header().Set("Connection", "close")
+		return fail(newError("bad_request", "The request body exceeds %d bytes.", MaxBodyBytes))
+	}
 	if c.r.Body != nil && c.r.Body != http.NoBody {
 		limit := MaxBodyBytes
 		if rt.maxBody > 0 {
