@@ -80,7 +80,9 @@ func newServer(h http.Handler, l limits, reqLog *log.Logger) *server {
 			IdleTimeout:       l.idleTimeout,
 			MaxHeaderBytes:    l.maxHeaderBytes,
 			BaseContext:       func(net.Listener) context.Context { return base },
-			ConnState:         conns.connState,
+			// OPTIONS * reaches the emulator (a JSON 404) instead of net/http's empty 200.
+			DisableGeneralOptionsHandler: true,
+			ConnState:                    conns.connState,
 		},
 	}
 }
@@ -272,6 +274,11 @@ func (c refusalConn) Write(p []byte) (int, error) {
 // rewriteRefusal returns the JSON form of one of net/http's plain-text refusals, or false when p is
 // not one.
 func rewriteRefusal(p []byte) ([]byte, bool) {
+	if bytes.HasPrefix(p, []byte(netHTTPExpectationFailed)) && bytes.HasSuffix(p, []byte("\r\nContent-Length: 0\r\n\r\n")) &&
+		bytes.Count(p, []byte("\r\n")) == 5 {
+		return refusalResponse("417 Expectation Failed", refusal(http.StatusExpectationFailed, "expectation_failed",
+			"The request's Expect header is not supported: only 100-continue is.")), true
+	}
 	rest, ok := bytes.CutPrefix(p, []byte("HTTP/1.1 "))
 	if !ok || len(rest) < 4 || (rest[0] != '4' && rest[0] != '5') || rest[3] != ' ' {
 		return nil, false
@@ -299,8 +306,17 @@ func rewriteRefusal(p []byte) ([]byte, bool) {
 		}
 		body = refusal(status, "bad_request", msg)
 	}
+	return refusalResponse(string(statusLine), body), true
+}
+
+// netHTTPExpectationFailed starts net/http's answer to an Expect header other than 100-continue:
+// its status line and headers (Connection, Date, Content-Length: 0), with no body, in one Write.
+const netHTTPExpectationFailed = "HTTP/1.1 417 Expectation Failed\r\nConnection: close\r\n"
+
+// refusalResponse is a whole HTTP response carrying a refusal's JSON body, closing the connection.
+func refusalResponse(statusLine string, body []byte) []byte {
 	var out bytes.Buffer
 	fmt.Fprintf(&out, "HTTP/1.1 %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n", statusLine, len(body))
 	out.Write(body)
-	return out.Bytes(), true
+	return out.Bytes()
 }

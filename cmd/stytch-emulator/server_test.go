@@ -88,6 +88,20 @@ func TestServerAnswersRefusalsAsJSON(t *testing.T) {
 		resp := rawExchange(t, base, "POST /v1/users HTTP/1.1\r\nHost: x\r\n"+auth+"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"email\":")
 		requireStytchError(t, resp, 400, "bad_request")
 	})
+	t.Run("case=an Expect header other than 100-continue", func(t *testing.T) {
+		resp := rawExchange(t, base, "POST /v1/users HTTP/1.1\r\nHost: x\r\n"+auth+"Expect: something\r\nContent-Length: 2\r\n\r\n{}")
+		requireStytchError(t, resp, 417, "expectation_failed")
+	})
+	t.Run("case=OPTIONS *", func(t *testing.T) {
+		resp := rawExchange(t, base, "OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n")
+		requireStytchError(t, resp, 404, "route_not_found")
+	})
+	t.Run("case=a body announced over the limit, with Expect: 100-continue", func(t *testing.T) {
+		// Refused at once: no 100 Continue asks the client to send 20 MB that would be refused.
+		resp := rawExchange(t, base, "POST /v1/users HTTP/1.1\r\nHost: x\r\n"+auth+"Expect: 100-continue\r\nContent-Length: 20000000\r\n\r\n")
+		e := requireStytchError(t, resp, 400, "bad_request")
+		require.Contains(t, e.ErrorMessage, "exceeds")
+	})
 	t.Run("case=the emulator's own answers are untouched", func(t *testing.T) {
 		resp := rawExchange(t, base, "GET /v1/nothing HTTP/1.1\r\nHost: x\r\n"+auth+"\r\n")
 		requireStytchError(t, resp, 404, "route_not_found")
