@@ -3,12 +3,17 @@ package emulator
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 )
 
@@ -81,4 +86,85 @@ func TestAttackOversizedBodyIsRefusedUnread(t *testing.T) {
 	require.Contains(t, w.Body.String(), "exceeds")
 	require.False(t, body.read, "the body was read")
 	require.Equal(t, "close", w.Header().Get("Connection"))
+}
+
+// fakeWall is a base clock a test moves by hand.
+type fakeWall struct{ ns atomic.Int64 }
+
+func (w *fakeWall) now() time.Time          { return time.Unix(0, w.ns.Load()) }
+func (w *fakeWall) advance(d time.Duration) { w.ns.Add(int64(d)) }
+func newFakeWall() *fakeWall {
+	w := &fakeWall{}
+	w.ns.Store(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano())
+	return w
+}
+
+// postAs sends one API request to project id (auto-provisioned with secret "s") and returns the
+// status and error_type.
+func postAs(t *testing.T, e *Emulator, id, path string, body any) (int, string) {
+	t.Helper()
+	raw, err := json.Marshal(body)
+	require.NoError(t, err)
+	r := httptest.NewRequestWithContext(t.Context(), http.MethodPost, path, strings.NewReader(string(raw)))
+	r.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(id+":s")))
+	w := httptest.NewRecorder()
+	e.ServeHTTP(w, r)
+	var out struct {
+		ErrorType string `json:"error_type"`
+	}
+	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &out))
+	return w.Code, out.ErrorType
+}
+
+// A shared emulator that has reached its ceilings makes room by evicting the auto-provisioned
+// project idle the longest (an hour by default), instead of answering 429 until it is restarted;
+// a project in use is never evicted, nor a configured one.
+func TestAttackCeilingsEvictIdleProjects(t *testing.T) {
+	t.Parallel()
+	a, b := "project-test-"+uuid.NewString(), "project-test-"+uuid.NewString()
+	user := func(n int) map[string]any { return map[string]any{"email": fmt.Sprintf("u%d@example.com", n)} }
+
+	t.Run("case=projects", func(t *testing.T) {
+		t.Parallel()
+		wall := newFakeWall()
+		e := New(WithAutoProvision(), WithClock(wall.now), WithLimits(Limits{MaxProjects: 2}))
+		status, typ := postAs(t, e, a, "/v1/users", user(1))
+		require.Equal(t, http.StatusCreated, status, typ)
+		wall.advance(time.Hour - time.Second)
+		status, typ = postAs(t, e, b, "/v1/users", user(1))
+		require.Equal(t, http.StatusTooManyRequests, status, "a project used within the hour stays: %s", typ)
+		wall.advance(time.Second)
+		status, typ = postAs(t, e, b, "/v1/users", user(1))
+		require.Equal(t, http.StatusCreated, status, typ)
+		require.Nil(t, e.Project(a), "the idle project was evicted")
+		require.NotNil(t, e.Project(DefaultProjectID), "the configured project stays")
+		status, _ = postAs(t, e, a, "/v1/users", user(1))
+		require.Equal(t, http.StatusTooManyRequests, status, "the project in use stays")
+	})
+	t.Run("case=never evict", func(t *testing.T) {
+		t.Parallel()
+		wall := newFakeWall()
+		e := New(WithAutoProvision(), WithClock(wall.now), WithLimits(Limits{MaxProjects: 2, EvictIdleAfter: -1}))
+		status, typ := postAs(t, e, a, "/v1/users", user(1))
+		require.Equal(t, http.StatusCreated, status, typ)
+		wall.advance(1000 * time.Hour)
+		status, _ = postAs(t, e, b, "/v1/users", user(1))
+		require.Equal(t, http.StatusTooManyRequests, status)
+	})
+	t.Run("case=users across projects", func(t *testing.T) {
+		t.Parallel()
+		sandbox := int(New().cfg.usage.users.Load()) // the sandbox users every project starts with
+		wall := newFakeWall()
+		e := New(WithAutoProvision(), WithClock(wall.now), WithLimits(Limits{MaxUsers: 3*sandbox + 2}))
+		for n := range 2 {
+			status, typ := postAs(t, e, a, "/v1/users", user(n))
+			require.Equal(t, http.StatusCreated, status, typ)
+		}
+		status, typ := postAs(t, e, b, "/v1/users", user(1))
+		require.Equal(t, http.StatusTooManyRequests, status, typ)
+		wall.advance(time.Hour)
+		status, typ = postAs(t, e, b, "/v1/users", user(1))
+		require.Equal(t, http.StatusCreated, status, "project A's users made room: %s", typ)
+		require.Nil(t, e.Project(a))
+	})
 }

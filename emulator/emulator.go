@@ -305,7 +305,8 @@ func (e *Emulator) newProject(id, secret string) *Project {
 
 // Project returns the handle of a project: its outbox, clock, faults and request log, for tests
 // in the same process. It returns nil when the project does not exist, that is when no WithProject
-// option names it and no authenticated request has provisioned it yet (WithAutoProvision).
+// option names it and no authenticated request has provisioned it yet (WithAutoProvision), or when
+// it was auto-provisioned and then evicted for being idle (see Limits.EvictIdleAfter).
 func (e *Emulator) Project(id string) *Project {
 	e.ready()
 	e.mu.RLock()
@@ -332,20 +333,25 @@ func (e *Emulator) projectOf(r *http.Request) (*Project, *Error) {
 		return nil, newError("invalid_authorization_header", "The Authorization header must be Basic base64(project_id:secret).")
 	}
 	p := e.Project(id)
+	now := e.wallNow()
 	if p == nil && e.cfg.autoProvision && IsTestProjectID(id) && secret != "" {
 		if len(id) > maxProjectIDBytes || len(secret) > maxSecretBytes {
 			return nil, newError("unauthorized_credentials", "The project_id may be at most %d bytes and the secret %d.", maxProjectIDBytes, maxSecretBytes)
 		}
 		e.mu.Lock()
 		p = e.projects[id]
+		if p == nil && len(e.projects) >= e.cfg.limits.MaxProjects {
+			e.evictIdleLocked(now)
+		}
 		full := p == nil && len(e.projects) >= e.cfg.limits.MaxProjects
 		if p == nil && !full {
 			p = e.newProject(id, secret)
+			p.provisioned = true
 			e.projects[id] = p
 		}
 		e.mu.Unlock()
 		if full {
-			return nil, newError("too_many_requests", "The emulator holds its maximum of %d projects (see WithLimits); restart it to start over.", e.cfg.limits.MaxProjects)
+			return nil, newError("too_many_requests", "The emulator holds its maximum of %d projects (see WithLimits), none of them idle long enough to be evicted.", e.cfg.limits.MaxProjects)
 		}
 	}
 	if p == nil {
@@ -360,7 +366,53 @@ func (e *Emulator) projectOf(r *http.Request) (*Project, *Error) {
 	if subtle.ConstantTimeCompare([]byte(secret), []byte(p.secret)) != 1 {
 		return nil, newError("unauthorized_credentials", "Unauthorized credentials: unknown project_id or wrong secret.")
 	}
+	p.lastUsed.Store(now.UnixNano())
+	if l, u := e.cfg.limits, e.cfg.usage; u.users.Load() >= int64(l.MaxUsers) || u.sessions.Load() >= int64(l.MaxSessions) {
+		// The emulator-wide ceilings are reached: make room in the projects nobody uses any more.
+		e.mu.Lock()
+		e.evictIdleLocked(now)
+		e.mu.Unlock()
+	}
 	return p, nil
+}
+
+// wallNow is the emulator's base time (WithClock), which decides when a project is idle.
+func (e *Emulator) wallNow() time.Time {
+	if e.cfg.now != nil {
+		return e.cfg.now()
+	}
+	return time.Now()
+}
+
+// evictIdleLocked forgets the auto-provisioned project that has gone longest without a request,
+// if that is at least Limits.EvictIdleAfter, so that a long-running shared emulator makes room for
+// new projects, users and sessions instead of refusing them forever. Configured projects are
+// never evicted. A later request for an evicted project provisions it afresh, empty. e.mu must be
+// held for writing.
+func (e *Emulator) evictIdleLocked(now time.Time) {
+	idle := e.cfg.limits.EvictIdleAfter
+	if idle < 0 {
+		return
+	}
+	var victim *Project
+	for _, p := range e.projects {
+		if p.provisioned && now.Sub(time.Unix(0, p.lastUsed.Load())) >= idle &&
+			(victim == nil || p.lastUsed.Load() < victim.lastUsed.Load()) {
+			victim = p
+		}
+	}
+	if victim == nil {
+		return
+	}
+	delete(e.projects, victim.id)
+	victim.mu.Lock()
+	victim.users, victim.sessions = map[string]*user{}, map[string]*session{}
+	victim.syncUsageLocked() // its users and sessions no longer count
+	victim.resetLocked()     // what a request still holding it sees; counted nowhere
+	victim.countedUsers, victim.countedSessions = len(victim.users), len(victim.sessions)
+	victim.mu.Unlock()
+	victim.requests.clear()
+	e.cfg.logf("emulator: evicted project %s, idle since %s", victim.id, time.Unix(0, victim.lastUsed.Load()).UTC().Format(time.RFC3339))
 }
 
 // call is one API request on its way through a handler.

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 	"unicode/utf8"
 
 	"github.com/stytch-emulator/stytchemu/emulator/internal/password"
@@ -30,9 +31,16 @@ type Limits struct {
 	// them is refused there with Stytch's invalid-hash errors.
 	MigratedHash HashLimits
 
-	// MaxProjects caps the projects an emulator holds, configured and auto-provisioned together;
-	// a request for a new project beyond it answers 429 too_many_requests. Default 1,000.
+	// MaxProjects caps the projects an emulator holds, configured and auto-provisioned together.
+	// At the cap, a new project takes the place of the auto-provisioned project idle the longest
+	// (see EvictIdleAfter); when none has been idle that long, the request answers 429
+	// too_many_requests. Default 1,000.
 	MaxProjects int
+	// EvictIdleAfter is how long an auto-provisioned project must have gone without a request
+	// before it may be evicted, with its users and sessions, to make room when MaxProjects,
+	// MaxUsers or MaxSessions is reached. Configured projects are never evicted. Default 1 hour;
+	// a negative value never evicts, so that the ceilings, once reached, refuse until a restart.
+	EvictIdleAfter time.Duration
 	// MaxUsersPerProject caps a project's users; creating one more answers 429
 	// too_many_requests. Default 10,000.
 	MaxUsersPerProject int
@@ -87,6 +95,9 @@ type HashLimits struct {
 // WithLimits overrides the emulator's limits (see Limits); zero fields keep their defaults.
 func WithLimits(l Limits) Option { return func(c *config) { c.limits = l } }
 
+// DefaultLimits returns the limits an emulator applies when WithLimits leaves them zero.
+func DefaultLimits() Limits { return Limits{}.withDefaults() }
+
 // withDefaults fills in the zero fields of l.
 func (l Limits) withDefaults() Limits {
 	if l.PasswordHashChecks <= 0 {
@@ -100,6 +111,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxProjects <= 0 {
 		l.MaxProjects = 1_000
+	}
+	if l.EvictIdleAfter == 0 {
+		l.EvictIdleAfter = time.Hour
 	}
 	if l.MaxUsersPerProject <= 0 {
 		l.MaxUsersPerProject = 10_000

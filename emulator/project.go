@@ -3,6 +3,7 @@ package emulator
 import (
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -48,6 +49,12 @@ type Project struct {
 	countedUsers, countedSessions int
 
 	requests requestLog
+
+	// provisioned marks a project created by auto-provisioning (which may be evicted when idle);
+	// lastUsed is when it last had an authenticated request, in Unix nanoseconds of the
+	// emulator's base clock.
+	provisioned bool
+	lastUsed    atomic.Int64
 }
 
 // update runs fn with the project lock held, at the project's virtual time: every handler changes
