@@ -76,6 +76,10 @@ type options struct {
 	healthcheck   string
 	limits        limits
 	shutdownGrace time.Duration
+	// state holds the emulator's ceilings (--max-projects and the like); evictIdle is
+	// --evict-idle-after (0: never).
+	state     emulator.Limits
+	evictIdle time.Duration
 
 	// set holds the names of the flags given on the command line.
 	set map[string]bool
@@ -161,6 +165,13 @@ func parseFlags(args []string, stderr io.Writer, getenv func(string) string) (op
 	fs.DurationVar(&o.limits.idleTimeout, "idle-timeout", o.limits.idleTimeout, "how long an idle keep-alive connection stays open")
 	fs.IntVar(&o.limits.maxHeaderBytes, "max-header-bytes", o.limits.maxHeaderBytes, "largest request header block; a larger one is answered 431")
 	fs.IntVar(&o.limits.maxConns, "max-connections", o.limits.maxConns, "most connections open at once; beyond it the connection waiting longest for a request is closed (or, when all are serving requests, new ones wait)")
+	state := emulator.DefaultLimits()
+	fs.IntVar(&o.state.MaxProjects, "max-projects", state.MaxProjects, "most projects held at once, configured and auto-provisioned; at the cap a new project evicts the one idle longest (see --evict-idle-after), else it is refused 429")
+	fs.IntVar(&o.state.MaxUsersPerProject, "max-users-per-project", state.MaxUsersPerProject, "most users in one project; one more is refused 429")
+	fs.IntVar(&o.state.MaxUsers, "max-users", state.MaxUsers, "most users in all projects together (sandbox users included); at the cap idle projects are evicted, else one more is refused 429")
+	fs.IntVar(&o.state.MaxSessionsPerProject, "max-sessions-per-project", state.MaxSessionsPerProject, "most live sessions in one project (expired ones are swept first); one more is refused 429")
+	fs.IntVar(&o.state.MaxSessions, "max-sessions", state.MaxSessions, "most live sessions in all projects together; at the cap idle projects are evicted, else one more is refused 429")
+	fs.DurationVar(&o.evictIdle, "evict-idle-after", state.EvictIdleAfter, "how long an auto-provisioned project must go without a request before a full emulator may evict it, with its users and sessions (0: never)")
 	if err := fs.Parse(args); err != nil {
 		return options{}, err
 	}
@@ -194,6 +205,9 @@ func parseFlags(args []string, stderr io.Writer, getenv func(string) string) (op
 	if err := o.limits.check(); err != nil {
 		return options{}, err
 	}
+	if err := o.checkState(); err != nil {
+		return options{}, err
+	}
 	if o.shutdownGrace < 0 {
 		return options{}, fmt.Errorf("--shutdown-grace %s: want 0 or more", o.shutdownGrace)
 	}
@@ -223,6 +237,34 @@ func (o *options) resolveCredentials(getenv func(string) string) error {
 	return nil
 }
 
+// checkState refuses a ceiling that would leave no room, and a negative idle time; the emulator's
+// own zero values mean "the default", which a flag of 0 must not silently ask for.
+func (o *options) checkState() error {
+	for _, c := range []struct {
+		name string
+		v    int
+	}{
+		{"--max-projects", o.state.MaxProjects},
+		{"--max-users-per-project", o.state.MaxUsersPerProject},
+		{"--max-users", o.state.MaxUsers},
+		{"--max-sessions-per-project", o.state.MaxSessionsPerProject},
+		{"--max-sessions", o.state.MaxSessions},
+	} {
+		if c.v < 1 {
+			return fmt.Errorf("%s %d: want at least 1", c.name, c.v)
+		}
+	}
+	switch {
+	case o.evictIdle < 0:
+		return fmt.Errorf("--evict-idle-after %s: want 0 (never) or more", o.evictIdle)
+	case o.evictIdle == 0:
+		o.state.EvictIdleAfter = -1 // never
+	default:
+		o.state.EvictIdleAfter = o.evictIdle
+	}
+	return nil
+}
+
 // emulatorOptions turns the flags into emulator options (the signing key apart).
 func (o options) emulatorOptions(logf func(string, ...any)) []emulator.Option {
 	opts := []emulator.Option{
@@ -230,6 +272,7 @@ func (o options) emulatorOptions(logf func(string, ...any)) []emulator.Option {
 		emulator.WithPasswordCost(o.passwordCost),
 		emulator.WithLogger(logf),
 		emulator.WithTokenRotation(emulator.Rotation(o.rotation), o.grace),
+		emulator.WithLimits(o.state),
 	}
 	if o.autoProvision {
 		opts = append(opts, emulator.WithAutoProvision())

@@ -54,6 +54,9 @@ func TestRefusesWhatItCannotDo(t *testing.T) {
 		{"case=no timeout", nil, []string{"--read-timeout", "0s"}, "--read-timeout 0s"},
 		{"case=no connection", nil, []string{"--max-connections", "0"}, "--max-connections 0"},
 		{"case=rotation", nil, []string{"--token-rotation", "sometimes"}, "--token-rotation"},
+		{"case=no room for users", nil, []string{"--max-users", "0"}, "--max-users 0: want at least 1"},
+		{"case=no room for projects", nil, []string{"--max-projects", "-1"}, "--max-projects -1: want at least 1"},
+		{"case=negative idle time", nil, []string{"--evict-idle-after", "-1s"}, "--evict-idle-after -1s"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			require.ErrorContains(t, runErr(t, tc.env, tc.args...), tc.want)
