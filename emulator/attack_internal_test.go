@@ -28,7 +28,8 @@ func TestAttackLargeBodiesWaitForADecodingSlot(t *testing.T) {
 	require.Equal(t, http.StatusCreated, status, typ)
 	large := map[string]any{"email": "large@example.com", "padding": strings.Repeat("x", largeBody)}
 
-	e.cfg.decodeGate <- struct{}{} // the only slot is taken
+	release, err := e.cfg.decodeGate.Enter(t.Context()) // the only slot is taken
+	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	status, typ = servePost(ctx, t, e, "/v1/users", large)
@@ -36,10 +37,19 @@ func TestAttackLargeBodiesWaitForADecodingSlot(t *testing.T) {
 	require.Equal(t, "client_closed_request", typ)
 	status, typ = servePost(t.Context(), t, e, "/v1/users", map[string]any{"email": "small@example.com"})
 	require.Equal(t, http.StatusCreated, status, "a small body does not wait: %s", typ)
-	<-e.cfg.decodeGate
+	release()
 
 	status, typ = servePost(t.Context(), t, e, "/v1/users", large)
 	require.Equal(t, http.StatusCreated, status, "the refused request created nothing: %s", typ)
+
+	// Without a queue, a large body that finds the slot taken is refused at once.
+	e = New(WithLimits(Limits{LargeBodyDecodes: 1, LargeBodyQueue: -1}))
+	release, err = e.cfg.decodeGate.Enter(t.Context())
+	require.NoError(t, err)
+	defer release()
+	status, typ = servePost(t.Context(), t, e, "/v1/users", large)
+	require.Equal(t, http.StatusTooManyRequests, status, typ)
+	require.Equal(t, "too_many_requests", typ)
 }
 
 // A search query is evaluated for every user under the project lock: 16,000 operands against

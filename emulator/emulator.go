@@ -77,7 +77,7 @@ type settings struct {
 	internationalSMS bool
 	limits           Limits
 	hashGate         *password.Gate // admits costly checks of migrated password hashes
-	decodeGate       chan struct{}  // a slot per large request body being decoded
+	decodeGate       *password.Gate // admits the decoding of large request bodies
 	usage            *usage         // users and sessions across the projects
 }
 
@@ -259,7 +259,7 @@ func (e *Emulator) setup() error {
 	c.limits = c.limits.withDefaults()
 	c.hashGate = password.NewGate(c.limits.PasswordHashChecks, c.limits.PasswordHashQueue)
 	c.usage = &usage{}
-	c.decodeGate = make(chan struct{}, c.limits.LargeBodyDecodes)
+	c.decodeGate = password.NewGate(c.limits.LargeBodyDecodes, c.limits.LargeBodyQueue)
 	e.routes = newRouter()
 	for id, faults := range c.faults {
 		if _, ok := c.projects[id]; !ok && !(c.autoProvision && IsTestProjectID(id)) {

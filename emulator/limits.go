@@ -27,6 +27,9 @@ type Limits struct {
 	// projects; the others wait for a slot (or for their request to end). Default: half the CPUs,
 	// 1 or 2.
 	LargeBodyDecodes int
+	// LargeBodyQueue is how many more such bodies may wait for a slot; beyond it a request
+	// answers 429 too_many_requests at once. Default 64; a negative value means no queue.
+	LargeBodyQueue int
 	// MigratedHash caps the parameters of hashes imported with /v1/passwords/migrate; a hash over
 	// them is refused there with Stytch's invalid-hash errors.
 	MigratedHash HashLimits
@@ -105,6 +108,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.LargeBodyDecodes <= 0 {
 		l.LargeBodyDecodes = min(2, max(1, runtime.NumCPU()/2))
+	}
+	if l.LargeBodyQueue == 0 {
+		l.LargeBodyQueue = 64
 	}
 	if l.PasswordHashQueue == 0 {
 		l.PasswordHashQueue = 64

@@ -1,7 +1,10 @@
 package emulator
 
 import (
+	"errors"
+
 	"bytes"
+	"github.com/stytch-emulator/stytchemu/emulator/internal/password"
 	"slices"
 	"strings"
 )
@@ -170,13 +173,14 @@ func (c *call) decode(v any) error {
 		return nil
 	}
 	if len(c.body) > largeBody {
-		gate := c.e.cfg.decodeGate
-		select {
-		case gate <- struct{}{}:
-			defer func() { <-gate }()
-		case <-c.r.Context().Done():
+		release, err := c.e.cfg.decodeGate.Enter(c.r.Context())
+		switch {
+		case errors.Is(err, password.ErrBusy):
+			return newError("too_many_requests", "Too many large request bodies are waiting to be decoded; retry later.")
+		case err != nil:
 			return &Error{Status: 499, Type: "client_closed_request", Message: "The request ended while its body waited to be decoded."}
 		}
+		defer release()
 	}
 	if err := decodeJSON(c.body, v); err != nil {
 		return err
