@@ -1,12 +1,12 @@
 package emulator
 
 import (
-	"errors"
-
 	"bytes"
-	"github.com/stytch-emulator/stytchemu/emulator/internal/password"
+	"errors"
 	"slices"
 	"strings"
+
+	"github.com/stytch-emulator/stytchemu/emulator/internal/password"
 )
 
 // route is one entry of the route table.
