@@ -74,6 +74,41 @@ func TestAttackSearchQueriesAreBounded(t *testing.T) {
 	require.Equal(t, "bad_request", typ)
 }
 
+// serveAs sends one API request to the default project and decodes its JSON answer.
+func serveAs(t *testing.T, e *Emulator, path string, body any) (int, map[string]any) {
+	t.Helper()
+	raw, err := json.Marshal(body)
+	require.NoError(t, err)
+	r := httptest.NewRequestWithContext(t.Context(), http.MethodPost, path, strings.NewReader(string(raw)))
+	r.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(DefaultProjectID+":"+DefaultSecret)))
+	w := httptest.NewRecorder()
+	e.ServeHTTP(w, r)
+	var out map[string]any
+	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &out), w.Body.String())
+	return w.Code, out
+}
+
+// Email addresses are compared one way everywhere: the index that finds a contact's owner and
+// the comparison of a user's contacts agree. A user with "s@example.com" who adds
+// "\u017f@example.com" (long s: a different address to the index, the same one under Unicode case
+// folding) and asks for a code there gets it there, not at the first address.
+func TestAttackEmailsCompareOneWay(t *testing.T) {
+	t.Parallel()
+	e := New()
+	status, out := serveAs(t, e, "/v1/otps/email/login_or_create", map[string]any{"email": "s@example.com"})
+	require.Equal(t, http.StatusOK, status, out)
+	msgs := e.Project(DefaultProjectID).Messages("s@example.com")
+	require.Len(t, msgs, 1)
+	status, out = serveAs(t, e, "/v1/otps/authenticate", map[string]any{"method_id": out["email_id"], "code": msgs[0].Code})
+	require.Equal(t, http.StatusOK, status, out)
+
+	status, out = serveAs(t, e, "/v1/otps/email/send", map[string]any{"email": "\u017f@example.com", "user_id": out["user_id"]})
+	require.Equal(t, http.StatusOK, status, out)
+	all := e.Project(DefaultProjectID).Messages("")
+	require.Equal(t, "\u017f@example.com", all[len(all)-1].To, "the code goes to the address it was asked for")
+	require.Equal(t, out["email_id"], all[len(all)-1].MethodID)
+}
+
 // unreadBody is a request body that notes whether it was read.
 type unreadBody struct{ read bool }
 

@@ -92,10 +92,12 @@ func (ct *contact) refreshPending(now time.Time) {
 	}
 }
 
-// contact returns u's contact of medium m with this value (emails case-insensitively).
+// contact returns u's contact of medium m with this value (emails case-insensitively, as the
+// project's index compares them: by key).
 func (u *user) contact(m medium, value string) *contact {
+	k := m.key(value)
 	for _, ct := range u.contacts {
-		if ct.medium == m && (ct.value == value || m == mediumEmail && strings.EqualFold(ct.value, value)) {
+		if ct.medium == m && m.key(ct.value) == k {
 			return ct
 		}
 	}
