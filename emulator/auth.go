@@ -161,8 +161,9 @@ func (p *Project) signSession(s *wireSession, now time.Time) (string, error) {
 // applyFactorLocked records a successful authentication of factor f for user u. With an existing
 // session of u the factor is added (or its timestamps refreshed) and the session extended when a
 // duration is given; the token rotates as configured. An existing session of another user is
-// ignored (stytch-api.md §5). Without one, a new session starts when a duration is given. It returns
-// the session (nil when none) and the token to hand back.
+// ignored (Stytch's docs say so for magic links, OAuth and crypto wallets; for OTP and passwords it
+// is unconfirmed). Without one, a new session starts when a duration is given. It returns the
+// session (nil when none) and the token to hand back.
 func (p *Project) applyFactorLocked(u *user, existing *session, f *factor, sp *sessionParams, now time.Time) (*session, string) {
 	f.createdAt, f.updatedAt, f.lastAuthAt = now, now, now
 	if existing != nil && existing.userID == u.id {
@@ -212,7 +213,7 @@ func (p *Project) applyFactorLocked(u *user, existing *session, f *factor, sp *s
 	return s, s.token
 }
 
-// rotateLocked applies the token-rotation decision of design.md §4 on step-up: under RotateTokens
+// rotateLocked applies the emulator's token rotation (WithTokenRotation) on step-up: under RotateTokens
 // a new token is minted and the old one dies after the grace period; under KeepTokens the token stays.
 func (p *Project) rotateLocked(s *session, now time.Time) string {
 	if p.set.rotation == KeepTokens || s.sandbox {
