@@ -367,10 +367,12 @@ func (e *Emulator) projectOf(r *http.Request) (*Project, *Error) {
 		return nil, newError("unauthorized_credentials", "Unauthorized credentials: unknown project_id or wrong secret.")
 	}
 	p.lastUsed.Store(now.UnixNano())
-	if l, u := e.cfg.limits, e.cfg.usage; u.users.Load() >= int64(l.MaxUsers) || u.sessions.Load() >= int64(l.MaxSessions) {
+	l, u := e.cfg.limits, e.cfg.usage
+	if full := func() bool { return u.users.Load() >= int64(l.MaxUsers) || u.sessions.Load() >= int64(l.MaxSessions) }; full() {
 		// The emulator-wide ceilings are reached: make room in the projects nobody uses any more.
 		e.mu.Lock()
-		e.evictIdleLocked(now)
+		for full() && e.evictIdleLocked(now) {
+		}
 		e.mu.Unlock()
 	}
 	return p, nil
@@ -387,12 +389,12 @@ func (e *Emulator) wallNow() time.Time {
 // evictIdleLocked forgets the auto-provisioned project that has gone longest without a request,
 // if that is at least Limits.EvictIdleAfter, so that a long-running shared emulator makes room for
 // new projects, users and sessions instead of refusing them forever. Configured projects are
-// never evicted. A later request for an evicted project provisions it afresh, empty. e.mu must be
-// held for writing.
-func (e *Emulator) evictIdleLocked(now time.Time) {
+// never evicted. A later request for an evicted project provisions it afresh, empty. It reports
+// whether it evicted one. e.mu must be held for writing.
+func (e *Emulator) evictIdleLocked(now time.Time) bool {
 	idle := e.cfg.limits.EvictIdleAfter
 	if idle < 0 {
-		return
+		return false
 	}
 	var victim *Project
 	for _, p := range e.projects {
@@ -402,7 +404,7 @@ func (e *Emulator) evictIdleLocked(now time.Time) {
 		}
 	}
 	if victim == nil {
-		return
+		return false
 	}
 	delete(e.projects, victim.id)
 	victim.mu.Lock()
@@ -413,6 +415,7 @@ func (e *Emulator) evictIdleLocked(now time.Time) {
 	victim.mu.Unlock()
 	victim.requests.clear()
 	e.cfg.logf("emulator: evicted project %s, idle since %s", victim.id, time.Unix(0, victim.lastUsed.Load()).UTC().Format(time.RFC3339))
+	return true
 }
 
 // call is one API request on its way through a handler.
