@@ -29,6 +29,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -186,6 +187,9 @@ type Emulator struct {
 	mu       sync.RWMutex
 	projects map[string]*Project
 	store    *store // nil without WithDataDir
+	// noneIdleUntil is a time (Unix nanoseconds) before which no project can be evicted, found by
+	// the last search for one that failed: until then a full emulator does not search again.
+	noneIdleUntil atomic.Int64
 }
 
 // New returns an Emulator configured by opts. It panics when an option is invalid (a bad token
@@ -368,7 +372,8 @@ func (e *Emulator) projectOf(r *http.Request) (*Project, *Error) {
 	}
 	p.lastUsed.Store(now.UnixNano())
 	l, u := e.cfg.limits, e.cfg.usage
-	if full := func() bool { return u.users.Load() >= int64(l.MaxUsers) || u.sessions.Load() >= int64(l.MaxSessions) }; full() {
+	full := func() bool { return u.users.Load() >= int64(l.MaxUsers) || u.sessions.Load() >= int64(l.MaxSessions) }
+	if full() && now.UnixNano() >= e.noneIdleUntil.Load() {
 		// The emulator-wide ceilings are reached: make room in the projects nobody uses any more.
 		e.mu.Lock()
 		for full() && e.evictIdleLocked(now) {
@@ -397,13 +402,15 @@ func (e *Emulator) evictIdleLocked(now time.Time) bool {
 		return false
 	}
 	var victim *Project
+	oldest := now.UnixNano() // the least recent use of a provisioned project
 	for _, p := range e.projects {
-		if p.provisioned && now.Sub(time.Unix(0, p.lastUsed.Load())) >= idle &&
-			(victim == nil || p.lastUsed.Load() < victim.lastUsed.Load()) {
-			victim = p
+		if p.provisioned && p.lastUsed.Load() <= oldest {
+			victim, oldest = p, p.lastUsed.Load()
 		}
 	}
-	if victim == nil {
+	if victim == nil || now.Sub(time.Unix(0, oldest)) < idle {
+		// Uses only move later, and new projects start now: none is evictable before this.
+		e.noneIdleUntil.Store(time.Unix(0, oldest).Add(idle).UnixNano())
 		return false
 	}
 	delete(e.projects, victim.id)
