@@ -213,3 +213,34 @@ func TestAttackCeilingsEvictIdleProjects(t *testing.T) {
 		require.Nil(t, e.Project(a))
 	})
 }
+
+// With a data directory, auto-provisioned projects loaded at start are evictable like the others
+// (counting their idle time from the start), and an evicted project's snapshot is deleted, so that
+// a restart does not bring back the projects that filled the emulator.
+func TestAttackEvictionWithADataDirectory(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	a, b := "project-test-"+uuid.NewString(), "project-test-"+uuid.NewString()
+	wall := newFakeWall()
+	start := func() *Emulator {
+		return New(WithAutoProvision(), WithDataDir(dir), WithClock(wall.now), WithLimits(Limits{MaxProjects: 2}))
+	}
+	e := start()
+	status, typ := postAs(t, e, a, "/v1/users", map[string]any{"email": "kept@example.com"})
+	require.Equal(t, http.StatusCreated, status, typ)
+	require.NoError(t, e.Close())
+
+	e = start()
+	require.NotNil(t, e.Project(a), "loaded")
+	status, _ = postAs(t, e, b, "/v1/users", map[string]any{"email": "new@example.com"})
+	require.Equal(t, http.StatusTooManyRequests, status, "a loaded project is not idle before its time")
+	wall.advance(time.Hour)
+	status, typ = postAs(t, e, b, "/v1/users", map[string]any{"email": "new@example.com"})
+	require.Equal(t, http.StatusCreated, status, "the loaded project idle for an hour made room: %s", typ)
+	require.NoError(t, e.Close())
+
+	e = start()
+	defer func() { require.NoError(t, e.Close()) }()
+	require.Nil(t, e.Project(a), "the evicted project's snapshot is gone")
+	require.NotNil(t, e.Project(b))
+}

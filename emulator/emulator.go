@@ -414,6 +414,8 @@ func (e *Emulator) evictIdleLocked(now time.Time) bool {
 		return false
 	}
 	delete(e.projects, victim.id)
+	victim.evicted.Store(true)
+	e.store.forget(victim)
 	victim.mu.Lock()
 	victim.users, victim.sessions = map[string]*user{}, map[string]*session{}
 	victim.syncUsageLocked() // its users and sessions no longer count

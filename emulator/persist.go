@@ -120,7 +120,26 @@ func (s *store) save(p *Project) error {
 	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
+	if p.evicted.Load() {
+		return nil // forgotten while its snapshot was being taken
+	}
 	return writeFileAtomic(filepath.Join(s.dir, snapshotDir, fileNameOf(p.id)), data)
+}
+
+// forget deletes the snapshot of a project that was evicted (p.evicted set), so that it does not
+// come back at the next start. A nil store does nothing.
+func (s *store) forget(p *Project) {
+	if s == nil {
+		return
+	}
+	s.mu.Lock()
+	delete(s.dirty, p)
+	s.mu.Unlock()
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	if err := os.Remove(filepath.Join(s.dir, snapshotDir, fileNameOf(p.id))); err != nil && !errors.Is(err, os.ErrNotExist) {
+		s.logf("emulator: forget evicted project %s: %v", p.id, err)
+	}
 }
 
 // safeName is a project id usable as a file name as it is.
@@ -314,7 +333,11 @@ func (e *Emulator) openStore() error {
 	for _, l := range all {
 		p := e.projects[l.id]
 		if p == nil {
+			// Not configured: it was auto-provisioned, and may be evicted once idle (counted
+			// from this start).
 			p = e.newProject(l.id, l.secret)
+			p.provisioned = true
+			p.lastUsed.Store(e.wallNow().UnixNano())
 			e.projects[l.id] = p
 		} else if p.secret != l.secret {
 			e.cfg.logf("emulator: %s: project %s keeps the secret it is configured with, not the saved one", l.path, l.id)

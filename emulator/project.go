@@ -55,6 +55,8 @@ type Project struct {
 	// emulator's base clock.
 	provisioned bool
 	lastUsed    atomic.Int64
+	// evicted is set when the emulator forgets the project: its snapshot is no longer written.
+	evicted atomic.Bool
 }
 
 // update runs fn with the project lock held, at the project's virtual time: every handler changes
