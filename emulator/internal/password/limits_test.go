@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -347,4 +348,58 @@ func TestGate(t *testing.T) {
 func md5Of(s string) []byte {
 	sum := md5.Sum([]byte(s))
 	return sum[:]
+}
+
+// TestGateHoldsChecksToACPUBudget: checks spend a burst of CPU time freely; once it is spent, a
+// check waits for the bucket to refill in proportion to what the checks before it cost (their
+// duration times their threads), and gives up when its request ends meanwhile.
+func TestGateHoldsChecksToACPUBudget(t *testing.T) {
+	t.Parallel()
+	clock := time.Unix(1_700_000_000, 0)
+	var slept []time.Duration
+	g := newGate(1, 1, 8, 0.5, 4, func() time.Time { return clock }, func(ctx context.Context, d time.Duration) error {
+		slept = append(slept, d)
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		clock = clock.Add(d)
+		return nil
+	})
+	costs := func(d time.Duration, threads int) Migrated {
+		return Migrated{slow: true, maxPassword: 64, threads: threads, verify: func(context.Context, string) (bool, error) {
+			clock = clock.Add(d) // the check takes d
+			return true, nil
+		}}
+	}
+
+	// The bucket holds 4 CPU-seconds and refills by 0.5 a second, also while checks run.
+	for range 2 { // 2 s each: 4 - 2 = 2; then 2 + 1 - 2 = 1 left
+		ok, err := g.Verify(t.Context(), costs(2*time.Second, 1), rightPW)
+		require.NoError(t, err)
+		require.True(t, ok)
+	}
+	// 1 s on 3 threads: 1 + 1 - 3 = -1, a CPU-second of debt.
+	ok, err := g.Verify(t.Context(), costs(time.Second, 3), rightPW)
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Empty(t, slept, "the burst is spent without waiting")
+
+	// Half a CPU-second of debt is left after the last check's own second: it waits 1 s for it.
+	cancelled, cancel := context.WithCancel(t.Context())
+	cancel()
+	_, err = g.Verify(cancelled, costs(time.Second, 1), rightPW)
+	require.ErrorIs(t, err, context.Canceled, "a request that ends while it waits for the bucket gives up")
+	require.Equal(t, []time.Duration{time.Second}, slept, "the threads count: 3 CPU-seconds for 1 s on 3")
+
+	ok, err = g.Verify(t.Context(), costs(time.Second, 1), rightPW)
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Equal(t, []time.Duration{time.Second, time.Second}, slept, "the abandoned check cost nothing")
+
+	plain, err := NewMigrated("md_5", hex.EncodeToString(md5Of(rightPW)), MigrateConfig{}, Limits{})
+	require.NoError(t, err)
+	ok, err = g.Verify(t.Context(), plain, rightPW)
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Len(t, slept, 2, "plain digests do not wait for the bucket")
 }

@@ -122,6 +122,7 @@ type Migrated struct {
 	verify      func(ctx context.Context, password string) (bool, error)
 	maxPassword int
 	slow        bool
+	threads     int // the threads a check uses at once (argon2's lanes), 1 when 0
 }
 
 // Verify reports whether password matches the migrated hash. Digests are
@@ -169,9 +170,10 @@ func (m Migrated) Slow() bool { return m.slow }
 func NewMigrated(hashType, hash string, cfg MigrateConfig, lim Limits) (Migrated, error) {
 	p := parser{lim: lim.withDefaults()}
 	var (
-		verify func(context.Context, string) (bool, error)
-		err    error
-		slow   = true
+		verify  func(context.Context, string) (bool, error)
+		err     error
+		slow    = true
+		threads = 1
 	)
 	switch hashType {
 	case "bcrypt":
@@ -186,9 +188,9 @@ func NewMigrated(hashType, hash string, cfg MigrateConfig, lim Limits) (Migrated
 		verify, err = p.digest(sha512.New, "invalid_hash", hash, cfg.SHA512)
 		slow = false
 	case "argon_2i":
-		verify, err = p.argon2(argon2.Key, "argon2i", hash, cfg.Argon2)
+		verify, threads, err = p.argon2(argon2.Key, "argon2i", hash, cfg.Argon2)
 	case "argon_2id":
-		verify, err = p.argon2(argon2.IDKey, "argon2id", hash, cfg.Argon2)
+		verify, threads, err = p.argon2(argon2.IDKey, "argon2id", hash, cfg.Argon2)
 	case "scrypt":
 		verify, err = p.scrypt(hash, cfg.Scrypt)
 	case "pbkdf_2":
@@ -201,7 +203,7 @@ func NewMigrated(hashType, hash string, cfg MigrateConfig, lim Limits) (Migrated
 	if err != nil {
 		return Migrated{}, asHashError(hashType, err)
 	}
-	return Migrated{verify: verify, maxPassword: p.lim.MaxPasswordBytes, slow: slow}, nil
+	return Migrated{verify: verify, maxPassword: p.lim.MaxPasswordBytes, slow: slow, threads: threads}, nil
 }
 
 // parser builds verifiers within its limits.
@@ -264,7 +266,8 @@ type argon2Params struct {
 	time, memory, threads uint32
 }
 
-func (ps parser) argon2(kdf argon2KDF, variant, encoded string, cfg *Argon2Config) (func(context.Context, string) (bool, error), error) {
+// argon2 also returns the threads (lanes) a check uses at once.
+func (ps parser) argon2(kdf argon2KDF, variant, encoded string, cfg *Argon2Config) (func(context.Context, string) (bool, error), int, error) {
 	var (
 		p   argon2Params
 		err error
@@ -275,29 +278,29 @@ func (ps parser) argon2(kdf argon2KDF, variant, encoded string, cfg *Argon2Confi
 		p, err = argon2FromConfig(encoded, cfg)
 	}
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	lim := ps.lim
 	switch {
 	case p.time < 1:
-		return nil, invalid("iterations must be at least 1")
+		return nil, 0, invalid("iterations must be at least 1")
 	case p.threads < 1 || int64(p.threads) > int64(lim.MaxArgon2Threads):
-		return nil, invalid("threads %d not in [1, %d]", p.threads, lim.MaxArgon2Threads)
+		return nil, 0, invalid("threads %d not in [1, %d]", p.threads, lim.MaxArgon2Threads)
 	case p.memory < 8*p.threads:
-		return nil, invalid("memory %d KiB is below 8*threads", p.memory)
+		return nil, 0, invalid("memory %d KiB is below 8*threads", p.memory)
 	case int64(p.memory) > lim.MaxMemoryKiB:
-		return nil, invalid("memory %d KiB exceeds %d KiB", p.memory, lim.MaxMemoryKiB)
+		return nil, 0, invalid("memory %d KiB exceeds %d KiB", p.memory, lim.MaxMemoryKiB)
 	case int64(p.memory)*int64(p.time) > lim.MaxArgon2Work:
-		return nil, invalid("memory*iterations %d exceeds %d", int64(p.memory)*int64(p.time), lim.MaxArgon2Work)
+		return nil, 0, invalid("memory*iterations %d exceeds %d", int64(p.memory)*int64(p.time), lim.MaxArgon2Work)
 	case len(p.key) < 4 || len(p.key) > lim.MaxKeyBytes:
-		return nil, invalid("the hash is %d bytes, want 4 to %d", len(p.key), lim.MaxKeyBytes)
+		return nil, 0, invalid("the hash is %d bytes, want 4 to %d", len(p.key), lim.MaxKeyBytes)
 	case len(p.salt) > lim.MaxSaltBytes:
-		return nil, refuseAs("invalid_argon_2_salt", "the salt is longer than %d bytes", lim.MaxSaltBytes)
+		return nil, 0, refuseAs("invalid_argon_2_salt", "the salt is longer than %d bytes", lim.MaxSaltBytes)
 	}
 	return func(_ context.Context, password string) (bool, error) {
 		got := kdf([]byte(password), p.salt, p.time, p.memory, uint8(p.threads), uint32(len(p.key)))
 		return subtle.ConstantTimeCompare(got, p.key) == 1, nil
-	}, nil
+	}, int(p.threads), nil
 }
 
 func parseArgon2PHC(variant, encoded string) (argon2Params, error) {
