@@ -27,6 +27,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
@@ -76,6 +77,7 @@ type options struct {
 	healthcheck   string
 	limits        limits
 	shutdownGrace time.Duration
+	memoryLimit   byteSize
 	// state holds the emulator's ceilings (--max-projects and the like); evictIdle is
 	// --evict-idle-after (0: never).
 	state     emulator.Limits
@@ -93,6 +95,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	}
 	if o.healthcheck != "" {
 		return healthcheck(ctx, o.healthcheck, stdout)
+	}
+	if o.set["memory-limit"] || getenv("GOMEMLIMIT") == "" {
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(o.memoryLimit.runtimeLimit()))
 	}
 	logger := log.New(stderr, "", log.LstdFlags)
 	key, err := signingKey(o, stderr)
@@ -159,12 +164,15 @@ func parseFlags(args []string, stderr io.Writer, getenv func(string) string) (op
 	fs.BoolVar(&o.logRequests, "v", false, "short for --log-requests")
 	fs.StringVar(&o.healthcheck, "healthcheck", "", "ask the health endpoint at this URL (e.g. http://127.0.0.1:9010/emulator/v1/health), exit 0 when healthy, 1 otherwise; serve nothing")
 	fs.DurationVar(&o.shutdownGrace, "shutdown-grace", 5*time.Second, "on SIGINT/SIGTERM, how long requests in flight may take to finish before they are answered 503")
+	o.memoryLimit = defaultMemoryLimit
+	fs.Var(&o.memoryLimit, "memory-limit", "soft limit on the Go heap, a `size` such as 512MiB or 1GiB (0: none); the garbage collector works harder near it; without this flag $GOMEMLIMIT, when set, applies instead")
 	o.limits = defaultLimits()
 	fs.DurationVar(&o.limits.readTimeout, "read-timeout", o.limits.readTimeout, "longest time to read a request, headers and body")
 	fs.DurationVar(&o.limits.writeTimeout, "write-timeout", o.limits.writeTimeout, "longest time from the end of a request's headers to the end of its response (above the longest injected delay, 1m)")
 	fs.DurationVar(&o.limits.idleTimeout, "idle-timeout", o.limits.idleTimeout, "how long an idle keep-alive connection stays open")
 	fs.IntVar(&o.limits.maxHeaderBytes, "max-header-bytes", o.limits.maxHeaderBytes, "largest request header block; a larger one is answered 431")
-	fs.IntVar(&o.limits.maxConns, "max-connections", o.limits.maxConns, "most connections open at once; beyond it the connection waiting longest for a request is closed (or, when all are serving requests, new ones wait)")
+	fs.DurationVar(&o.limits.bodyTimeout, "body-timeout", o.limits.bodyTimeout, "longest time to receive a request's body, plus a second per 64 KiB of it (within --read-timeout); a slower body is answered 400 and its connection closed")
+	fs.IntVar(&o.limits.maxConns, "max-connections", o.limits.maxConns, "most connections open at once (by default the open-file limit less 64, at most 4096); beyond it one not serving a request is closed, first those of clients that have not completed a request (or, when all are serving requests, new ones wait)")
 	state := emulator.DefaultLimits()
 	fs.IntVar(&o.state.MaxProjects, "max-projects", state.MaxProjects, "most projects held at once, configured and auto-provisioned; at the cap a new project evicts the one idle longest (see --evict-idle-after), else it is refused 429")
 	fs.IntVar(&o.state.MaxUsersPerProject, "max-users-per-project", state.MaxUsersPerProject, "most users in one project; one more is refused 429")

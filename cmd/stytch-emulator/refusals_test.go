@@ -53,6 +53,8 @@ func TestRefusesWhatItCannotDo(t *testing.T) {
 		{"case=not a key", nil, []string{"--signing-key", "main.go"}, "--signing-key main.go"},
 		{"case=no timeout", nil, []string{"--read-timeout", "0s"}, "--read-timeout 0s"},
 		{"case=no connection", nil, []string{"--max-connections", "0"}, "--max-connections 0"},
+		{"case=no body timeout", nil, []string{"--body-timeout", "0s"}, "--body-timeout 0s"},
+		{"case=memory limit not a size", nil, []string{"--memory-limit", "lots"}, "want a size such as 384MiB"},
 		{"case=rotation", nil, []string{"--token-rotation", "sometimes"}, "--token-rotation"},
 		{"case=no room for users", nil, []string{"--max-users", "0"}, "--max-users 0: want at least 1"},
 		{"case=no room for projects", nil, []string{"--max-projects", "-1"}, "--max-projects -1: want at least 1"},

@@ -23,6 +23,7 @@ type limits struct {
 	idleTimeout    time.Duration // an idle keep-alive connection
 	maxHeaderBytes int
 	maxConns       int
+	bodyTimeout    time.Duration // a request's body, plus a second per minBodyRate bytes of it
 }
 
 // maxHeaderTimeout bounds reading a request's headers, within readTimeout.
@@ -37,13 +38,36 @@ func defaultLimits() limits {
 		writeTimeout:   90 * time.Second,
 		idleTimeout:    60 * time.Second,
 		maxHeaderBytes: 64 << 10,
-		maxConns:       512,
+		maxConns:       defaultMaxConns(openFileLimit()),
+		bodyTimeout:    bodyGrace,
+	}
+}
+
+// Bounds of the default connection cap: the file descriptors kept for everything but connections,
+// and the most connections by default (each costs a goroutine and its buffers, some 20 KiB), with
+// the cap used when the file limit is unknown.
+const (
+	reservedFiles   = 64
+	maxDefaultConns = 4096
+	fallbackConns   = 512
+)
+
+// defaultMaxConns is the default connection cap for a process allowed nofile open files: what the
+// limit allows beyond reservedFiles, up to maxDefaultConns; fallbackConns when nofile is unknown.
+func defaultMaxConns(nofile uint64) int {
+	switch {
+	case nofile == 0:
+		return fallbackConns
+	case nofile <= 2*reservedFiles:
+		return max(1, int(nofile/2))
+	default:
+		return int(min(nofile-reservedFiles, maxDefaultConns))
 	}
 }
 
 // check refuses a bound that would turn a limit off.
 func (l limits) check() error {
-	for name, d := range map[string]time.Duration{"--read-timeout": l.readTimeout, "--write-timeout": l.writeTimeout, "--idle-timeout": l.idleTimeout} {
+	for name, d := range map[string]time.Duration{"--read-timeout": l.readTimeout, "--write-timeout": l.writeTimeout, "--idle-timeout": l.idleTimeout, "--body-timeout": l.bodyTimeout} {
 		if d <= 0 {
 			return fmt.Errorf("%s %s: want more than 0", name, d)
 		}
@@ -73,7 +97,7 @@ func newServer(h http.Handler, l limits, reqLog *log.Logger) *server {
 		conns: conns,
 		stop:  stop,
 		http: &http.Server{
-			Handler:           frontDoor{next: h, stopping: base.Done(), log: reqLog},
+			Handler:           frontDoor{next: conns.readBodies(h, l.bodyTimeout, l.readTimeout), stopping: base.Done(), log: reqLog},
 			ReadHeaderTimeout: min(maxHeaderTimeout, l.readTimeout),
 			ReadTimeout:       l.readTimeout,
 			WriteTimeout:      l.writeTimeout,
@@ -83,6 +107,7 @@ func newServer(h http.Handler, l limits, reqLog *log.Logger) *server {
 			// OPTIONS * reaches the emulator (a JSON 404) instead of net/http's empty 200.
 			DisableGeneralOptionsHandler: true,
 			ConnState:                    conns.connState,
+			ConnContext:                  conns.connContext,
 		},
 	}
 }

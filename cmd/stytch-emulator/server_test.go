@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strings"
 	"syscall"
@@ -176,29 +177,169 @@ func TestServerCapsConnectionsSheddingTheWaiting(t *testing.T) {
 	require.Equal(t, 200, resp.StatusCode)
 }
 
-// TestServerCapsConnectionsServing: when every connection at the cap is serving a request, a new
-// one waits to be accepted until one is done, rather than costing a file descriptor and a goroutine.
+// TestServerCapsConnectionsServing: when every connection at the cap is serving a request (its
+// request read in full, its handler running), a new one waits to be accepted until one is done,
+// rather than costing a file descriptor and a goroutine, and the request in flight is not cut.
 func TestServerCapsConnectionsServing(t *testing.T) {
-	base, _ := startWith(t, "--data-dir", t.TempDir(), "--max-connections", "1", "--read-timeout", "1m")
-	busy, r := (&process{base: base}).inFlight(t)
+	started, finish := make(chan struct{}), make(chan struct{})
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/hold" {
+			body, _ := io.ReadAll(r.Body)
+			require.Equal(t, "{}", string(body), "the handler gets the body read ahead of it")
+			close(started)
+			<-finish
+		}
+		_, _ = io.WriteString(w, "ok")
+	})
+	l := defaultLimits()
+	l.maxConns = 1
+	base := serveTest(t, h, l)
+
+	u, err := url.Parse(base)
+	require.NoError(t, err)
+	busy, err := net.Dial("tcp", u.Host)
+	require.NoError(t, err)
+	defer busy.Close()
+	_, err = io.WriteString(busy, "POST /hold HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}")
+	require.NoError(t, err)
+	<-started
 
 	waiting := &http.Client{Timeout: 500 * time.Millisecond, Transport: &http.Transport{DisableKeepAlives: true}}
-	_, err := waiting.Get(base + "/emulator/v1/health")
+	_, err = waiting.Get(base + "/")
 	var ne net.Error
 	require.True(t, errors.As(err, &ne) && ne.Timeout(), "not served while the only connection serves a request: %v", err)
 
-	_, err = io.WriteString(busy, "{}")
-	require.NoError(t, err)
-	resp, err := http.ReadResponse(r, nil)
+	close(finish)
+	resp, err := http.ReadResponse(bufio.NewReader(busy), nil)
 	require.NoError(t, err)
 	resp.Body.Close()
 	require.Equal(t, 200, resp.StatusCode, "the request in flight was not cut")
 
 	served := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
-	resp, err = served.Get(base + "/emulator/v1/health")
+	resp, err = served.Get(base + "/")
 	require.NoError(t, err)
 	resp.Body.Close()
 	require.Equal(t, 200, resp.StatusCode)
+}
+
+// serveTest serves h within l on a loopback port for the test's duration and returns its URL.
+func serveTest(t *testing.T, h http.Handler, l limits) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	srv := newServer(h, l, nil)
+	done := make(chan error, 1)
+	go func() { done <- srv.serve(ln) }()
+	t.Cleanup(func() {
+		srv.shutdown(time.Second)
+		require.NoError(t, <-done)
+	})
+	return "http://" + ln.Addr().String()
+}
+
+// TestServerClosesSlowBodies: a body that does not arrive within --body-timeout (plus a second per
+// 64 KiB) is answered 400 and its connection closed, well within the read timeout, so a slow body
+// cannot hold a connection (and a place under the cap) for long.
+func TestServerClosesSlowBodies(t *testing.T) {
+	base, _ := startWith(t, "--data-dir", t.TempDir(), "--read-timeout", "10m", "--body-timeout", "200ms")
+	u, err := url.Parse(base)
+	require.NoError(t, err)
+	c, err := net.Dial("tcp", u.Host)
+	require.NoError(t, err)
+	defer c.Close()
+	_, err = io.WriteString(c, "POST /v1/users HTTP/1.1\r\nHost: x\r\n"+auth+"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"email\":")
+	require.NoError(t, err)
+	require.NoError(t, c.SetReadDeadline(time.Now().Add(time.Minute)))
+	r := bufio.NewReader(c)
+	resp, err := http.ReadResponse(r, nil)
+	require.NoError(t, err, "an answer before the test's own deadline (the read timeout is 10 minutes)")
+	e := requireStytchError(t, resp, 400, "bad_request")
+	require.Contains(t, e.ErrorMessage, "did not arrive in time")
+	require.True(t, resp.Close, "the connection is closed after the answer")
+	_, err = r.ReadByte()
+	if !errors.Is(err, syscall.ECONNRESET) {
+		require.ErrorIs(t, err, io.EOF, "closed by the server, not by the test's deadline")
+	}
+}
+
+// TestServerKeepsKnownClientsUnderAFlood: at a small --max-connections, a flood of connections that
+// send nothing, part of their headers, or part of their bodies is shed among itself: a client that
+// completed a request keeps its keep-alive connection (its next request goes out on it), and a new
+// client is served.
+func TestServerKeepsKnownClientsUnderAFlood(t *testing.T) {
+	const capConns, flood = 8, 200
+	base, _ := startWith(t, "--data-dir", t.TempDir(), "--max-connections", fmt.Sprint(capConns), "--read-timeout", "2s")
+	u, err := url.Parse(base)
+	require.NoError(t, err)
+	honest := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
+	reused := func() bool {
+		var got bool
+		ctx := httptrace.WithClientTrace(t.Context(), &httptrace.ClientTrace{GotConn: func(i httptrace.GotConnInfo) { got = i.Reused }})
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/emulator/v1/health", nil)
+		require.NoError(t, err)
+		resp, err := honest.Do(req)
+		require.NoError(t, err)
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		require.Equal(t, 200, resp.StatusCode)
+		return got
+	}
+	reused() // the honest client's connection, now idle between requests
+
+	kinds := []string{
+		"", // nothing at all
+		"GET /emulator/v1/health HTTP/1.1\r\nHost: x\r\nX-Slow: ",
+		"POST /v1/users HTTP/1.1\r\nHost: x\r\n" + auth + "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"email\":",
+	}
+	var slow []net.Conn
+	for i := range flood {
+		c, err := net.Dial("tcp", u.Host)
+		require.NoError(t, err)
+		defer c.Close()
+		_, err = io.WriteString(c, kinds[i%len(kinds)])
+		require.NoError(t, err)
+		slow = append(slow, c)
+	}
+
+	require.True(t, reused(), "the honest client's keep-alive connection survived the flood")
+	fresh := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	resp, err := fresh.Get(base + "/emulator/v1/health")
+	require.NoError(t, err, "a new client is served")
+	resp.Body.Close()
+	require.Equal(t, 200, resp.StatusCode)
+
+	// Every slow connection is closed by the server: shed at once, or cut by the read timeout.
+	closed := make(chan error, flood)
+	for _, c := range slow {
+		go func() {
+			_ = c.SetReadDeadline(time.Now().Add(time.Minute))
+			_, err := io.ReadAll(c)
+			closed <- err
+		}()
+	}
+	for range flood {
+		if err := <-closed; !errors.Is(err, syscall.ECONNRESET) {
+			require.NoError(t, err, "closed by the server, not by the test's deadline")
+		}
+	}
+}
+
+// TestDefaultMaxConnections: the default cap leaves a few file descriptors for everything else and
+// stays within what the process can hold in memory.
+func TestDefaultMaxConnections(t *testing.T) {
+	for _, tt := range []struct {
+		nofile uint64
+		want   int
+	}{
+		{0, 512}, // unknown
+		{1, 1},
+		{100, 50},
+		{1024, 960},
+		{20000, 4096},
+		{1 << 20, 4096},
+	} {
+		require.Equal(t, tt.want, defaultMaxConns(tt.nofile), "open-file limit %d", tt.nofile)
+	}
 }
 
 // TestLogRequests: -v prints one line per request with the method, path, project, status,
