@@ -212,13 +212,20 @@ func bodyTimeout(grace, readTimeout time.Duration, n int64) time.Duration {
 // readBodies reads each request's body in full, within bodyTimeout, before next runs: until then
 // the connection may be shed (see connLimit); a body that has not arrived in time is answered 400
 // and the connection closed, so a client cannot hold a connection with a slow body for the whole
-// read timeout. The body is read up to one byte over the emulator's limit, which refuses it.
+// read timeout. The body is read up to one byte over the emulator's limit, which refuses it; a body
+// announced over the limit is not read ahead.
 func (l *connLimit) readBodies(next http.Handler, grace, readTimeout time.Duration) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		e, _ := r.Context().Value(entryKey{}).(*connEntry)
 		if r.Body != nil && r.Body != http.NoBody {
 			rc := http.NewResponseController(w)
 			_ = rc.SetReadDeadline(time.Now().Add(bodyTimeout(grace, readTimeout, r.ContentLength)))
+			if r.ContentLength > emulator.MaxBodyBytes {
+				// Announced over the limit: the emulator refuses it; nothing is read ahead of it,
+				// and the connection stays one that may be shed.
+				next.ServeHTTP(w, r)
+				return
+			}
 			body, err := io.ReadAll(io.LimitReader(r.Body, emulator.MaxBodyBytes+1))
 			if err != nil {
 				w.Header().Set("Connection", "close")
