@@ -39,21 +39,20 @@ type Gate struct {
 	at     time.Time // when credit was last brought up to date
 }
 
-// Defaults of the CPU bucket: checks may use a sixteenth of the CPUs over time, and 4 CPU-seconds
-// at once (a few checks at the highest costs the limits allow), so that an occasional costly
-// check, or a few in a row, never waits for the bucket.
+// Defaults of the CPU bucket: checks may use a thirty-second of the CPUs over time, and 2
+// CPU-seconds at once (a few checks at the highest costs the limits allow, dozens at common ones),
+// so that an occasional costly check, or a few in a row, never waits for the bucket.
 const (
-	cpuShare   = 1.0 / 16
-	burstCPU   = 4.0
-	minCPURate = 0.05 // CPU-seconds a second, on a machine of one CPU
+	cpuShare = 1.0 / 32
+	burstCPU = 2.0
 )
 
 // NewGate returns a Gate with slots concurrent checks (at least one) and a
 // queue of up to queue waiting ones (none when queue is not positive). Checks
-// may use a sixteenth of the CPUs over time, after a burst of 4 CPU-seconds.
+// may use a thirty-second of the CPUs over time, after a burst of 2 CPU-seconds.
 func NewGate(slots, queue int) *Gate {
 	procs := runtime.GOMAXPROCS(0)
-	return newGate(slots, queue, procs, max(minCPURate, cpuShare*float64(procs)), burstCPU, time.Now, sleepCtx)
+	return newGate(slots, queue, procs, cpuShare*float64(procs), burstCPU, time.Now, sleepCtx)
 }
 
 // newGate is NewGate with the CPUs, the bucket's rate and burst, and its clock given.
