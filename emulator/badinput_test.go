@@ -180,6 +180,20 @@ func specs(s *seeded) map[string]routeSpec {
 			"attributes": attrs, "options": map[string]any{"ip_match_required": false, "user_agent_match_required": false}}),
 			required: [][]string{{"method_id"}, {"code"}}},
 
+		"POST /v1/magic_links/email/send": {path: "/v1/magic_links/email/send", body: with(mlBody(s.email, attrs), map[string]any{"user_id": s.userID, "session_token": "", "session_jwt": ""}),
+			required: [][]string{{"email"}}},
+		"POST /v1/magic_links/email/login_or_create": {path: "/v1/magic_links/email/login_or_create", body: with(mlBody("ml-new@example.com", attrs), map[string]any{"create_user_as_pending": true}),
+			required: [][]string{{"email"}}},
+		"POST /v1/magic_links/email/invite": {path: "/v1/magic_links/email/invite", body: map[string]any{"email": "ml-inv@example.com", "invite_template_id": "t",
+			"attributes": attrs, "name": name, "invite_magic_link_url": emulator.DefaultRedirectURL, "invite_expiration_minutes": 60, "locale": "en",
+			"trusted_metadata": map[string]any{}, "untrusted_metadata": map[string]any{}},
+			required: [][]string{{"email"}}},
+		"POST /v1/magic_links/email/revoke_invite": {path: "/v1/magic_links/email/revoke_invite", body: map[string]any{"email": "ml-inv@example.com"}, required: [][]string{{"email"}}},
+		"POST /v1/magic_links":                     {path: "/v1/magic_links", body: map[string]any{"user_id": s.userID, "expiration_minutes": 60, "attributes": attrs}, required: [][]string{{"user_id"}}},
+		"POST /v1/magic_links/authenticate": {path: "/v1/magic_links/authenticate", body: with(sp, map[string]any{"token": "dG9rZW4tdG9rZW4tdG9rZW4tdG9rZW4tdG9rZW4tdG9rZQ==",
+			"attributes": attrs, "options": map[string]any{"ip_match_required": false, "user_agent_match_required": false}, "code_verifier": "", "telemetry_id": ""}),
+			required: [][]string{{"token"}}},
+
 		"POST /v1/totps": {path: "/v1/totps", body: map[string]any{"user_id": s.userID, "expiration_minutes": 60}, required: [][]string{{"user_id"}}},
 		"POST /v1/totps/authenticate": {path: "/v1/totps/authenticate", body: with(sp, map[string]any{"user_id": s.userID, "totp_code": "123456"}),
 			required: [][]string{{"user_id"}, {"totp_code"}}},
@@ -222,6 +236,12 @@ func specs(s *seeded) map[string]routeSpec {
 func otpBody(field, value string, s *seeded) map[string]any {
 	return map[string]any{field: value, "expiration_minutes": 5, "attributes": map[string]any{"ip_address": "", "user_agent": ""},
 		"locale": "en", "user_id": s.userID, "session_token": "", "session_jwt": "", "login_template_id": "", "signup_template_id": ""}
+}
+
+func mlBody(addr string, attrs map[string]any) map[string]any {
+	return map[string]any{"email": addr, "login_magic_link_url": emulator.DefaultRedirectURL, "signup_magic_link_url": emulator.DefaultRedirectURL,
+		"login_expiration_minutes": 60, "signup_expiration_minutes": 60, "login_template_id": "t", "signup_template_id": "t",
+		"attributes": attrs, "code_challenge": "", "locale": "en"}
 }
 
 func locBody(field, value string) map[string]any {
@@ -468,7 +488,7 @@ func TestUnknownRouteAndWrongMethod(t *testing.T) {
 	t.Parallel()
 	s := seed(t)
 	ok := authHeader(s.pid, s.secret)
-	for _, path := range []string{"/", "/v1", "/v1/", "/v1/nope", "/v2/users", "/v1/magic_links/email/send", "/v1/oauth/authenticate",
+	for _, path := range []string{"/", "/v1", "/v1/", "/v1/nope", "/v2/users", "/v1/webauthn/register", "/v1/oauth/authenticate",
 		"/v1/users/a/b/c", "/emulator/v1/nope", "/v1/sessions/jwks/", "/v1/totps/nope/x", "/%2e%2e/etc/passwd"} {
 		for _, hdr := range []http.Header{ok, nil} {
 			status, body := serve(s.e, "POST", path, []byte(`{}`), hdr)

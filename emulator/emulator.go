@@ -26,6 +26,7 @@ import (
 	"io"
 	"log"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -80,6 +81,7 @@ type settings struct {
 	hashGate         *password.Gate // admits costly checks of migrated password hashes
 	decodeGate       *password.Gate // admits the decoding of large request bodies
 	usage            *usage         // users and sessions across the projects
+	redirectURLs     []string       // magic-link redirect allow-list; nil: defaultRedirectURLs
 }
 
 type config struct {
@@ -158,6 +160,15 @@ func WithLockout(maxAttempts int, window, duration time.Duration) Option {
 // WithInternationalSMS allows SMS OTPs to numbers outside the US and Canada, which Stytch projects
 // refuse by default (invalid_phone_number_country_code).
 func WithInternationalSMS() Option { return func(c *config) { c.internationalSMS = true } }
+
+// WithRedirectURLs replaces the redirect URLs magic links may send users to (Stytch's dashboard
+// list), for every project. The first is the default when a request names none. Without it a
+// project allows what a new Stytch Test project does: DefaultRedirectURL and http://localhost:3000.
+// A URL matches when its scheme, host (a leading "www." ignored) and path are those of an entry;
+// the query and fragment do not count.
+func WithRedirectURLs(urls ...string) Option {
+	return func(c *config) { c.redirectURLs = append([]string(nil), urls...) }
+}
 
 // WithFaults installs faults in a project from the start (the project must be one of WithProject's,
 // or is created when WithAutoProvision lets its id in). See Fault and AddFault.
@@ -244,6 +255,11 @@ func (e *Emulator) setup() error {
 	}
 	if cost := c.hasher.Cost; cost != 0 && (cost < bcrypt.MinCost || cost > bcrypt.MaxCost) {
 		return fmt.Errorf("password cost must be 0 or %d-%d, not %d", bcrypt.MinCost, bcrypt.MaxCost, cost)
+	}
+	for _, u := range c.redirectURLs {
+		if pu, err := url.Parse(u); err != nil || pu.Scheme == "" {
+			return fmt.Errorf("redirect URL %q is not an absolute URL", u)
+		}
 	}
 	if c.rotationGrace == 0 {
 		c.rotationGrace = DefaultRotationGrace

@@ -47,7 +47,7 @@ func StatusOf(errorType string) int {
 func catalogued(errorType string) (int, bool) {
 	switch errorType {
 	// 401: credentials and authentication failures.
-	case "unauthorized_credentials", "unable_to_auth_otp_code", "unable_to_auth_magic_link",
+	case "unauthorized_credentials", "unable_to_auth_otp_code", "unable_to_auth_magic_link", "attribute_mismatch",
 		"unable_to_auth_password_reset_token", "unable_to_authenticate_totp",
 		"unable_to_authenticate_recovery_code":
 		return http.StatusUnauthorized, true
@@ -72,7 +72,10 @@ func catalogued(errorType string) (int, bool) {
 	case "bad_request", "active_totp_exists", "custom_claims_too_large", "duplicate_email",
 		"duplicate_phone_number", "duplicate_user_external_id", "invalid_authorization_header",
 		"invalid_bcrypt_hash", "invalid_code", "invalid_email", "invalid_expiration",
-		"invalid_expiration_otp", "invalid_external_id", "invalid_hash", "invalid_hash_type",
+		"invalid_expiration_otp", "invalid_external_id", "invalid_locale", "invalid_pkce_code_challenge",
+		"invalid_login_magic_link_url", "invalid_signup_magic_link_url", "invalid_invite_magic_link_url",
+		"no_match_for_provided_magic_link_url", "pkce_did_not_expect_code_verifier",
+		"pkce_expected_code_verifier", "pkce_mismatch", "invalid_hash", "invalid_hash_type",
 		"invalid_method_id", "invalid_phone_number", "invalid_phone_number_country_code",
 		"invalid_recovery_code", "invalid_session_duration_minutes", "invalid_session_token",
 		"invalid_token", "invalid_totp_code", "invalid_user_id", "no_session_arguments",

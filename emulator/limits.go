@@ -165,7 +165,11 @@ const (
 	maxRotatedTokens = 8
 	// maxResetTokens caps a project's live password-reset tokens, and maxFaults its armed faults.
 	maxResetTokens = 10_000
-	maxFaults      = 1_000
+	// maxMagicLinks caps a project's live magic-link tokens: past it, once the used and expired ones
+	// are dropped, sends answer too_many_requests (Stytch's own limits are rate limits per email,
+	// which the emulator does not model).
+	maxMagicLinks = 10_000
+	maxFaults     = 1_000
 )
 
 // checkMetadata enforces Stytch's metadata restrictions on a user's trusted_metadata or
@@ -211,7 +215,8 @@ func mergeMetadata(u *user, trusted, untrusted map[string]any) (map[string]any, 
 
 // messageSize is what a message costs the outbox: its strings and a fixed overhead for the rest.
 func messageSize(m Message) int {
-	return len(m.Channel) + len(m.Type) + len(m.To) + len(m.Code) + len(m.Token) + len(m.URL) + len(m.MethodID) + len(m.UserID) + 96
+	return len(m.Channel) + len(m.Type) + len(m.LinkType) + len(m.To) + len(m.Code) + len(m.Token) + len(m.URL) +
+		len(m.TemplateID) + len(m.Locale) + len(m.MethodID) + len(m.UserID) + 96
 }
 
 // truncatePath shortens a request path for the request log, at a UTF-8 boundary, marking the cut.

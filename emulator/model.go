@@ -85,13 +85,15 @@ type factor struct {
 	phoneNumber  string
 	totpID       string
 	recoveryID   string
+	embeddedID   string // embeddable magic links
 }
 
 // sameMethod reports whether f and g are the same factor (type, delivery method and the method
 // they prove), so re-authenticating updates the entry instead of adding one.
 func (f *factor) sameMethod(g *factor) bool {
 	return f.typ == g.typ && f.delivery == g.delivery && f.emailID == g.emailID &&
-		f.phoneID == g.phoneID && f.totpID == g.totpID && f.recoveryID == g.recoveryID
+		f.phoneID == g.phoneID && f.totpID == g.totpID && f.recoveryID == g.recoveryID &&
+		f.embeddedID == g.embeddedID
 }
 
 // tokenEntry maps a session token to its session. A rotated-out token has a deadline.
@@ -192,18 +194,23 @@ type wireRecoveryCodeFactor struct {
 	TOTPRecoveryCodeID string `json:"totp_recovery_code_id"`
 }
 
+type wireEmbeddableMagicLinkFactor struct {
+	EmbeddedID string `json:"embedded_id"`
+}
+
 // wireFactor is an authentication factor; the *_factor objects appear only for their factor type,
 // and created_at/updated_at are left out inside JWT claims (jwtFactor).
 type wireFactor struct {
-	Type                   string                      `json:"type"`
-	DeliveryMethod         string                      `json:"delivery_method"`
-	LastAuthenticatedAt    string                      `json:"last_authenticated_at"`
-	CreatedAt              string                      `json:"created_at,omitempty"`
-	UpdatedAt              string                      `json:"updated_at,omitempty"`
-	EmailFactor            *wireEmailFactor            `json:"email_factor,omitempty"`
-	PhoneNumberFactor      *wirePhoneFactor            `json:"phone_number_factor,omitempty"`
-	AuthenticatorAppFactor *wireAuthenticatorAppFactor `json:"authenticator_app_factor,omitempty"`
-	RecoveryCodeFactor     *wireRecoveryCodeFactor     `json:"recovery_code_factor,omitempty"`
+	Type                   string                         `json:"type"`
+	DeliveryMethod         string                         `json:"delivery_method"`
+	LastAuthenticatedAt    string                         `json:"last_authenticated_at"`
+	CreatedAt              string                         `json:"created_at,omitempty"`
+	UpdatedAt              string                         `json:"updated_at,omitempty"`
+	EmailFactor            *wireEmailFactor               `json:"email_factor,omitempty"`
+	PhoneNumberFactor      *wirePhoneFactor               `json:"phone_number_factor,omitempty"`
+	AuthenticatorAppFactor *wireAuthenticatorAppFactor    `json:"authenticator_app_factor,omitempty"`
+	RecoveryCodeFactor     *wireRecoveryCodeFactor        `json:"recovery_code_factor,omitempty"`
+	EmbeddableMagicLink    *wireEmbeddableMagicLinkFactor `json:"embeddable_magic_link_factor,omitempty"`
 }
 
 type wireSession struct {
@@ -300,6 +307,8 @@ func (f *factor) wire(withTimes bool) wireFactor {
 		w.RecoveryCodeFactor = &wireRecoveryCodeFactor{TOTPRecoveryCodeID: f.recoveryID}
 	case f.totpID != "":
 		w.AuthenticatorAppFactor = &wireAuthenticatorAppFactor{TOTPID: f.totpID}
+	case f.embeddedID != "":
+		w.EmbeddableMagicLink = &wireEmbeddableMagicLinkFactor{EmbeddedID: f.embeddedID}
 	}
 	return w
 }

@@ -3,7 +3,6 @@ package emulator
 import (
 	"crypto/subtle"
 	"regexp"
-	"slices"
 	"strings"
 	"time"
 )
@@ -277,21 +276,12 @@ func authenticateOTP(c *call) (int, metaSetter, error) {
 			}
 			f := &factor{typ: "otp", delivery: channel}
 			if ct.medium == mediumEmail {
-				otherVerified := slices.ContainsFunc(u.contacts, func(x *contact) bool { return x.medium == mediumEmail && x.verified && x != ct })
-				if !ct.verified && !otherVerified && u.password != nil && !u.sandbox && (tx.existing == nil || tx.existing.userID != u.id) {
-					// Stytch's account-takeover protection: a password set while the email was
-					// unverified may belong to someone else, so the first passwordless email login
-					// that verifies the address outside a session of the user requires a password
-					// reset (passwords.authenticate answers reset_password). Verifying it with the
-					// user's session, as Stytch's email-verification guide does, proves the same
-					// person holds both; so does an email of the user verified before.
-					u.password.requiresReset = true
-				}
+				verifyEmailLocked(u, ct, tx.existing)
 				f.emailID, f.emailAddress = ct.id, ct.value
 			} else {
+				ct.verify()
 				f.phoneID, f.phoneNumber = ct.id, ct.value
 			}
-			ct.verify()
 			return f, nil
 		},
 	}))

@@ -39,6 +39,7 @@ type Project struct {
 	tokens      map[string]*tokenEntry
 	otps        map[string]*otpCode // method_id -> the active code
 	resets      map[string]*resetToken
+	magicLinks  map[[32]byte]*magicLink // SHA-256 of the token -> the link
 	messages    []Message
 	// messageBytes is what the outbox holds, by messageSize.
 	messageBytes int
@@ -80,27 +81,35 @@ func (p *Project) resetLocked() {
 	p.tokens = map[string]*tokenEntry{}
 	p.otps = map[string]*otpCode{}
 	p.resets = map[string]*resetToken{}
+	p.magicLinks = map[[32]byte]*magicLink{}
 	p.messages, p.messageBytes = nil, 0
 	p.faults = nil
 	installSandbox(p)
 }
 
-// Message is a message the emulator "sent": an OTP code or a password-reset token, readable
+// Message is a message the emulator "sent": an OTP code, a password-reset token or a magic link, readable
 // through GET /emulator/v1/messages and Project.Messages.
 type Message struct {
 	// Channel is "sms", "whatsapp" or "email".
 	Channel string `json:"channel"`
-	// Type is "otp" or "password_reset".
+	// Type is "otp", "password_reset" or "magic_link".
 	Type string `json:"type"`
+	// LinkType is the kind of magic link (magic_link messages): "login", "signup" or "invite",
+	// the email template Stytch would use.
+	LinkType string `json:"link_type,omitempty"`
 	// To is the E.164 phone number or the email address.
 	To string `json:"to"`
 	// Code is the 6-digit OTP code (OTP messages).
 	Code string `json:"code,omitempty"`
-	// Token is the password-reset token (password_reset messages).
+	// Token is the password-reset or magic-link token (password_reset and magic_link messages).
 	Token string `json:"token,omitempty"`
-	// URL is the link the user would click (password_reset messages): the redirect URL with the
-	// token.
+	// URL is the link the user would click (password_reset and magic_link messages): the redirect
+	// URL with the token (for magic links, stytch_token_type=magic_links and token=… appended).
 	URL string `json:"url,omitempty"`
+	// TemplateID is the email template the request named for this kind of link, if any.
+	TemplateID string `json:"template_id,omitempty"`
+	// Locale is the locale the request asked for, if any.
+	Locale string `json:"locale,omitempty"`
 	// MethodID is the phone_id or email_id the code authenticates.
 	MethodID string `json:"method_id"`
 	// UserID is the user the message was sent for.
@@ -211,6 +220,11 @@ func (p *Project) deleteUserLocked(u *user) {
 			delete(p.resets, tok)
 		}
 	}
+	for k, l := range p.magicLinks {
+		if l.userID == u.id {
+			delete(p.magicLinks, k)
+		}
+	}
 	delete(p.users, u.id)
 }
 
@@ -264,6 +278,7 @@ func (p *Project) sweepLocked(now time.Time) {
 			delete(p.resets, tok)
 		}
 	}
+	p.sweepLinksLocked(now)
 }
 
 // succeedLocked clears failed attempts after a successful authentication.

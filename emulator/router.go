@@ -112,6 +112,15 @@ func newRouter() *router {
 	api("POST", "/v1/otps/authenticate", authenticateOTP)
 
 	// TOTP.
+	// Magic links.
+	api("POST", "/v1/magic_links/email/send", magicLinkSend)
+	api("POST", "/v1/magic_links/email/login_or_create", magicLinkLoginOrCreate)
+	api("POST", "/v1/magic_links/email/invite", magicLinkInvite)
+	api("POST", "/v1/magic_links/email/revoke_invite", magicLinkRevokeInvite)
+	api("POST", "/v1/magic_links", magicLinkCreate)
+	api("POST", "/v1/magic_links/authenticate", authenticateMagicLink)
+
+	// TOTP.
 	api("POST", "/v1/totps", createTOTP)
 	api("POST", "/v1/totps/authenticate", authenticateTOTP)
 	api("POST", "/v1/totps/recovery_codes", totpRecoveryCodes)

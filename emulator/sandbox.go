@@ -29,6 +29,16 @@ const (
 	sandboxTOTPSecret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 )
 
+// Stytch's sandbox magic-link tokens (the Node SDK's live sandbox test; the sandbox-values page).
+const (
+	// SandboxMagicLinkToken authenticates (200) as the sandbox user, any number of times.
+	SandboxMagicLinkToken = "DOYoip3rvIMMW5lgItikFK-Ak1CfMsgjuiCyI7uuU94="
+	// SandboxMagicLinkUnauthorizedToken always answers 401 unable_to_auth_magic_link.
+	SandboxMagicLinkUnauthorizedToken = "3pzjQpgksDlGKWEwUq2Up--hCHC_0oamfLHyfspKDFU="
+	// SandboxMagicLinkNotFoundToken always answers 404 magic_link_not_found.
+	SandboxMagicLinkNotFoundToken = "CprTtwhnRNiMBiUS2jSLcWYrfuO2POeBNdo5HhW6qTM="
+)
+
 // Sandbox identities, exported for harnesses that pick the sandbox identity on any target.
 const (
 	SandboxEmail        = sandboxEmail

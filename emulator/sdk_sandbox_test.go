@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"github.com/stytchauth/stytch-go/v16/stytch/consumer/magiclinks"
-	mlemail "github.com/stytchauth/stytch-go/v16/stytch/consumer/magiclinks/email"
 	"github.com/stytchauth/stytch-go/v16/stytch/consumer/otp"
 	"github.com/stytchauth/stytch-go/v16/stytch/consumer/otp/email"
 	"github.com/stytchauth/stytch-go/v16/stytch/consumer/otp/sms"
@@ -150,16 +148,6 @@ func TestSandboxTOTPAndPasswords(t *testing.T) {
 			requireAuthShape(t, raw, true)
 			require.Equal(t, emulator.SandboxUserID, resp.UserID)
 		}
-	})
-}
-
-func TestSandboxMagicLinksNotEmulated(t *testing.T) {
-	t.Parallel()
-	both(t, func(t *testing.T, h *H) {
-		_, err := h.C.MagicLinks.Email.Send(h.Ctx, &mlemail.SendParams{Email: emulator.SandboxEmail})
-		requireAPIError(t, h, err, 404, "route_not_found")
-		_, err = h.C.MagicLinks.Authenticate(h.Ctx, &magiclinks.AuthenticateParams{Token: "DOYoip3rvIMMW5lgItikFK-Ak1CfMsgjuiCyI7uuU94="})
-		requireAPIError(t, h, err, 404, "route_not_found")
 	})
 }
 

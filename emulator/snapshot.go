@@ -40,10 +40,13 @@ type projectSnapshot struct {
 	Tokens      []tokenSnapshot   `json:"tokens"`
 	OTPs        []otpSnapshot     `json:"otps"`
 	Resets      []resetSnapshot   `json:"resets"`
-	Messages    []Message         `json:"messages"`
-	Faults      []faultSnapshot   `json:"faults"`
-	Requests    []RequestRecord   `json:"requests"`
-	Created     int               `json:"sessions_since_sweep"`
+	// MagicLinks are the issued magic links, by the SHA-256 of their token (the token itself is
+	// not kept); absent from snapshots written before magic links.
+	MagicLinks []magicLinkSnapshot `json:"magic_links,omitempty"`
+	Messages   []Message           `json:"messages"`
+	Faults     []faultSnapshot     `json:"faults"`
+	Requests   []RequestRecord     `json:"requests"`
+	Created    int                 `json:"sessions_since_sweep"`
 }
 
 type userSnapshot struct {
@@ -130,6 +133,7 @@ type factorSnapshot struct {
 	PhoneNumber  string    `json:"phone_number,omitempty"`
 	TOTPID       string    `json:"totp_id,omitempty"`
 	RecoveryID   string    `json:"recovery_code_id,omitempty"`
+	EmbeddedID   string    `json:"embedded_id,omitempty"`
 }
 
 type tokenSnapshot struct {
@@ -153,6 +157,18 @@ type resetSnapshot struct {
 	EmailID   string    `json:"email_id"`
 	ExpiresAt time.Time `json:"expires_at"`
 	Used      bool      `json:"used"`
+}
+
+type magicLinkSnapshot struct {
+	TokenSHA256 []byte    `json:"token_sha256"`
+	UserID      string    `json:"user_id"`
+	EmailID     string    `json:"email_id,omitempty"`
+	Kind        string    `json:"kind"`
+	ExpiresAt   time.Time `json:"expires_at"`
+	Used        bool      `json:"used,omitempty"`
+	Challenge   string    `json:"code_challenge,omitempty"`
+	IP          string    `json:"ip_address,omitempty"`
+	UserAgent   string    `json:"user_agent,omitempty"`
 }
 
 type faultSnapshot struct {
@@ -237,7 +253,7 @@ func (p *Project) snapshotState(ps *projectSnapshot) error {
 		for _, f := range s.factors {
 			ss.Factors = append(ss.Factors, factorSnapshot{Type: f.typ, Delivery: f.delivery, CreatedAt: f.createdAt, UpdatedAt: f.updatedAt,
 				LastAuthAt: f.lastAuthAt, EmailID: f.emailID, EmailAddress: f.emailAddress, PhoneID: f.phoneID, PhoneNumber: f.phoneNumber,
-				TOTPID: f.totpID, RecoveryID: f.recoveryID})
+				TOTPID: f.totpID, RecoveryID: f.recoveryID, EmbeddedID: f.embeddedID})
 		}
 		ps.Sessions = append(ps.Sessions, ss)
 	}
@@ -249,6 +265,10 @@ func (p *Project) snapshotState(ps *projectSnapshot) error {
 	}
 	for tok, r := range p.resets {
 		ps.Resets = append(ps.Resets, resetSnapshot{Token: tok, UserID: r.userID, EmailID: r.emailID, ExpiresAt: r.expiresAt, Used: r.used})
+	}
+	for key, l := range p.magicLinks {
+		ps.MagicLinks = append(ps.MagicLinks, magicLinkSnapshot{TokenSHA256: append([]byte(nil), key[:]...), UserID: l.userID, EmailID: l.emailID,
+			Kind: l.kind, ExpiresAt: l.expiresAt, Used: l.used, Challenge: l.challenge, IP: l.ip, UserAgent: l.agent})
 	}
 	ps.Messages = append([]Message{}, p.messages...)
 	for _, f := range p.faults {
@@ -269,6 +289,7 @@ type projectState struct {
 	tokens       map[string]*tokenEntry
 	otps         map[string]*otpCode
 	resets       map[string]*resetToken
+	magicLinks   map[[32]byte]*magicLink
 	messages     []Message
 	messageBytes int
 	faults       []*fault
@@ -291,7 +312,7 @@ func restoreState(ps *projectSnapshot, routes *router, limits Limits) (*projectS
 	st := &projectState{
 		users: map[string]*user{}, externalIDs: map[string]string{}, owners: map[contactKey]string{}, methods: map[string]string{},
 		sessions: map[string]*session{}, tokens: map[string]*tokenEntry{}, otps: map[string]*otpCode{}, resets: map[string]*resetToken{},
-		created: ps.Created, offset: time.Duration(ps.ClockOffset),
+		magicLinks: map[[32]byte]*magicLink{}, created: ps.Created, offset: time.Duration(ps.ClockOffset),
 	}
 	if st.offset > maxClockOffset || st.offset < -maxClockOffset {
 		return nil, bad("clock offset %s is out of range", st.offset)
@@ -382,7 +403,7 @@ func restoreState(ps *projectSnapshot, routes *router, limits Limits) (*projectS
 		for _, fs := range ss.Factors {
 			s.factors = append(s.factors, &factor{typ: fs.Type, delivery: fs.Delivery, createdAt: fs.CreatedAt, updatedAt: fs.UpdatedAt,
 				lastAuthAt: fs.LastAuthAt, emailID: fs.EmailID, emailAddress: fs.EmailAddress, phoneID: fs.PhoneID, phoneNumber: fs.PhoneNumber,
-				totpID: fs.TOTPID, recoveryID: fs.RecoveryID})
+				totpID: fs.TOTPID, recoveryID: fs.RecoveryID, embeddedID: fs.EmbeddedID})
 		}
 		st.sessions[s.id] = s
 	}
@@ -408,6 +429,24 @@ func restoreState(ps *projectSnapshot, routes *router, limits Limits) (*projectS
 			return nil, bad("a password-reset token is empty or repeated")
 		}
 		st.resets[rs.Token] = &resetToken{userID: rs.UserID, emailID: rs.EmailID, expiresAt: rs.ExpiresAt, used: rs.Used}
+	}
+	if len(ps.MagicLinks) > maxMagicLinks {
+		return nil, bad("more magic links than a project keeps")
+	}
+	for _, ms := range ps.MagicLinks {
+		var key [32]byte
+		if len(ms.TokenSHA256) != len(key) {
+			return nil, bad("a magic link's token hash is not 32 bytes")
+		}
+		copy(key[:], ms.TokenSHA256)
+		switch {
+		case st.magicLinks[key] != nil:
+			return nil, bad("a magic link is repeated")
+		case ms.Kind != linkLogin && ms.Kind != linkSignup && ms.Kind != linkInvite && ms.Kind != linkEmbedded:
+			return nil, bad("a magic link has the unknown kind %q", ms.Kind)
+		}
+		st.magicLinks[key] = &magicLink{userID: ms.UserID, emailID: ms.EmailID, kind: ms.Kind, expiresAt: ms.ExpiresAt, used: ms.Used,
+			challenge: ms.Challenge, ip: ms.IP, agent: ms.UserAgent}
 	}
 	for _, fs := range ps.Faults {
 		if fs.Remaining == 0 {
@@ -436,7 +475,7 @@ func decodeObject(raw json.RawMessage, into *map[string]any) error {
 func (p *Project) install(st *projectState) {
 	p.mu.Lock()
 	p.users, p.externalIDs, p.owners, p.methods = st.users, st.externalIDs, st.owners, st.methods
-	p.sessions, p.tokens, p.otps, p.resets = st.sessions, st.tokens, st.otps, st.resets
+	p.sessions, p.tokens, p.otps, p.resets, p.magicLinks = st.sessions, st.tokens, st.otps, st.resets, st.magicLinks
 	p.messages, p.messageBytes, p.faults, p.created = st.messages, st.messageBytes, st.faults, st.created
 	p.syncUsageLocked()
 	p.mu.Unlock()

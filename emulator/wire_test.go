@@ -13,6 +13,8 @@ import (
 
 	"github.com/pquerna/otp/totp"
 	"github.com/stretchr/testify/require"
+	"github.com/stytchauth/stytch-go/v16/stytch/consumer/magiclinks"
+	mlemail "github.com/stytchauth/stytch-go/v16/stytch/consumer/magiclinks/email"
 	"github.com/stytchauth/stytch-go/v16/stytch/consumer/otp"
 	"github.com/stytchauth/stytch-go/v16/stytch/consumer/otp/email"
 	"github.com/stytchauth/stytch-go/v16/stytch/consumer/otp/sms"
@@ -90,6 +92,9 @@ func TestWireConformance(t *testing.T) {
 	totpCode, err := totp.GenerateCode(totpCreated.Secret, e.Project(emulator.DefaultProjectID).Clock().Now())
 	require.NoError(t, err)
 	deletable := wireDo[users.CreateResponse](w, "POST", "/v1/users", map[string]any{"email": "deletable@example.com", "phone_number": "+15555550003"})
+	wireDo[mlemail.LoginOrCreateResponse](w, "POST", "/v1/magic_links/email/login_or_create", map[string]any{"email": "wire-ml@example.com"})
+	linkToken := e.Project(emulator.DefaultProjectID).Messages("wire-ml@example.com")[0].Token
+	wireDo[mlemail.InviteResponse](w, "POST", "/v1/magic_links/email/invite", map[string]any{"email": "wire-revoke@example.com"})
 	unknownUser := "user-test-00000000-0000-4000-8000-000000000000"
 	unknownMethod := "phone-number-test-00000000-0000-4000-8000-000000000000"
 
@@ -115,6 +120,12 @@ func TestWireConformance(t *testing.T) {
 		{route: "POST /v1/otps/email/send", body: map[string]any{"email": "other@example.com"}, sdkType: email.SendResponse{}, status: 200, errBody: map[string]any{"email": "not-an-email"}, errStatus: 400},
 		{route: "POST /v1/otps/email/login_or_create", body: map[string]any{"email": "loc@example.com"}, sdkType: email.LoginOrCreateResponse{}, status: 200, errBody: map[string]any{"email": "loc@example.com", "expiration_minutes": 11}, errStatus: 400},
 		{route: "POST /v1/otps/authenticate", body: map[string]any{"method_id": smsSent.PhoneID, "code": "CODE_OF_SMS", "session_token": session.SessionToken}, sdkType: otp.AuthenticateResponse{}, status: 200, errBody: map[string]any{"method_id": smsSent.PhoneID, "code": "000001"}, errStatus: 404},
+		{route: "POST /v1/magic_links/email/send", body: map[string]any{"email": "wire@example.com"}, sdkType: mlemail.SendResponse{}, status: 200, errBody: map[string]any{"email": "nobody-ml@example.com"}, errStatus: 404},
+		{route: "POST /v1/magic_links/email/login_or_create", body: map[string]any{"email": "wire-loc-ml@example.com"}, sdkType: mlemail.LoginOrCreateResponse{}, status: 200, errBody: map[string]any{"email": "wire-loc-ml@example.com", "login_magic_link_url": "https://evil.example.com/"}, errStatus: 400},
+		{route: "POST /v1/magic_links/email/invite", body: map[string]any{"email": "wire-invite@example.com", "name": map[string]any{"first_name": "Ada"}}, sdkType: mlemail.InviteResponse{}, status: 200, errBody: map[string]any{"email": "wire@example.com"}, errStatus: 400},
+		{route: "POST /v1/magic_links/email/revoke_invite", body: map[string]any{"email": "wire-revoke@example.com"}, sdkType: mlemail.RevokeInviteResponse{}, status: 200, errBody: map[string]any{"email": "wire-revoke@example.com"}, errStatus: 404},
+		{route: "POST /v1/magic_links", body: map[string]any{"user_id": other.UserID}, sdkType: magiclinks.CreateResponse{}, status: 200, errBody: map[string]any{"user_id": unknownUser}, errStatus: 404},
+		{route: "POST /v1/magic_links/authenticate", body: map[string]any{"token": linkToken, "session_duration_minutes": 30}, sdkType: magiclinks.AuthenticateResponse{}, status: 200, errBody: map[string]any{"token": linkToken}, errStatus: 401},
 		{route: "POST /v1/totps", body: map[string]any{"user_id": session.UserID}, sdkType: totps.CreateResponse{}, status: 200, errBody: map[string]any{"user_id": unknownUser}, errStatus: 404},
 		{route: "POST /v1/totps/authenticate", body: map[string]any{"user_id": other.UserID, "totp_code": totpCode}, sdkType: totps.AuthenticateResponse{}, status: 200, errBody: map[string]any{"user_id": other.UserID, "totp_code": "12345"}, errStatus: 400},
 		{route: "POST /v1/totps/recovery_codes", body: map[string]any{"user_id": other.UserID}, sdkType: totps.RecoveryCodesResponse{}, status: 200, errBody: map[string]any{"user_id": unknownUser}, errStatus: 404},

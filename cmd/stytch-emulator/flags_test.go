@@ -14,9 +14,12 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
+	mlemail "github.com/stytchauth/stytch-go/v16/stytch/consumer/magiclinks/email"
 	"github.com/stytchauth/stytch-go/v16/stytch/consumer/stytchapi"
 	"github.com/stytchauth/stytch-go/v16/stytch/consumer/users"
 	"github.com/stytchauth/stytch-go/v16/stytch/stytcherror"
+
+	"github.com/stytch-emulator/stytchemu/emulator"
 )
 
 // usageFlag matches one flag of flag.PrintDefaults' output: "  -name [type]" then its usage lines,
@@ -144,4 +147,22 @@ func TestCredentialsFromEnvironment(t *testing.T) {
 		require.NoError(t, searchAs(t, base, envProject, "secret-test-flag"))
 		requireUnauthorized(t, searchAs(t, base, envProject, envSecret))
 	})
+}
+
+// TestRedirectURLsFlag: --redirect-urls replaces the magic-link redirect allow-list (the first URL
+// is the default); a relative URL stops the start.
+func TestRedirectURLsFlag(t *testing.T) {
+	base, _ := startStandaloneEnv(t, func(string) string { return "" }, "--redirect-urls", "https://app.example.com/cb,myapp://auth")
+	c, err := stytchapi.NewClient(emulator.DefaultProjectID, emulator.DefaultSecret, stytchapi.WithBaseURI(base))
+	require.NoError(t, err)
+	ctx := context.Background()
+	_, err = c.MagicLinks.Email.LoginOrCreate(ctx, &mlemail.LoginOrCreateParams{Email: "flag@example.com", SignupMagicLinkURL: "myapp://auth"})
+	require.NoError(t, err)
+	_, err = c.MagicLinks.Email.LoginOrCreate(ctx, &mlemail.LoginOrCreateParams{Email: "flag@example.com", LoginMagicLinkURL: emulator.DefaultRedirectURL})
+	var se stytcherror.Error
+	require.True(t, errors.As(err, &se), "want a Stytch error, got %v", err)
+	require.Equal(t, "no_match_for_provided_magic_link_url", string(se.ErrorType))
+
+	err = run(context.Background(), []string{"--addr", "127.0.0.1:0", "--redirect-urls", "/relative"}, io.Discard, io.Discard, func(string) string { return "" })
+	require.ErrorContains(t, err, "redirect URL")
 }

@@ -2,7 +2,7 @@
 // for https://test.stytch.com that any language's SDK can use.
 //
 //	stytch-emulator [--addr 127.0.0.1:9010] [--project-id ID] [--secret SECRET] [--auto-provision=false]
-//	                [--data-dir DIR] [--signing-key FILE | --insecure-published-key] [-v] ...
+//	                [--data-dir DIR] [--signing-key FILE | --insecure-published-key] [--redirect-urls URL,...] [-v] ...
 //	stytch-emulator --healthcheck URL
 //
 // It prints one line with the base URL when it is ready. On SIGINT or SIGTERM it stops accepting
@@ -71,6 +71,7 @@ type options struct {
 	passwordCost  int
 	international bool
 	keyFile       string
+	redirectURLs  string
 	publishedKey  bool
 	dataDir       string
 	logRequests   bool
@@ -157,6 +158,7 @@ func parseFlags(args []string, stderr io.Writer, getenv func(string) string) (op
 	fs.DurationVar(&o.grace, "rotation-grace", emulator.DefaultRotationGrace, "how long a rotated-out session token keeps working (virtual clock; 0 means the default, a negative value revokes it at once)")
 	fs.IntVar(&o.passwordCost, "password-cost", 0, "bcrypt cost of stored password hashes, 4-31 (0: a salted PBKDF2-SHA256 hash, fast)")
 	fs.BoolVar(&o.international, "international-sms", false, "allow SMS to numbers outside +1")
+	fs.StringVar(&o.redirectURLs, "redirect-urls", "", "comma-separated redirect URLs magic links may use, the first the default (default: "+emulator.DefaultRedirectURL+" and http://localhost:3000, as in a new Stytch Test project)")
 	fs.StringVar(&o.keyFile, "signing-key", "", "PEM file with an RSA key for session JWTs (default: a key generated on first start and kept in --data-dir)")
 	fs.BoolVar(&o.publishedKey, "insecure-published-key", false, "sign session JWTs with the key published in the emulator's source: anyone can forge sessions your app accepts (for fixtures that must match across machines only)")
 	fs.StringVar(&o.dataDir, "data-dir", "", "directory for the emulator's signing key (default: stytch-emulator in the user's cache directory) and, when given, every project's state: loaded on start, written shortly after each change and on shutdown (without it the state is in memory only)")
@@ -290,6 +292,9 @@ func (o options) emulatorOptions(logf func(string, ...any)) []emulator.Option {
 	}
 	if o.dataDir != "" {
 		opts = append(opts, emulator.WithDataDir(o.dataDir))
+	}
+	if o.redirectURLs != "" {
+		opts = append(opts, emulator.WithRedirectURLs(strings.Split(o.redirectURLs, ",")...))
 	}
 	return opts
 }

@@ -15,7 +15,7 @@
 // virtual clock starts on real time, whatever the MFA test did to the shared project's clock.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createHmac, randomBytes, randomInt, randomUUID } from "node:crypto";
+import { createHash, createHmac, randomBytes, randomInt, randomUUID } from "node:crypto";
 import stytch from "stytch";
 
 const baseURL = requiredEnv("STYTCH_EMULATOR_URL").replace(/\/+$/, "");
@@ -990,4 +990,129 @@ test("coverage: sessions get, authenticate, authenticateJwt, revoke", TIMEOUT, a
   );
   const none = await c.sessions.get({ user_id: created.user_id });
   assert.deepEqual(none.sessions, []);
+});
+
+// latestLink returns the newest magic-link message to `to` in project p, checking that its URL
+// carries the token the way Stytch appends it (stytch_token_type=magic_links&token=…).
+async function latestLink(p, to) {
+  const msgs = (await p.messages(to)).filter((m) => m.type === "magic_link");
+  assert.ok(msgs.length > 0, `no magic link was sent to ${to}`);
+  const m = msgs[msgs.length - 1];
+  const u = new URL(m.url);
+  assert.equal(u.searchParams.get("stytch_token_type"), "magic_links", JSON.stringify(m));
+  assert.equal(u.searchParams.get("token"), m.token, JSON.stringify(m));
+  return m;
+}
+
+test("coverage: magicLinks email.loginOrCreate, email.send, authenticate (login, expiry, reuse, PKCE)", TIMEOUT, async () => {
+  const p = newProject();
+  const c = p.client;
+  const email = uniqueEmail("ml");
+
+  const created = await c.magicLinks.email.loginOrCreate({ email, create_user_as_pending: true, signup_template_id: "tpl" });
+  assertMeta(created);
+  assert.equal(created.user_created, true);
+  const signup = await latestLink(p, email);
+  assert.equal(signup.link_type, "signup");
+  assert.equal(signup.template_id, "tpl");
+  assert.ok(signup.url.startsWith("http://localhost:3000/authenticate?stytch_token_type=magic_links&token="), signup.url);
+
+  // The app reads the token from the URL it was redirected to.
+  const token = new URL(signup.url).searchParams.get("token");
+  const auth = await c.magicLinks.authenticate({ token, session_duration_minutes: 30 });
+  assertMeta(auth);
+  assert.equal(auth.user_id, created.user_id);
+  assert.equal(auth.method_id, created.email_id);
+  assert.equal(auth.reset_sessions, false);
+  assert.equal(auth.user.status, "active");
+  assert.deepEqual(auth.user.emails, [{ email_id: created.email_id, email, verified: true }]);
+  assert.deepEqual(authFactors(auth.session), [
+    { type: "magic_link", delivery_method: "email", email_factor: { email_id: created.email_id, email_address: email } },
+  ]);
+  await assertLocalJwt(auth.session_jwt, {}, c);
+  await expectStytchError(c.magicLinks.authenticate({ token }), 401, "unable_to_auth_magic_link");
+
+  // An active user gets login links; they expire on the virtual clock.
+  const sent = await c.magicLinks.email.send({ email, login_expiration_minutes: 5 });
+  assertMeta(sent);
+  assert.equal(sent.user_id, created.user_id);
+  const login = await latestLink(p, email);
+  assert.equal(login.link_type, "login");
+  await p.advance("5m");
+  await expectStytchError(c.magicLinks.authenticate({ token: login.token }), 401, "unable_to_auth_magic_link");
+  await expectStytchError(c.magicLinks.email.send({ email: uniqueEmail("ml-nobody") }), 404, "email_not_found");
+  await expectStytchError(
+    c.magicLinks.email.send({ email, login_magic_link_url: "https://elsewhere.example.com/authenticate" }),
+    400,
+    "no_match_for_provided_magic_link_url",
+  );
+
+  // PKCE: the link only works with the verifier of the challenge sent.
+  const verifier = randomBytes(32).toString("base64url");
+  const challenge = createHash("sha256").update(verifier).digest("base64url");
+  await c.magicLinks.email.loginOrCreate({ email, code_challenge: challenge });
+  const pkce = await latestLink(p, email);
+  await expectStytchError(c.magicLinks.authenticate({ token: pkce.token }), 400, "pkce_expected_code_verifier");
+  await expectStytchError(c.magicLinks.authenticate({ token: pkce.token, code_verifier: "x" + verifier }), 400, "pkce_mismatch");
+  const ok = await c.magicLinks.authenticate({ token: pkce.token, code_verifier: verifier });
+  assert.equal(ok.session, null, "no session without session_duration_minutes");
+  assert.equal(ok.session_token, "");
+});
+
+test("coverage: magicLinks email.invite, email.revokeInvite, create (embeddable)", TIMEOUT, async () => {
+  const p = newProject();
+  const c = p.client;
+  const email = uniqueEmail("ml-invite");
+  const invited = await c.magicLinks.email.invite({ email, name: { first_name: "Ada" }, invite_template_id: "tpl-inv" });
+  assertMeta(invited);
+  const invite = await latestLink(p, email);
+  assert.equal(invite.link_type, "invite");
+  const pending = await c.users.get({ user_id: invited.user_id });
+  assert.equal(pending.status, "pending");
+  const accepted = await c.magicLinks.authenticate({ token: invite.token, session_duration_minutes: 10 });
+  assert.equal(accepted.user.status, "active");
+  await expectStytchError(c.magicLinks.email.invite({ email }), 400, "duplicate_email");
+
+  const other = uniqueEmail("ml-revoke");
+  await c.magicLinks.email.invite({ email: other });
+  const revokedLink = await latestLink(p, other);
+  const revoked = await c.magicLinks.email.revokeInvite({ email: other });
+  assertMeta(revoked);
+  await expectStytchError(c.magicLinks.authenticate({ token: revokedLink.token }), 404, "magic_link_not_found");
+  await expectStytchError(c.magicLinks.email.revokeInvite({ email: other }), 404, "email_not_found");
+
+  const made = await c.magicLinks.create({ user_id: accepted.user_id, expiration_minutes: 5 });
+  assertMeta(made);
+  assert.match(made.token, /^[A-Za-z0-9_-]{43}=$/);
+  const embedded = await c.magicLinks.authenticate({ token: made.token, session_token: accepted.session_token });
+  assert.deepEqual(
+    embedded.session.authentication_factors.map((f) => `${f.type}/${f.delivery_method}`).sort(),
+    ["magic_link/email", "magic_link/embedded"],
+  );
+});
+
+test("coverage: magicLinks sandbox values", TIMEOUT, async () => {
+  const c = newProject().client;
+  const sandboxUser = "user-test-e3795c81-f849-4167-bfda-e4a6e9c280fd";
+  for (const call of [
+    () => c.magicLinks.email.send({ email: "sandbox@stytch.com", login_magic_link_url: "http://localhost:8000/login" }),
+    () => c.magicLinks.email.loginOrCreate({ email: "sandbox@stytch.com" }),
+    () => c.magicLinks.email.invite({ email: "sandbox@stytch.com", invite_magic_link_url: "http://localhost:8000/invite" }),
+  ]) {
+    const res = await call();
+    assert.equal(res.user_id, sandboxUser);
+  }
+  assertMeta(await c.magicLinks.email.revokeInvite({ email: "sandbox@stytch.com" }));
+  const ok = await c.magicLinks.authenticate({ token: "DOYoip3rvIMMW5lgItikFK-Ak1CfMsgjuiCyI7uuU94=" });
+  assert.equal(ok.user_id, sandboxUser);
+  await expectStytchError(
+    c.magicLinks.authenticate({ token: "3pzjQpgksDlGKWEwUq2Up--hCHC_0oamfLHyfspKDFU=" }),
+    401,
+    "unable_to_auth_magic_link",
+  );
+  await expectStytchError(
+    c.magicLinks.authenticate({ token: "CprTtwhnRNiMBiUS2jSLcWYrfuO2POeBNdo5HhW6qTM=" }),
+    404,
+    "magic_link_not_found",
+  );
 });
