@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/stytchauth/stytch-go/v16/stytch/consumer/magiclinks"
 	"github.com/stytchauth/stytch-go/v16/stytch/consumer/otp"
 	"github.com/stytchauth/stytch-go/v16/stytch/consumer/passwords"
 	"github.com/stytchauth/stytch-go/v16/stytch/consumer/sessions"
@@ -34,6 +35,10 @@ type State struct {
 	PhoneID string
 	// LastOTP is the last one-time passcode sent (zero until OTPSend or OTPLoginOrCreate ran).
 	LastOTP OTPSent
+	// LastMagicLink is the last magic link sent or made (zero until a MagicLink action ran).
+	LastMagicLink MagicLinkSent
+	// UsedMagicLink is the token the last MagicLinkAuthenticate sent.
+	UsedMagicLink string
 	// TOTP is the TOTP registration made by TOTPCreate (zero until then).
 	TOTP TOTPRegistration
 	// Session is the current session: the one the last successful authenticate call returned for
@@ -148,6 +153,9 @@ const (
 	FactorEmailOTP     FactorKind = "otp/email"
 	FactorTOTP         FactorKind = "totp/authenticator_app"
 	FactorRecoveryCode FactorKind = "recovery_codes/recovery_code"
+	FactorMagicLink    FactorKind = "magic_link/email"
+	// FactorEmbeddedMagicLink is an embeddable magic link's factor (MagicLinkCreate).
+	FactorEmbeddedMagicLink FactorKind = "magic_link/embedded"
 )
 
 // Type returns the factor type part of k.
@@ -282,6 +290,8 @@ func (s *State) LastSession() (Session, bool) {
 	case *passwords.AuthenticateResponse:
 		sess, creds = r.Session, Credentials{Token: r.SessionToken, JWT: r.SessionJWT}
 	case *otp.AuthenticateResponse:
+		sess, creds = r.Session, Credentials{Token: r.SessionToken, JWT: r.SessionJWT}
+	case *magiclinks.AuthenticateResponse:
 		sess, creds = r.Session, Credentials{Token: r.SessionToken, JWT: r.SessionJWT}
 	case *totps.AuthenticateResponse:
 		sess, creds = r.Session, Credentials{Token: r.SessionToken, JWT: r.SessionJWT}

@@ -20,15 +20,18 @@ type Factor string
 
 // Factors of Stytch consumer sessions.
 const (
-	Password     Factor = "password/knowledge"             // Password.
-	SMS          Factor = "otp/sms"                        // One-time passcode by SMS.
-	WhatsApp     Factor = "otp/whatsapp"                   // One-time passcode by WhatsApp.
-	EmailOTP     Factor = "otp/email"                      // One-time passcode by email.
-	MagicLink    Factor = "magic_link/email"               // Email magic link.
-	OAuth        Factor = "oauth/*"                        // OAuth with any provider.
-	TOTP         Factor = "totp/authenticator_app"         // Authenticator-app code.
-	RecoveryCode Factor = "recovery_codes/recovery_code"   // TOTP recovery code.
-	WebAuthn     Factor = "webauthn/webauthn_registration" // WebAuthn or passkey.
+	Password  Factor = "password/knowledge" // Password.
+	SMS       Factor = "otp/sms"            // One-time passcode by SMS.
+	WhatsApp  Factor = "otp/whatsapp"       // One-time passcode by WhatsApp.
+	EmailOTP  Factor = "otp/email"          // One-time passcode by email.
+	MagicLink Factor = "magic_link/email"   // Email magic link.
+	// EmbeddedMagicLink is an embeddable magic link (POST /v1/magic_links), which the app delivers
+	// itself: it proves no email, so it belongs to no category (see CategoryOf).
+	EmbeddedMagicLink Factor = "magic_link/embedded"
+	OAuth             Factor = "oauth/*"                        // OAuth with any provider.
+	TOTP              Factor = "totp/authenticator_app"         // Authenticator-app code.
+	RecoveryCode      Factor = "recovery_codes/recovery_code"   // TOTP recovery code.
+	WebAuthn          Factor = "webauthn/webauthn_registration" // WebAuthn or passkey.
 )
 
 // AnyOf returns the Factor matching any of fs, e.g. AnyOf(TOTP, SMS) for
@@ -104,10 +107,10 @@ const (
 // CategoryOf returns the category of af:
 //
 //	knowledge      password
-//	email          otp/email, email_otp, magic_link, oauth (any provider)
+//	email          otp/email, email_otp, magic_link (email), oauth (any provider)
 //	phone          otp/sms, otp/whatsapp
 //	second_factor  totp, recovery_codes, webauthn
-//	none           anything else (sso, crypto, impersonated, imported, ...)
+//	none           anything else (embeddable magic links, sso, crypto, impersonated, imported, ...)
 //
 // OAuth counts as email-based because the provider vouches for an
 // email-bound identity: password + OAuth spans two categories, magic link +
@@ -116,8 +119,12 @@ func CategoryOf(af sessions.AuthenticationFactor) Category {
 	switch af.Type {
 	case sessions.AuthenticationFactorTypePassword:
 		return CategoryKnowledge
-	case sessions.AuthenticationFactorTypeMagicLink, sessions.AuthenticationFactorTypeEmailOTP,
-		sessions.AuthenticationFactorTypeOAuth:
+	case sessions.AuthenticationFactorTypeMagicLink:
+		if af.DeliveryMethod == sessions.AuthenticationFactorDeliveryMethodEmbedded {
+			return CategoryNone
+		}
+		return CategoryEmail
+	case sessions.AuthenticationFactorTypeEmailOTP, sessions.AuthenticationFactorTypeOAuth:
 		return CategoryEmail
 	case sessions.AuthenticationFactorTypeOTP:
 		switch af.DeliveryMethod {

@@ -35,15 +35,16 @@ func session(factors ...sessions.AuthenticationFactor) *sessions.Session {
 
 func TestFactorConstantsMatchStytch(t *testing.T) {
 	for f, want := range map[Factor]sessions.AuthenticationFactor{
-		Password:     {Type: sessions.AuthenticationFactorTypePassword, DeliveryMethod: sessions.AuthenticationFactorDeliveryMethodKnowledge},
-		SMS:          {Type: sessions.AuthenticationFactorTypeOTP, DeliveryMethod: sessions.AuthenticationFactorDeliveryMethodSms},
-		WhatsApp:     {Type: sessions.AuthenticationFactorTypeOTP, DeliveryMethod: sessions.AuthenticationFactorDeliveryMethodWhatsapp},
-		EmailOTP:     {Type: sessions.AuthenticationFactorTypeOTP, DeliveryMethod: sessions.AuthenticationFactorDeliveryMethodEmail},
-		MagicLink:    {Type: sessions.AuthenticationFactorTypeMagicLink, DeliveryMethod: sessions.AuthenticationFactorDeliveryMethodEmail},
-		OAuth:        {Type: sessions.AuthenticationFactorTypeOAuth, DeliveryMethod: sessions.AuthenticationFactorDeliveryMethodOAuthGoogle},
-		TOTP:         {Type: sessions.AuthenticationFactorTypeTOTP, DeliveryMethod: sessions.AuthenticationFactorDeliveryMethodAuthenticatorApp},
-		RecoveryCode: {Type: sessions.AuthenticationFactorTypeRecoveryCodes, DeliveryMethod: sessions.AuthenticationFactorDeliveryMethodRecoveryCode},
-		WebAuthn:     {Type: sessions.AuthenticationFactorTypeWebAuthn, DeliveryMethod: sessions.AuthenticationFactorDeliveryMethodWebAuthnRegistration},
+		Password:          {Type: sessions.AuthenticationFactorTypePassword, DeliveryMethod: sessions.AuthenticationFactorDeliveryMethodKnowledge},
+		SMS:               {Type: sessions.AuthenticationFactorTypeOTP, DeliveryMethod: sessions.AuthenticationFactorDeliveryMethodSms},
+		WhatsApp:          {Type: sessions.AuthenticationFactorTypeOTP, DeliveryMethod: sessions.AuthenticationFactorDeliveryMethodWhatsapp},
+		EmailOTP:          {Type: sessions.AuthenticationFactorTypeOTP, DeliveryMethod: sessions.AuthenticationFactorDeliveryMethodEmail},
+		MagicLink:         {Type: sessions.AuthenticationFactorTypeMagicLink, DeliveryMethod: sessions.AuthenticationFactorDeliveryMethodEmail},
+		EmbeddedMagicLink: {Type: sessions.AuthenticationFactorTypeMagicLink, DeliveryMethod: sessions.AuthenticationFactorDeliveryMethodEmbedded},
+		OAuth:             {Type: sessions.AuthenticationFactorTypeOAuth, DeliveryMethod: sessions.AuthenticationFactorDeliveryMethodOAuthGoogle},
+		TOTP:              {Type: sessions.AuthenticationFactorTypeTOTP, DeliveryMethod: sessions.AuthenticationFactorDeliveryMethodAuthenticatorApp},
+		RecoveryCode:      {Type: sessions.AuthenticationFactorTypeRecoveryCodes, DeliveryMethod: sessions.AuthenticationFactorDeliveryMethodRecoveryCode},
+		WebAuthn:          {Type: sessions.AuthenticationFactorTypeWebAuthn, DeliveryMethod: sessions.AuthenticationFactorDeliveryMethodWebAuthnRegistration},
 	} {
 		if !f.Match(want) {
 			t.Errorf("%s does not match %s/%s", f, want.Type, want.DeliveryMethod)
@@ -93,6 +94,7 @@ func TestCategoryOf(t *testing.T) {
 		{untimed(EmailOTP), CategoryEmail},
 		{untimed("email_otp/email"), CategoryEmail},
 		{untimed(MagicLink), CategoryEmail},
+		{untimed(EmbeddedMagicLink), CategoryNone},
 		{untimed("oauth/oauth_google"), CategoryEmail},
 		{untimed(SMS), CategoryPhone},
 		{untimed(WhatsApp), CategoryPhone},
