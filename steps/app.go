@@ -15,7 +15,7 @@ import (
 	"github.com/stytch-emulator/stytchemu/pkg/target"
 )
 
-// The application the MFA steps exercise: three pages behind pkg/mfa's net/http middleware, which
+// The application the MFA steps exercise: four pages behind pkg/mfa's net/http middleware, which
 // authenticates the request's session token with Stytch (the scenario's target) and applies the
 // page's policy at the application's clock (the target's Now).
 const (
@@ -25,6 +25,9 @@ const (
 	pageSensitive = "/transfer"
 	// pageTOTP needs a password and an authenticator app factor.
 	pageTOTP = "/authenticator"
+	// pageMagicLink needs an email magic link and an SMS factor (the MFA guide's flow with a magic
+	// link as the first factor).
+	pageMagicLink = "/inbox"
 )
 
 // stepUpWindow is how recent the SMS factor must be for a sensitive action (the MFA guide's 5
@@ -38,6 +41,7 @@ func newApp(tgt target.Target) http.Handler {
 	mw := &mfa.Middleware{Sessions: tgt.Client().Sessions, Clock: mfa.ClockFunc(tgt.Now), JWTMaxAge: -1}
 	protected := mfa.Policy{Require: []mfa.Requirement{mfa.Password, mfa.SMS}}
 	authenticator := mfa.Policy{Require: []mfa.Requirement{mfa.Password, mfa.TOTP}}
+	magicLink := mfa.Policy{Require: []mfa.Requirement{mfa.MagicLink, mfa.SMS}}
 	page := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s, _ := mfa.SessionFromContext(r.Context())
 		w.Header().Set("Content-Type", "application/json")
@@ -47,6 +51,7 @@ func newApp(tgt target.Target) http.Handler {
 	mux.Handle("GET "+pageProtected, mw.Require(protected)(page))
 	mux.Handle("POST "+pageSensitive, mw.Require(protected.WithStepUp(mfa.SMS, stepUpWindow))(page))
 	mux.Handle("GET "+pageTOTP, mw.Require(authenticator)(page))
+	mux.Handle("GET "+pageMagicLink, mw.Require(magicLink)(page))
 	return mux
 }
 

@@ -33,7 +33,8 @@
 // The MFA steps ("the request to a protected page", "a sensitive action") send a request with
 // the session token in a cookie through a small application built on pkg/mfa's net/http
 // middleware: /account requires a password and an SMS factor, /transfer also an SMS factor at
-// most 5 minutes old, /authenticator a password and a TOTP factor. The middleware authenticates
+// most 5 minutes old, /authenticator a password and a TOTP factor, /inbox an email magic link and
+// an SMS factor (the "magic-link-protected" page). The middleware authenticates
 // the session with the target (sessions.authenticate) and checks it at the target's clock.
 //
 // # Steps
@@ -123,9 +124,32 @@
 //     @requires:fault-injection).
 //
 // The application (pkg/mfa's middleware):
-//   - the request to a <protected|TOTP-protected> page is allowed
-//   - the request to a <protected|TOTP-protected> page is refused with "<reason>": unauthenticated,
-//     missing_factor or stale_factor.
+//   - the request to a <protected|TOTP-protected|magic-link-protected> page is allowed
+//   - the request to a <protected|TOTP-protected|magic-link-protected> page is refused with "<reason>":
+//     unauthenticated, missing_factor or stale_factor.
 //   - a sensitive action is allowed
 //   - a sensitive action requires a fresh SMS code: refused with stale_factor naming otp/sms.
+//
+// Magic links (a click authenticates the last link's token as the target read it from the email;
+// on the sandbox only the sandbox email's link, Stytch's sandbox token, can be read):
+//   - a user who can receive magic links: as "a user who can receive email codes".
+//   - someone with a new email address: a fresh identity and no user (reading its links needs
+//     @requires:read-codes).
+//   - the user asks for a magic link: magic_links.email.login_or_create.
+//   - the user asks for a magic link as a pending user: with create_user_as_pending.
+//   - a magic link is sent to the user: magic_links.email.send.
+//   - a magic link expiring in <n> minutes is sent to the user
+//   - a magic link with a PKCE code challenge is sent to the user: later clicks send its verifier.
+//   - the user is invited by magic link: magic_links.email.invite.
+//   - the invite is revoked: magic_links.email.revoke_invite.
+//   - the user clicks the magic link for <n> minutes: magic_links.authenticate.
+//   - the user clicks the magic link without a session
+//   - the user clicks the magic link with the session token: the factor joins the session.
+//   - the user clicks the magic link again: the token the last click used.
+//   - the user clicks the magic link without the code verifier
+//   - the user clicks the magic link with a wrong code verifier
+//   - the magic link token "<token>" is authenticated for <n> minutes: e.g. a sandbox token.
+//   - the magic link is a|an <login|sign-up|invite> link: the kind of email Stytch would send.
+//   - the user is <active|pending>: users.get.
+//   - the magic link factor carries the email address: the address the link was sent to.
 package steps

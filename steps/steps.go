@@ -58,6 +58,12 @@ type definition struct {
 // fails ..." may judge use harness's AllowError: their Stytch error is kept for the next check,
 // and an error nobody checks fails the scenario.
 func definitions() []definition {
+	return append(coreDefinitions(), magicLinkDefinitions()...)
+}
+
+// coreDefinitions are the steps of identities, passwords, OTPs, TOTP, sessions, outcomes, time and
+// the application.
+func coreDefinitions() []definition {
 	return []definition{
 		// Identities.
 		{"a user with a verified email and a password", `^a user with a verified email and a password$`,
@@ -221,10 +227,10 @@ func definitions() []definition {
 			"Injects a fault: the next otps.sms.send answers that status and error_type (needs @requires:fault-injection).",
 			nextSMSFails},
 		// The application (pkg/mfa's middleware).
-		{"the request to a <protected|TOTP-protected> page is allowed", `^the request to a (protected|TOTP-protected) page is allowed$`,
-			"A request with the session token in a cookie to a page behind mfa.Middleware (password + SMS, or password + TOTP) gets through; the middleware authenticates the session with the target at the target's clock.",
+		{"the request to a <protected|TOTP-protected|magic-link-protected> page is allowed", `^the request to a (protected|TOTP-protected|magic-link-protected) page is allowed$`,
+			"A request with the session token in a cookie to a page behind mfa.Middleware (password + SMS, password + TOTP, or magic link + SMS) gets through; the middleware authenticates the session with the target at the target's clock.",
 			pageAllowed},
-		{`the request to a <protected|TOTP-protected> page is refused with "<reason>"`, `^the request to a (protected|TOTP-protected) page is refused with "([^"]*)"$`,
+		{`the request to a <protected|TOTP-protected|magic-link-protected> page is refused with "<reason>"`, `^the request to a (protected|TOTP-protected|magic-link-protected) page is refused with "([^"]*)"$`,
 			"The same request is refused with the middleware's reason (unauthenticated, missing_factor, stale_factor).",
 			pageRefused},
 		{"a sensitive action is allowed", `^a sensitive action is allowed$`,
@@ -756,6 +762,8 @@ func page(name string) (string, error) {
 		return pageProtected, nil
 	case "TOTP-protected":
 		return pageTOTP, nil
+	case "magic-link-protected":
+		return pageMagicLink, nil
 	}
 	return "", fmt.Errorf("unknown page %q", name)
 }
