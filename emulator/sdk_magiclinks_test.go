@@ -375,11 +375,20 @@ func TestMagicLinkPrimaryFactorWithSMSStepUp(t *testing.T) {
 		require.Equal(t, first.Session.SessionID, up.Session.SessionID)
 		require.ElementsMatch(t, []string{"magic_link/email", "otp/sms"}, factorTypes(up.Session))
 
+		// With the session JWT instead of the token, a magic link joins the session the same way.
+		_, err = h.C.MagicLinks.Email.Send(h.Ctx, &mlemail.SendParams{Email: addr})
+		require.NoError(t, err)
+		viaJWT, err := h.clickLink(h.lastLink(t, addr), &magiclinks.AuthenticateParams{SessionJWT: up.SessionJWT, SessionCustomClaims: map[string]any{"plan": "pro"}})
+		require.NoError(t, err)
+		require.Equal(t, first.Session.SessionID, viaJWT.Session.SessionID)
+		require.Equal(t, "pro", viaJWT.Session.CustomClaims["plan"])
+		require.ElementsMatch(t, []string{"magic_link/email", "otp/sms"}, factorTypes(viaJWT.Session))
+
 		// Another magic link on the stepped-up session refreshes the factor in place.
 		_, err = h.C.MagicLinks.Email.Send(h.Ctx, &mlemail.SendParams{Email: addr})
 		require.NoError(t, err)
 		h.Advance(t, time.Minute)
-		again, err := h.clickLink(h.lastLink(t, addr), &magiclinks.AuthenticateParams{SessionToken: up.SessionToken})
+		again, err := h.clickLink(h.lastLink(t, addr), &magiclinks.AuthenticateParams{SessionToken: viaJWT.SessionToken})
 		require.NoError(t, err)
 		require.ElementsMatch(t, []string{"magic_link/email", "otp/sms"}, factorTypes(again.Session))
 		require.Equal(t, h.Now().Unix(), findFactor(t, again.Session, "magic_link", "email").LastAuthenticatedAt.Unix())
