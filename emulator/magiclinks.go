@@ -12,7 +12,7 @@ import (
 
 // Email magic links (POST /v1/magic_links/email/{send,login_or_create,invite,revoke_invite},
 // POST /v1/magic_links, POST /v1/magic_links/authenticate). Sources: stytch-go v16
-// stytch/consumer/magiclinks{,_email}.go and their types.go, the OpenAPI extract, Stytch's
+// stytch/consumer/magiclinks{,_email}.go and their types.go, Stytch's OpenAPI description, its
 // redirect-URL, PKCE and user-states guides, and the Node SDK's live sandbox test. What none of
 // them confirms is marked unconfirmed where it is decided.
 
