@@ -59,7 +59,7 @@ func TestMagicLinkReaders(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	t.Run("target=in-process", func(t *testing.T) {
-		tg, err := target.NewInProcessOpener(nil).OpenInProcess(ctx)
+		tg, err := target.NewInProcessOpener(nil).Open(ctx)
 		require.NoError(t, err)
 		closeAtEnd(t, tg)
 		readLink(t, tg)
@@ -68,7 +68,7 @@ func TestMagicLinkReaders(t *testing.T) {
 		ts := emulator.NewTestServer(t, emulator.WithAutoProvision())
 		o, err := target.NewRemoteOpener(ts.URL)
 		require.NoError(t, err)
-		tg, err := o.OpenRemote(ctx)
+		tg, err := o.Open(ctx)
 		require.NoError(t, err)
 		closeAtEnd(t, tg)
 		readLink(t, tg)
