@@ -430,3 +430,40 @@ func TestWithRedirectURLsRefusesARelativeURL(t *testing.T) {
 	_, err = emulator.Build(emulator.WithRedirectURLs("myapp://auth/callback"))
 	require.NoError(t, err)
 }
+
+// Magic links survive an export and import: an unused link still works once, a used one stays used,
+// and a PKCE link still needs its verifier.
+func TestMagicLinksSurviveExportImport(t *testing.T) {
+	h := newH(t, "inprocess")
+	addr := h.Email("ml-export")
+	h.createUser(t, addr)
+	send := func(challenge string) emulator.Message {
+		_, err := h.C.MagicLinks.Email.Send(h.Ctx, &mlemail.SendParams{Email: addr, CodeChallenge: challenge})
+		require.NoError(t, err)
+		return h.lastLink(t, addr)
+	}
+	used, unused := send(""), send("")
+	verifier := "export-import-verifier"
+	sum := sha256.Sum256([]byte(verifier))
+	pkce := send(base64.RawURLEncoding.EncodeToString(sum[:]))
+	_, err := h.clickLink(used, &magiclinks.AuthenticateParams{})
+	require.NoError(t, err)
+
+	p := h.E.Project(h.PID)
+	snap, err := p.Export()
+	require.NoError(t, err)
+	p.Reset()
+	_, err = h.clickLink(unused, &magiclinks.AuthenticateParams{})
+	requireAPIError(t, h, err, 404, "magic_link_not_found")
+	require.NoError(t, p.Import(snap))
+
+	_, err = h.clickLink(used, &magiclinks.AuthenticateParams{})
+	requireAPIError(t, h, err, 401, "unable_to_auth_magic_link")
+	_, err = h.clickLink(pkce, &magiclinks.AuthenticateParams{})
+	requireAPIError(t, h, err, 400, "pkce_expected_code_verifier")
+	_, err = h.clickLink(pkce, &magiclinks.AuthenticateParams{CodeVerifier: verifier})
+	require.NoError(t, err)
+	got, err := h.clickLink(unused, &magiclinks.AuthenticateParams{SessionDurationMinutes: 5})
+	require.NoError(t, err)
+	findFactor(t, got.Session, "magic_link", "email")
+}
