@@ -325,6 +325,7 @@ func (sp *sessionParams) validate() error {
 	if sp.SessionToken != "" && sp.SessionJWT != "" {
 		return newError("too_many_session_arguments", "Pass either session_token or session_jwt, not both.")
 	}
+	sp.SessionCustomClaims = withoutReservedClaims(sp.SessionCustomClaims)
 	return validateCustomClaims(sp.SessionCustomClaims)
 }
 

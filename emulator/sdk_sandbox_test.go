@@ -157,9 +157,9 @@ func TestSandboxMagicLinksNotEmulated(t *testing.T) {
 	t.Parallel()
 	both(t, func(t *testing.T, h *H) {
 		_, err := h.C.MagicLinks.Email.Send(h.Ctx, &mlemail.SendParams{Email: emulator.SandboxEmail})
-		requireAPIError(t, h, err, 404, "route_not_found")
+		requireAPIError(t, h, err, 501, "endpoint_not_emulated")
 		_, err = h.C.MagicLinks.Authenticate(h.Ctx, &magiclinks.AuthenticateParams{Token: "DOYoip3rvIMMW5lgItikFK-Ak1CfMsgjuiCyI7uuU94="})
-		requireAPIError(t, h, err, 404, "route_not_found")
+		requireAPIError(t, h, err, 501, "endpoint_not_emulated")
 	})
 }
 

@@ -93,6 +93,7 @@ func New() (*Checker, error) {
 	if err != nil {
 		return nil, err
 	}
+	widen(req)
 	strict(resp)
 	c := &Checker{requests: req, responses: resp}
 	for path, item := range req.Paths.Map() {
@@ -117,6 +118,25 @@ func New() (*Checker, error) {
 	// Static paths win over templated ones.
 	slices.SortFunc(c.ops, func(a, b operation) int { return a.params - b.params })
 	return c, nil
+}
+
+// smsLocales are the SMS and WhatsApp OTP locales the SDKs enumerate (stytch-go
+// otp/sms/types.go and otp/whatsapp/types.go; stytch@14.2.0 types/lib/b2c/otps_sms.d.ts) beyond the
+// four of the description's shared OTP locale enum.
+func smsLocales() []any {
+	return []any{"it", "de-DE", "zh-Hans", "ca-ES", "ja", "ru", "nl", "pl", "tr", "fa", "vi", "cs"}
+}
+
+// widen is the one place where requests the description refuses are accepted, because Stytch's
+// own SDKs, generated from a newer description, send them: the SMS/WhatsApp locales of smsLocales
+// (the extract shares one four-value locale enum among the email, SMS and WhatsApp OTP requests,
+// so for requests it accepts those locales on email too; the emulator still refuses them there).
+func widen(doc *openapi3.T) {
+	for _, name := range []string{"api_otp_v1_LoginOrCreateRequestLocale", "api_otp_v1_SendRequestLocale"} {
+		if r := doc.Components.Schemas[name]; r != nil && r.Value != nil && len(r.Value.Enum) > 0 {
+			r.Value.Enum = append(r.Value.Enum, smsLocales()...)
+		}
+	}
 }
 
 // strict makes every object schema of doc refuse undeclared properties and makes the properties
