@@ -746,7 +746,10 @@ func resetBySession(c *call) (int, metaSetter, error) {
 	}
 	resp := &authResponse{}
 	return reply(resp, c.authenticate(resp, factorAuth{
-		session: &req.sessionParams,
+		// The session used keeps its token; the user's other sessions are revoked (stytch-go
+		// passwords_session.go; design.md §4).
+		keepToken: true,
+		session:   &req.sessionParams,
 		find: func(tx *authTx) (*user, error) {
 			s, err := tx.session()
 			if err != nil {

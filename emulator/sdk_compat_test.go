@@ -319,3 +319,63 @@ func TestResetPKCE(t *testing.T) {
 
 // ptr returns a pointer to v.
 func ptr[T any](v T) *T { return &v }
+
+// TestRotationOnlyForANewFactor: in rotate mode a session's token rotates only when a factor the
+// session did not have is added (the backend MFA guide's step-up); re-authenticating a factor the
+// session has keeps it, and passwords/session/reset keeps the session used (and its token) while
+// revoking the user's others.
+func TestRotationOnlyForANewFactor(t *testing.T) {
+	t.Parallel()
+	both(t, func(t *testing.T, h *H) {
+		addr := h.Email("rot")
+		h.verifiedPasswordUser(t, addr)
+		pw := h.passwordSession(t, addr)
+
+		// The same factor again, on the session: same token, same session.
+		again, err := h.C.Passwords.Authenticate(h.Ctx, &passwords.AuthenticateParams{Email: addr, Password: strongPassword, SessionToken: pw.SessionToken})
+		require.NoError(t, err)
+		require.Equal(t, pw.SessionToken, again.SessionToken, "re-authenticating a factor the session has keeps the token")
+		require.Equal(t, pw.Session.SessionID, again.Session.SessionID)
+
+		// A new factor: the token rotates (the old one works for the grace).
+		phone := h.Phone()
+		stepped := h.smsStepUp(t, pw.SessionToken, phone)
+		require.NotEqual(t, pw.SessionToken, stepped.SessionToken, "a new factor rotates the token")
+		require.Equal(t, pw.Session.SessionID, stepped.Session.SessionID)
+
+		// The SMS factor again: kept.
+		sent, err := h.C.OTPs.Sms.Send(h.Ctx, &sms.SendParams{PhoneNumber: phone, SessionToken: stepped.SessionToken})
+		require.NoError(t, err)
+		smsAgain, err := h.C.OTPs.Authenticate(h.Ctx, &otp.AuthenticateParams{MethodID: sent.PhoneID, Code: h.LastCode(t, phone), SessionToken: stepped.SessionToken})
+		require.NoError(t, err)
+		require.Equal(t, stepped.SessionToken, smsAgain.SessionToken)
+
+		// passwords/session/reset: the session used keeps its token; another session is revoked.
+		other := h.passwordSession(t, addr)
+		reset, err := h.C.Passwords.Sessions.Reset(h.Ctx, &pwsession.ResetParams{Password: strongPassword + "-new", SessionToken: stepped.SessionToken})
+		require.NoError(t, err)
+		require.Equal(t, stepped.SessionToken, reset.SessionToken, "the session used keeps its token")
+		require.Equal(t, stepped.Session.SessionID, reset.Session.SessionID)
+		_, err = h.authSession(stepped.SessionToken)
+		require.NoError(t, err)
+		_, err = h.authSession(other.SessionToken)
+		requireAPIError(t, h, err, 404, "session_not_found")
+	})
+}
+
+// TestSessionResetAddingAFactorKeepsTheToken: a session reset on a session without a password
+// factor adds one and still keeps the token.
+func TestSessionResetAddingAFactorKeepsTheToken(t *testing.T) {
+	t.Parallel()
+	both(t, func(t *testing.T, h *H) {
+		addr := h.Email("otp-only")
+		lc, err := h.C.OTPs.Email.LoginOrCreate(h.Ctx, &email.LoginOrCreateParams{Email: addr})
+		require.NoError(t, err)
+		a, err := h.C.OTPs.Authenticate(h.Ctx, &otp.AuthenticateParams{MethodID: lc.EmailID, Code: h.LastCode(t, addr), SessionDurationMinutes: 30})
+		require.NoError(t, err)
+		reset, err := h.C.Passwords.Sessions.Reset(h.Ctx, &pwsession.ResetParams{Password: strongPassword, SessionToken: a.SessionToken})
+		require.NoError(t, err)
+		require.Equal(t, a.SessionToken, reset.SessionToken)
+		require.Equal(t, []string{"otp/email", "password/knowledge"}, factorTypes(reset.Session))
+	})
+}

@@ -54,8 +54,12 @@ func TestCheckerRefusesDrift(t *testing.T) {
 		f    func(m map[string]any)
 		want string
 	}{
-		"renamed top-level field":  {func(m map[string]any) { m["userid"] = m["user_id"]; delete(m, "user_id") }, "userid"},
-		"renamed nested field":     {func(m map[string]any) { u := m["user"].(map[string]any); u["userid"] = u["user_id"]; delete(u, "user_id") }, "userid"},
+		"renamed top-level field": {func(m map[string]any) { m["userid"] = m["user_id"]; delete(m, "user_id") }, "userid"},
+		"renamed nested field": {func(m map[string]any) {
+			u := m["user"].(map[string]any)
+			u["userid"] = u["user_id"]
+			delete(u, "user_id")
+		}, "userid"},
 		"undeclared field":         {func(m map[string]any) { m["fidelity"] = true }, "fidelity"},
 		"undeclared nested field":  {func(m map[string]any) { m["user"].(map[string]any)["nickname"] = "x" }, "nickname"},
 		"null outside the list":    {func(m map[string]any) { m["user"].(map[string]any)["status"] = nil }, "status"},
