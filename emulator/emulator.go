@@ -332,6 +332,13 @@ func (e *Emulator) Project(id string) *Project {
 	return e.projects[id]
 }
 
+// TokenRotation returns the emulator's token-rotation mode (RotateTokens unless WithTokenRotation
+// said KeepTokens).
+func (e *Emulator) TokenRotation() Rotation {
+	e.ready()
+	return e.cfg.rotation
+}
+
 // projectOf resolves the project of a request's Basic credentials, provisioning it when allowed.
 // When the project exists but the secret is wrong it returns the project and the error, so that
 // the refused request can be logged in that project.
