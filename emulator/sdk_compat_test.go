@@ -16,6 +16,7 @@ import (
 	pwemail "github.com/stytchauth/stytch-go/v16/stytch/consumer/passwords/email"
 	"github.com/stytchauth/stytch-go/v16/stytch/consumer/passwords/existingpassword"
 	pwsession "github.com/stytchauth/stytch-go/v16/stytch/consumer/passwords/session"
+	"github.com/stytchauth/stytch-go/v16/stytch/consumer/sessions"
 	"github.com/stytchauth/stytch-go/v16/stytch/consumer/users"
 
 	"github.com/stytch-emulator/stytchemu/emulator"
@@ -377,5 +378,43 @@ func TestSessionResetAddingAFactorKeepsTheToken(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, a.SessionToken, reset.SessionToken)
 		require.Equal(t, []string{"otp/email", "password/knowledge"}, factorTypes(reset.Session))
+	})
+}
+
+// TestAuthorizationCheckIsConsumerSessionAuthorizationError: a failed authorization_check on
+// sessions.authenticate is Stytch's server-side 403 consumer_session_authorization_error, with
+// Stytch's text (session_authorization_error is only the SDKs' local name).
+func TestAuthorizationCheckIsConsumerSessionAuthorizationError(t *testing.T) {
+	t.Parallel()
+	both(t, func(t *testing.T, h *H) {
+		addr := h.Email("authz")
+		h.newPasswordUser(t, addr)
+		pw := h.passwordSession(t, addr)
+		_, err := h.C.Sessions.Authenticate(h.Ctx, &sessions.AuthenticateParams{SessionToken: pw.SessionToken,
+			AuthorizationCheck: &sessions.AuthorizationCheck{ResourceID: "documents", Action: "read"}})
+		se := requireAPIError(t, h, err, 403, "consumer_session_authorization_error")
+		require.EqualValues(t, "The User is not authorized to perform the requested action on that resource.", se.ErrorMessage)
+	})
+}
+
+// TestDocumentedErrorTexts: error_message is Stytch's own text where a source gives it.
+func TestDocumentedErrorTexts(t *testing.T) {
+	t.Parallel()
+	both(t, func(t *testing.T, h *H) {
+		_, err := h.authSession(emulator.SandboxMissingSessionToken)
+		se := requireAPIError(t, h, err, 404, "session_not_found")
+		require.EqualValues(t, "Session could not be found.", se.ErrorMessage)
+		_, err = h.C.Users.Get(h.Ctx, &users.GetParams{UserID: "user-test-00000000-0000-4000-8000-000000000000"})
+		se = requireAPIError(t, h, err, 404, "user_not_found")
+		require.EqualValues(t, "User could not be found.", se.ErrorMessage)
+		_, err = h.C.Passwords.Authenticate(h.Ctx, &passwords.AuthenticateParams{Email: h.Email("nobody"), Password: strongPassword})
+		se = requireAPIError(t, h, err, 404, "email_not_found")
+		require.EqualValues(t, "There is not a user in this project associated with the supplied email or email_id.", se.ErrorMessage)
+		_, err = h.C.Users.Create(h.Ctx, &users.CreateParams{Email: "not an email"})
+		se = requireAPIError(t, h, err, 400, "invalid_email")
+		require.EqualValues(t, "Email format is invalid.", se.ErrorMessage)
+		status, body := h.Raw(t, "GET", "/v1/users/"+emulator.SandboxUserID, nil, basic(h.PID, "secret-test-wrong"))
+		m := requireErrorBody(t, status, body, "unauthorized_credentials")
+		require.Equal(t, "Unauthorized credentials.", m["error_message"], "the OpenAPI description's example")
 	})
 }
