@@ -116,3 +116,24 @@ func TestCheckerRefusesLenientSuccess(t *testing.T) {
 	req = httptest.NewRequest("POST", "http://emulator.test/v1/made_up", bytes.NewReader(nil))
 	require.ErrorContains(t, c.Check(req, nil, http.StatusOK, h, ok), "no such operation")
 }
+
+// BenchmarkCheck measures the check of one exchange (a users.create request and its 201 answer):
+// the cost the contract adds to every request of the suite.
+func BenchmarkCheck(b *testing.B) {
+	c, err := contract.New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	reqBody := `{"email":"bench@example.com"}`
+	e := emulator.New()
+	req := httptest.NewRequest("POST", "http://emulator.test/v1/users", strings.NewReader(reqBody))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(emulator.DefaultProjectID+":"+emulator.DefaultSecret)))
+	rec := httptest.NewRecorder()
+	e.ServeHTTP(rec, req)
+	for b.Loop() {
+		if err := c.Check(req, []byte(reqBody), rec.Code, rec.Header(), rec.Body.Bytes()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
