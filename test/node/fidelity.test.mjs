@@ -4,7 +4,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import stytch from "stytch";
 import { TIMEOUT, expectStytchError, newProject, randomPhone, strongPassword, uniqueEmail } from "./helpers.mjs";
 
 const sandboxEmailID = "email-test-23873e89-d4ed-4e92-b3b9-e5c7198fa286";
@@ -134,5 +133,25 @@ test("users: exchangePrimaryFactor, deleteExternalId and the registrations never
   await expectStytchError(c.users.deleteBiometricRegistration({ biometric_registration_id: id }), 404, "biometric_registration_not_found");
   await expectStytchError(c.users.deleteCryptoWallet({ crypto_wallet_id: id }), 404, "crypto_wallet_not_found");
   await expectStytchError(c.users.deleteOAuthRegistration({ oauth_user_registration_id: id }), 404, "oauth_user_registration_not_found");
-  assert.ok(stytch.StytchError);
+});
+
+test("sessions: the token rotates only when a factor the session did not have is added", TIMEOUT, async () => {
+  const { client: c, messages } = newProject();
+  const email = uniqueEmail("rotation");
+  const created = await c.passwords.create({ email, password: strongPassword, session_duration_minutes: 30 });
+  // The same factor again on the session: the token is kept.
+  const again = await c.passwords.authenticate({ email, password: strongPassword, session_token: created.session_token });
+  assert.equal(again.session_token, created.session_token);
+  // A new factor (email OTP): the token rotates, the session stays.
+  const sent = await c.otps.email.send({ email, session_token: created.session_token });
+  const msgs = await messages(email);
+  const stepped = await c.otps.authenticate({ method_id: sent.email_id, code: msgs[msgs.length - 1].code, session_token: created.session_token });
+  assert.notEqual(stepped.session_token, created.session_token);
+  assert.equal(stepped.session.session_id, created.session.session_id);
+  // passwords.sessions.reset keeps the session used, and its token; the user's other sessions go.
+  const other = await c.passwords.authenticate({ email, password: strongPassword, session_duration_minutes: 30 });
+  const reset = await c.passwords.sessions.reset({ password: strongPassword + "-new", session_token: stepped.session_token });
+  assert.equal(reset.session_token, stepped.session_token);
+  await c.sessions.authenticate({ session_token: stepped.session_token });
+  await expectStytchError(c.sessions.authenticate({ session_token: other.session_token }), 404, "session_not_found");
 });
