@@ -139,7 +139,8 @@ func WithLUDSPolicy(minLength, minComplexity int) Option {
 
 // WithSigningKey sets the RS256 key that signs session JWTs and is published by
 // /v1/sessions/jwks: an RSA private key in PEM (PKCS#1 or PKCS#8), optionally followed by its
-// certificate (published in the JWK's x5c), as NewSigningKeyPEM makes one. A kid of "" derives a
+// certificate (published in the JWK's x5c; without one, a self-signed certificate is, since Stytch's
+// JWKS always carries x5c), as NewSigningKeyPEM makes one. A kid of "" derives a
 // jwk-test-<uuid> one from the key. A PEM without an RSA key makes New fail.
 //
 // Without this option the emulator signs with a key generated once per process from crypto/rand:

@@ -1,8 +1,13 @@
 package emulator_test
 
 import (
+	"crypto/rand"
+	"crypto/rsa"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
 	"testing"
 
 	"golang.org/x/crypto/bcrypt"
@@ -417,4 +422,31 @@ func TestDocumentedErrorTexts(t *testing.T) {
 		m := requireErrorBody(t, status, body, "unauthorized_credentials")
 		require.Equal(t, "Unauthorized credentials.", m["error_message"], "the OpenAPI description's example")
 	})
+}
+
+// TestJWKSAlwaysCarriesX5C: Stytch's JWKS always publishes x5c (its OpenAPI description requires
+// it); a signing key given without its certificate gets a self-signed one.
+func TestJWKSAlwaysCarriesX5C(t *testing.T) {
+	t.Parallel()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	require.NoError(t, err)
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	require.NoError(t, err)
+	bare := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
+	e := emulator.New(emulator.WithSigningKey(bare, ""))
+	status, body := serve(e, "GET", "/v1/sessions/jwks/"+emulator.DefaultProjectID, nil, nil)
+	require.Equal(t, 200, status)
+	var resp struct {
+		Keys []struct {
+			X5C []string `json:"x5c"`
+		} `json:"keys"`
+	}
+	require.NoError(t, json.Unmarshal(body, &resp))
+	require.Len(t, resp.Keys, 1)
+	require.Len(t, resp.Keys[0].X5C, 1)
+	raw, err := base64.StdEncoding.DecodeString(resp.Keys[0].X5C[0])
+	require.NoError(t, err)
+	cert, err := x509.ParseCertificate(raw)
+	require.NoError(t, err)
+	require.True(t, key.PublicKey.Equal(cert.PublicKey), "the certificate is for the signing key")
 }
