@@ -450,3 +450,28 @@ func TestJWKSAlwaysCarriesX5C(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, key.PublicKey.Equal(cert.PublicKey), "the certificate is for the signing key")
 }
+
+// TestResetPKCESurvivesARestart: a reset started with a code_challenge still requires its
+// code_verifier after the emulator restarts from its data directory (snapshots are lossless).
+func TestResetPKCESurvivesARestart(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	opts := []emulator.Option{emulator.WithDataDir(dir)}
+	a := newH(t, "inprocess", opts...)
+	const verifier = "restart-code-verifier-0123456789-abcdefghijkl"
+	sum := sha256.Sum256([]byte(verifier))
+	addr := a.Email("pkce-restart")
+	a.newPasswordUser(t, addr)
+	_, err := a.C.Passwords.Email.ResetStart(a.Ctx, &pwemail.ResetStartParams{Email: addr, CodeChallenge: base64.RawURLEncoding.EncodeToString(sum[:])})
+	require.NoError(t, err)
+	msgs := a.Messages(addr)
+	tok := msgs[len(msgs)-1].Token
+	require.NoError(t, a.E.Close())
+
+	b := newH(t, "inprocess", opts...)
+	t.Cleanup(func() { _ = b.E.Close() })
+	_, err = b.C.Passwords.Email.Reset(b.Ctx, &pwemail.ResetParams{Token: tok, Password: strongPassword + "x"})
+	requireAPIError(t, b, err, 400, "pkce_expected_code_verifier")
+	_, err = b.C.Passwords.Email.Reset(b.Ctx, &pwemail.ResetParams{Token: tok, Password: strongPassword + "x", CodeVerifier: verifier})
+	require.NoError(t, err)
+}

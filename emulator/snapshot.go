@@ -153,6 +153,8 @@ type resetSnapshot struct {
 	EmailID   string    `json:"email_id"`
 	ExpiresAt time.Time `json:"expires_at"`
 	Used      bool      `json:"used"`
+	// CodeChallenge is the PKCE code_challenge of a reset started with one.
+	CodeChallenge string `json:"code_challenge,omitempty"`
 }
 
 type faultSnapshot struct {
@@ -248,7 +250,7 @@ func (p *Project) snapshotState(ps *projectSnapshot) error {
 		ps.OTPs = append(ps.OTPs, otpSnapshot{MethodID: id, Code: o.code, UserID: o.userID, Channel: o.channel, ExpiresAt: o.expiresAt, Used: o.used})
 	}
 	for tok, r := range p.resets {
-		ps.Resets = append(ps.Resets, resetSnapshot{Token: tok, UserID: r.userID, EmailID: r.emailID, ExpiresAt: r.expiresAt, Used: r.used})
+		ps.Resets = append(ps.Resets, resetSnapshot{Token: tok, UserID: r.userID, EmailID: r.emailID, ExpiresAt: r.expiresAt, Used: r.used, CodeChallenge: r.codeChallenge})
 	}
 	ps.Messages = append([]Message{}, p.messages...)
 	for _, f := range p.faults {
@@ -407,7 +409,7 @@ func restoreState(ps *projectSnapshot, routes *router, limits Limits) (*projectS
 		if rs.Token == "" || st.resets[rs.Token] != nil {
 			return nil, bad("a password-reset token is empty or repeated")
 		}
-		st.resets[rs.Token] = &resetToken{userID: rs.UserID, emailID: rs.EmailID, expiresAt: rs.ExpiresAt, used: rs.Used}
+		st.resets[rs.Token] = &resetToken{userID: rs.UserID, emailID: rs.EmailID, expiresAt: rs.ExpiresAt, used: rs.Used, codeChallenge: rs.CodeChallenge}
 	}
 	for _, fs := range ps.Faults {
 		if fs.Remaining == 0 {
