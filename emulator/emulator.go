@@ -516,7 +516,9 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p, aerr := e.projectOf(r)
 		if aerr != nil {
 			writeError(w, requestID, aerr)
-			logRefused(p, r.Method, path, requestID, aerr)
+			if !(rt.control && r.Method == http.MethodGet) { // as below: control reads are not logged
+				logRefused(p, r.Method, path, requestID, aerr)
+			}
 			return
 		}
 		c.p = p
@@ -535,6 +537,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func logRefused(p *Project, method, path, requestID string, aerr *Error) {
 	if p != nil {
 		p.logRequest(RequestRecord{Method: method, Path: path, Status: aerr.Status, ErrorType: aerr.Type, RequestID: requestID, Time: p.clock.Now()})
+		p.persist.touch(p)
 	}
 }
 

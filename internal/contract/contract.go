@@ -131,10 +131,20 @@ func smsLocales() []any {
 // own SDKs, generated from a newer description, send them: the SMS/WhatsApp locales of smsLocales
 // (the extract shares one four-value locale enum among the email, SMS and WhatsApp OTP requests,
 // so for requests it accepts those locales on email too; the emulator still refuses them there).
+//
+// The same holds for the salts of passwords/migrate's MD5, SHA-1 and SHA-512 configs: the
+// description requires both prepend_salt and append_salt, but stytch-go sends neither when it is
+// empty (passwords/types.go: `json:"prepend_salt,omitempty"`), so a hash salted on one side only
+// arrives with one of them.
 func widen(doc *openapi3.T) {
 	for _, name := range []string{"api_otp_v1_LoginOrCreateRequestLocale", "api_otp_v1_SendRequestLocale"} {
 		if r := doc.Components.Schemas[name]; r != nil && r.Value != nil && len(r.Value.Enum) > 0 {
 			r.Value.Enum = append(r.Value.Enum, smsLocales()...)
+		}
+	}
+	for _, name := range []string{"api_password_v1_MD5Config", "api_password_v1_SHA1Config", "api_password_v1_SHA512Config"} {
+		if r := doc.Components.Schemas[name]; r != nil && r.Value != nil {
+			r.Value.Required = nil
 		}
 	}
 }
