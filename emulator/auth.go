@@ -28,6 +28,9 @@ type factorAuth struct {
 	// factor proven. It runs under the lock after the existing session is resolved. When it fails
 	// it changes nothing, but for counting a failed attempt toward the user's lock.
 	verify func(tx *authTx, u *user) (*factor, error)
+	// keepToken says the endpoint never rotates the session's token, even when the factor is new
+	// to the session: passwords/session/reset keeps the session used (design.md §4).
+	keepToken bool
 }
 
 // authTx is one authentication inside the project lock.
@@ -132,7 +135,7 @@ func (c *call) authenticate(out *authResponse, fa factorAuth) error {
 			if chk.upgrade != nil && u.password == stored { // a migrated hash becomes the emulator's own
 				u.password = &storedPassword{id: stored.id, hash: chk.upgrade, requiresReset: stored.requiresReset}
 			}
-			s, token := p.applyFactorLocked(u, tx.existing, f, sp, now)
+			s, token := p.applyFactorLocked(u, tx.existing, f, sp, now, fa.keepToken)
 			out.render(u, s, token, now)
 			signAt = now
 			return nil
@@ -160,11 +163,15 @@ func (p *Project) signSession(s *wireSession, now time.Time) (string, error) {
 
 // applyFactorLocked records a successful authentication of factor f for user u. With an existing
 // session of u the factor is added (or its timestamps refreshed) and the session extended when a
-// duration is given; the token rotates as configured. An existing session of another user is
+// duration is given. This is the one place that decides token rotation: the token rotates (as
+// configured) only when f is a factor the session did not have, the step-up of Stytch's backend
+// MFA guide ("store the new session_token/session_jwt; the original is revoked shortly after");
+// re-authenticating a factor the session already has keeps the token, and so does every
+// endpoint with keepToken (passwords/session/reset). An existing session of another user is
 // ignored (Stytch's docs say so for magic links, OAuth and crypto wallets; for OTP and passwords it
 // is unconfirmed). Without one, a new session starts when a duration is given. It returns the
 // session (nil when none) and the token to hand back.
-func (p *Project) applyFactorLocked(u *user, existing *session, f *factor, sp *sessionParams, now time.Time) (*session, string) {
+func (p *Project) applyFactorLocked(u *user, existing *session, f *factor, sp *sessionParams, now time.Time, keepToken bool) (*session, string) {
 	f.createdAt, f.updatedAt, f.lastAuthAt = now, now, now
 	if existing != nil && existing.userID == u.id {
 		s := existing
@@ -187,6 +194,9 @@ func (p *Project) applyFactorLocked(u *user, existing *session, f *factor, sp *s
 		}
 		s.lastAccessedAt = now
 		s.customClaims = mergeClaims(s.customClaims, sp.SessionCustomClaims)
+		if merged || keepToken {
+			return s, s.token
+		}
 		return s, p.rotateLocked(s, now)
 	}
 	if sp.SessionDurationMinutes == 0 {
@@ -213,8 +223,9 @@ func (p *Project) applyFactorLocked(u *user, existing *session, f *factor, sp *s
 	return s, s.token
 }
 
-// rotateLocked applies the emulator's token rotation (WithTokenRotation) on step-up: under RotateTokens
-// a new token is minted and the old one dies after the grace period; under KeepTokens the token stays.
+// rotateLocked rotates a session's token when a new factor is added (see applyFactorLocked): under
+// RotateTokens a new token is minted and the old one dies after the grace period; under KeepTokens
+// the token stays.
 func (p *Project) rotateLocked(s *session, now time.Time) string {
 	if p.set.rotation == KeepTokens || s.sandbox {
 		return s.token
@@ -325,6 +336,7 @@ func (sp *sessionParams) validate() error {
 	if sp.SessionToken != "" && sp.SessionJWT != "" {
 		return newError("too_many_session_arguments", "Pass either session_token or session_jwt, not both.")
 	}
+	sp.SessionCustomClaims = withoutReservedClaims(sp.SessionCustomClaims)
 	return validateCustomClaims(sp.SessionCustomClaims)
 }
 

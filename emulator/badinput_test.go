@@ -139,6 +139,13 @@ func specs(s *seeded) map[string]routeSpec {
 		"DELETE /v1/users/phone_numbers/{}": {path: "/v1/users/phone_numbers/" + ghostPhoneID},
 		"DELETE /v1/users/passwords/{}":     {path: "/v1/users/passwords/password-test-00000000-0000-4000-8000-0000000000ff"},
 		"DELETE /v1/users/totps/{}":         {path: "/v1/users/totps/totp-test-00000000-0000-4000-8000-0000000000ff"},
+		"PUT /v1/users/{}/exchange_primary_factor": {path: "/v1/users/" + ghostUser + "/exchange_primary_factor", body: map[string]any{"email_address": "exchange@example.com"},
+			required: [][]string{{"email_address", "phone_number"}}},
+		"DELETE /v1/users/{}/external_id":             {path: "/v1/users/" + ghostUser + "/external_id"},
+		"DELETE /v1/users/webauthn_registrations/{}":  {path: "/v1/users/webauthn_registrations/webauthn-registration-test-00000000-0000-4000-8000-0000000000ff"},
+		"DELETE /v1/users/biometric_registrations/{}": {path: "/v1/users/biometric_registrations/biometric-registration-test-00000000-0000-4000-8000-0000000000ff"},
+		"DELETE /v1/users/crypto_wallets/{}":          {path: "/v1/users/crypto_wallets/crypto-wallet-test-00000000-0000-4000-8000-0000000000ff"},
+		"DELETE /v1/users/oauth/{}":                   {path: "/v1/users/oauth/oauth-user-registration-test-00000000-0000-4000-8000-0000000000ff"},
 
 		"POST /v1/passwords": {path: "/v1/passwords", body: with(sp, map[string]any{"email": "pw-new@example.com", "password": strongPassword,
 			"trusted_metadata": map[string]any{}, "untrusted_metadata": map[string]any{}, "name": name}),
@@ -488,7 +495,7 @@ func TestUnknownRouteAndWrongMethod(t *testing.T) {
 	t.Parallel()
 	s := seed(t)
 	ok := authHeader(s.pid, s.secret)
-	for _, path := range []string{"/", "/v1", "/v1/", "/v1/nope", "/v2/users", "/v1/webauthn/register", "/v1/oauth/authenticate",
+	for _, path := range []string{"/", "/v1", "/v1/", "/v1/nope", "/v2/users", "/v1/magic_links/email/nope", "/v1/oauth/nope",
 		"/v1/users/a/b/c", "/emulator/v1/nope", "/v1/sessions/jwks/", "/v1/totps/nope/x", "/%2e%2e/etc/passwd"} {
 		for _, hdr := range []http.Header{ok, nil} {
 			status, body := serve(s.e, "POST", path, []byte(`{}`), hdr)

@@ -14,11 +14,14 @@ import (
 type healthResponse struct {
 	meta
 	Status string `json:"status"`
+	// TokenRotation is the emulator's token-rotation mode, so that a harness knows whether a
+	// rotated-out token's grace can be observed.
+	TokenRotation Rotation `json:"token_rotation"`
 }
 
 // health serves GET /emulator/v1/health.
 func health(c *call) (int, metaSetter, error) {
-	return http.StatusOK, &healthResponse{Status: "ok"}, nil
+	return http.StatusOK, &healthResponse{Status: "ok", TokenRotation: c.e.TokenRotation()}, nil
 }
 
 type messagesResponse struct {

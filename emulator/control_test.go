@@ -392,11 +392,13 @@ func TestControlRequestsLog(t *testing.T) {
 	require.Equal(t, u.RequestID, create["request_id"])
 	// Go twin.
 	require.NotEmpty(t, h.E.Project(h.PID).Requests())
-	// Unauthenticated requests are not attributed to the project.
+	// A request refused for a wrong secret is in the log of the project it named.
 	n := len(h.E.Project(h.PID).Requests())
 	status, _ = h.Raw(t, "GET", "/v1/rbac/policy", nil, basic(h.PID, "wrong"))
 	require.Equal(t, http.StatusUnauthorized, status)
-	require.Len(t, h.E.Project(h.PID).Requests(), n, "a request with a wrong secret is not logged for the project")
+	reqs := h.E.Project(h.PID).Requests()
+	require.Len(t, reqs, n+1, "a request with a wrong secret is logged for the project it names")
+	require.Equal(t, "unauthorized_credentials", reqs[n].ErrorType)
 }
 
 // An advance that would overflow the clock is refused, and the clock never moves backwards.

@@ -82,6 +82,9 @@ type settings struct {
 	decodeGate       *password.Gate // admits the decoding of large request bodies
 	usage            *usage         // users and sessions across the projects
 	redirectURLs     []string       // magic-link redirect allow-list; nil: defaultRedirectURLs
+	// breachOff turns breach detection off; breachOnAuthenticate adds the check on authenticate.
+	breachOff            bool
+	breachOnAuthenticate bool
 }
 
 type config struct {
@@ -138,7 +141,8 @@ func WithLUDSPolicy(minLength, minComplexity int) Option {
 
 // WithSigningKey sets the RS256 key that signs session JWTs and is published by
 // /v1/sessions/jwks: an RSA private key in PEM (PKCS#1 or PKCS#8), optionally followed by its
-// certificate (published in the JWK's x5c), as NewSigningKeyPEM makes one. A kid of "" derives a
+// certificate (published in the JWK's x5c; without one, a self-signed certificate is, since Stytch's
+// JWKS always carries x5c), as NewSigningKeyPEM makes one. A kid of "" derives a
 // jwk-test-<uuid> one from the key. A PEM without an RSA key makes New fail.
 //
 // Without this option the emulator signs with a key generated once per process from crypto/rand:
@@ -156,6 +160,17 @@ func WithSigningKey(pem []byte, kid string) Option {
 func WithLockout(maxAttempts int, window, duration time.Duration) Option {
 	return func(c *config) { c.lockMax, c.lockWindow, c.lockDuration = maxAttempts, window, duration }
 }
+
+// WithoutBreachDetection turns off the breach detection a new Stytch project has on by default
+// (PW-POLICY): passwords of the known-breached list are then accepted on create and reset,
+// strength_check answers breached_password false and breach_detection_on_create false.
+func WithoutBreachDetection() Option { return func(c *config) { c.breachOff = true } }
+
+// WithBreachCheckOnAuthenticate enables Stytch's breach check on authenticate (a project setting,
+// off by default): passwords.authenticate with the right password of a known-breached list answers
+// reset_password and marks the password as requiring a reset (stytch-go passwords.go). It has no
+// effect with WithoutBreachDetection.
+func WithBreachCheckOnAuthenticate() Option { return func(c *config) { c.breachOnAuthenticate = true } }
 
 // WithInternationalSMS allows SMS OTPs to numbers outside the US and Canada, which Stytch projects
 // refuse by default (invalid_phone_number_country_code).
@@ -334,7 +349,16 @@ func (e *Emulator) Project(id string) *Project {
 	return e.projects[id]
 }
 
+// TokenRotation returns the emulator's token-rotation mode (RotateTokens unless WithTokenRotation
+// said KeepTokens).
+func (e *Emulator) TokenRotation() Rotation {
+	e.ready()
+	return e.cfg.rotation
+}
+
 // projectOf resolves the project of a request's Basic credentials, provisioning it when allowed.
+// When the project exists but the secret is wrong it returns the project and the error, so that
+// the refused request can be logged in that project.
 func (e *Emulator) projectOf(r *http.Request) (*Project, *Error) {
 	h := r.Header.Get("Authorization")
 	if h == "" {
@@ -384,7 +408,7 @@ func (e *Emulator) projectOf(r *http.Request) (*Project, *Error) {
 		return nil, newError("unauthorized_credentials", "Unauthorized credentials: unknown project_id or wrong secret.")
 	}
 	if subtle.ConstantTimeCompare([]byte(secret), []byte(p.secret)) != 1 {
-		return nil, newError("unauthorized_credentials", "Unauthorized credentials: unknown project_id or wrong secret.")
+		return p, newError("unauthorized_credentials", "Unauthorized credentials: unknown project_id or wrong secret.")
 	}
 	p.lastUsed.Store(now.UnixNano())
 	l, u := e.cfg.limits, e.cfg.usage
@@ -482,12 +506,25 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	rt, param, allowed := e.routes.match(r.Method, path)
 	if rt == nil {
-		if allowed != "" {
+		switch {
+		case allowed != "":
 			w.Header().Set("Allow", allowed)
 			writeError(w, requestID, newError("method_not_allowed", "Method %s is not allowed on %s (allowed: %s).", r.Method, path, allowed))
-			return
+		case matchNotEmulated(r.Method, path):
+			// A Stytch route the emulator does not emulate: answered plainly whatever the
+			// credentials (some of these routes take none), and logged in the project the
+			// credentials, or the path of the /v1/public/{project_id}/ routes, name.
+			p, _ := e.projectOf(r)
+			if rest, ok := strings.CutPrefix(path, "/v1/public/"); ok && p == nil {
+				id, _, _ := strings.Cut(rest, "/")
+				p = e.Project(id)
+			}
+			aerr := notEmulatedError(r.Method, path)
+			writeError(w, requestID, aerr)
+			logRefused(p, r.Method, path, requestID, aerr)
+		default:
+			writeError(w, requestID, newError("route_not_found", "The emulator has no route %s %s, and it is not a Stytch API route the official SDKs call (see docs/fidelity.md).", r.Method, path))
 		}
-		writeError(w, requestID, newError("route_not_found", "The emulator has no route %s %s (see the README's fidelity table).", r.Method, path))
 		return
 	}
 	c := &call{e: e, r: r, path: path, param: param, requestID: requestID}
@@ -495,6 +532,9 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p, aerr := e.projectOf(r)
 		if aerr != nil {
 			writeError(w, requestID, aerr)
+			if !(rt.control && r.Method == http.MethodGet) { // as below: control reads are not logged
+				logRefused(p, r.Method, path, requestID, aerr)
+			}
 			return
 		}
 		c.p = p
@@ -505,6 +545,15 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if c.p != nil && !(rt.control && r.Method == http.MethodGet) {
 		c.p.logRequest(RequestRecord{Method: r.Method, Path: path, Status: status, ErrorType: errType, RequestID: requestID, Time: c.p.clock.Now()})
 		c.p.persist.touch(c.p)
+	}
+}
+
+// logRefused logs a request answered with aerr before it reached a handler in p's request log (a
+// nil p, an unknown project, has no log).
+func logRefused(p *Project, method, path, requestID string, aerr *Error) {
+	if p != nil {
+		p.logRequest(RequestRecord{Method: method, Path: path, Status: aerr.Status, ErrorType: aerr.Type, RequestID: requestID, Time: p.clock.Now()})
+		p.persist.touch(p)
 	}
 }
 

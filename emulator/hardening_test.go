@@ -68,7 +68,7 @@ func TestAttackMigratedHashCapsAreOptions(t *testing.T) {
 		require.NoError(t, err)
 		_, err = h.C.Passwords.Migrate(h.Ctx, &passwords.MigrateParams{
 			Email: addr, Hash: base64.StdEncoding.EncodeToString(key), HashType: passwords.MigrateRequestHashTypePbkdf2,
-			Pbkdf2Config: &passwords.PBKDF2Config{Salt: base64.StdEncoding.EncodeToString(salt), IterationAmount: int32(iterations), KeyLength: 32},
+			Pbkdf2Config: &passwords.PBKDF2Config{Salt: base64.StdEncoding.EncodeToString(salt), IterationAmount: int32(iterations), KeyLength: 32, Algorithm: "sha256"},
 		})
 		return err
 	}
@@ -87,7 +87,7 @@ func TestAttackMigratedHashCapsAreOptions(t *testing.T) {
 		addr = h.Email("long")
 		_, err = h.C.Passwords.Migrate(h.Ctx, &passwords.MigrateParams{
 			Email: addr, Hash: base64.StdEncoding.EncodeToString(key), HashType: passwords.MigrateRequestHashTypePbkdf2,
-			Pbkdf2Config: &passwords.PBKDF2Config{Salt: base64.StdEncoding.EncodeToString(salt), IterationAmount: 10},
+			Pbkdf2Config: &passwords.PBKDF2Config{Salt: base64.StdEncoding.EncodeToString(salt), IterationAmount: 10, KeyLength: 32, Algorithm: "sha256"},
 		})
 		require.NoError(t, err)
 		_, err = h.C.Passwords.Authenticate(h.Ctx, &passwords.AuthenticateParams{Email: addr, Password: long})

@@ -83,13 +83,20 @@ type exchange struct {
 
 // capture is an http.RoundTripper that records every response body (and hands the SDK an
 // identical copy), so tests can inspect exactly what the emulator sent.
+// Every exchange is also checked against Stytch's OpenAPI description (see contract_test.go);
+// the violations fail the test that made the request.
 type capture struct {
-	inner http.RoundTripper
-	mu    sync.Mutex
-	log   []exchange
+	inner      http.RoundTripper
+	mu         sync.Mutex
+	log        []exchange
+	violations []error
 }
 
 func (c *capture) RoundTrip(r *http.Request) (*http.Response, error) {
+	reqBody, r, err := readRequestBody(r)
+	if err != nil {
+		return nil, err
+	}
 	resp, err := c.inner.RoundTrip(r)
 	if err != nil {
 		return resp, err
@@ -100,10 +107,21 @@ func (c *capture) RoundTrip(r *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(b))
+	verr := checkContract(r, reqBody, resp.StatusCode, resp.Header, b)
 	c.mu.Lock()
 	c.log = append(c.log, exchange{Method: r.Method, Path: r.URL.Path, Status: resp.StatusCode, Body: b})
+	if verr != nil {
+		c.violations = append(c.violations, verr)
+	}
 	c.mu.Unlock()
 	return resp, nil
+}
+
+// contractViolations returns the exchanges so far that broke Stytch's OpenAPI contract.
+func (c *capture) contractViolations() []error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]error(nil), c.violations...)
 }
 
 // last returns the most recent exchange that is not a JWKS fetch (the SDK refreshes those in the
@@ -176,6 +194,11 @@ func newH(t *testing.T, mode string, opts ...emulator.Option) *H {
 		t.Fatalf("unknown mode %q", mode)
 	}
 	h.Cap = &capture{inner: inner}
+	t.Cleanup(func() {
+		for _, v := range h.Cap.contractViolations() {
+			t.Errorf("OpenAPI contract: %v", v)
+		}
+	})
 	h.HTTP = &http.Client{Transport: h.Cap, Timeout: 30 * time.Second}
 	h.C = h.sdk(t, h.PID, h.Secret)
 	return h
@@ -304,6 +327,7 @@ func serve(e *emulator.Emulator, method, path string, body []byte, header http.H
 	}
 	rec := httptest.NewRecorder()
 	e.ServeHTTP(rec, req)
+	recordContract(req, body, rec.Code, rec.Header(), rec.Body.Bytes())
 	return rec.Code, rec.Body.Bytes()
 }
 

@@ -56,6 +56,16 @@ func NewSigningKeyPEM() ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode signing key: %w", err)
 	}
+	cert, err := selfSigned(key)
+	if err != nil {
+		return nil, err
+	}
+	out := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
+	return append(out, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert})...), nil
+}
+
+// selfSigned returns a DER self-signed certificate for key, for the JWK's x5c.
+func selfSigned(key *rsa.PrivateKey) ([]byte, error) {
 	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
 	if err != nil {
 		return nil, fmt.Errorf("certificate serial: %w", err)
@@ -73,8 +83,7 @@ func NewSigningKeyPEM() ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("self-sign signing key: %w", err)
 	}
-	out := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
-	return append(out, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert})...), nil
+	return cert, nil
 }
 
 // signer signs session JWTs and publishes the matching JWK.
@@ -119,6 +128,15 @@ func parseSigner(pemBytes []byte, kid string) (*signer, error) {
 	}
 	if s.key == nil {
 		return nil, errors.New("no RSA private key in PEM")
+	}
+	if s.cert == nil {
+		// Stytch's JWKS always carries x5c (its published OpenAPI description requires it): a key
+		// given without its certificate gets a self-signed one.
+		cert, err := selfSigned(s.key)
+		if err != nil {
+			return nil, err
+		}
+		s.cert = cert
 	}
 	return newSigner(s.key, s.cert, kid), nil
 }

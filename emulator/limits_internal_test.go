@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -65,11 +66,16 @@ func TestRotatedTokensArePruned(t *testing.T) {
 	defer p.mu.Unlock()
 	u, err := p.newUserLocked(now)
 	require.NoError(t, err)
-	s, first := p.applyFactorLocked(u, nil, passwordFactor(), &sessionParams{SessionDurationMinutes: 60}, now)
+	s, first := p.applyFactorLocked(u, nil, passwordFactor(), &sessionParams{SessionDurationMinutes: 60}, now, false)
 	tokensBefore := len(p.tokens)
+	// The token rotates only when a factor new to the session is added: a phone factor of a
+	// different phone_id each time.
+	newFactor := func(i int) *factor {
+		return &factor{typ: "otp", delivery: "sms", phoneID: fmt.Sprintf("phone-number-test-%d", i)}
+	}
 	var last string
-	for range 100 {
-		_, last = p.applyFactorLocked(u, s, passwordFactor(), &sessionParams{}, now)
+	for i := range 100 {
+		_, last = p.applyFactorLocked(u, s, newFactor(i), &sessionParams{}, now, false)
 	}
 	require.Len(t, s.tokens, maxRotatedTokens+1)
 	require.Equal(t, tokensBefore+maxRotatedTokens, len(p.tokens))
@@ -77,7 +83,7 @@ func TestRotatedTokensArePruned(t *testing.T) {
 	require.Nil(t, p.tokens[first], "the oldest rotated-out token ended early")
 
 	later := now.Add(DefaultRotationGrace + time.Second)
-	_, last = p.applyFactorLocked(u, s, passwordFactor(), &sessionParams{}, later)
+	_, last = p.applyFactorLocked(u, s, newFactor(100), &sessionParams{}, later, false)
 	require.Len(t, s.tokens, 2, "past the grace period: the token just rotated out and the current one")
 	require.Equal(t, last, s.tokens[1])
 	require.Equal(t, tokensBefore+1, len(p.tokens))

@@ -127,7 +127,7 @@ func (p *Project) plan(common *magicLinkEmailParams, challenge string, specs ...
 	if err := checkEmail(common.Email); err != nil {
 		return nil, err
 	}
-	if err := checkLocale(common.Locale); err != nil {
+	if err := checkLocale(common.Locale, emailLocales); err != nil {
 		return nil, err
 	}
 	if err := checkCodeChallenge(challenge); err != nil {
@@ -161,16 +161,6 @@ func linkTTL(field string, minutes, def int32) (time.Duration, error) {
 		return 0, newError("invalid_expiration", "%s must be between %d and %d.", field, minLinkMinutes, maxLinkMinutes)
 	}
 	return time.Duration(minutes) * time.Minute, nil
-}
-
-// checkLocale accepts the locales stytch-go lists (en, es, fr, pt-br) or none. Whether the real API
-// refuses another one or falls back to English is unconfirmed.
-func checkLocale(l string) error {
-	switch l {
-	case "", "en", "es", "fr", "pt-br":
-		return nil
-	}
-	return newError("invalid_locale", "locale must be one of en, es, fr, pt-br.")
 }
 
 // checkCodeChallenge validates a PKCE code_challenge: base64url of a SHA-256 hash (43 characters,
@@ -678,7 +668,7 @@ func checkPKCE(challenge, verifier string) error {
 // to record.
 func (p *Project) useMagicLinkLocked(u *user, l *magicLink, existing *session) *factor {
 	if l == nil { // the sandbox token: reusable, changes nothing
-		return &factor{typ: "magic_link", delivery: channelEmail, emailID: sandboxEmailID, emailAddress: sandboxEmail}
+		return &factor{typ: "magic_link", delivery: channelEmail, emailID: SandboxEmailID, emailAddress: sandboxEmail}
 	}
 	l.used = true
 	u.succeedLocked()

@@ -29,7 +29,7 @@ func BenchmarkSessionMemory(b *testing.B) {
 		runtime.ReadMemStats(&before)
 		p.mu.Lock()
 		for range n {
-			p.applyFactorLocked(u, nil, passwordFactor(), sp, now)
+			p.applyFactorLocked(u, nil, passwordFactor(), sp, now, false)
 		}
 		p.mu.Unlock()
 		runtime.GC()
@@ -56,11 +56,11 @@ func TestSweepDropsExpiredState(t *testing.T) {
 	}
 	short := &sessionParams{SessionDurationMinutes: 5}
 	for range sweepEvery / 2 {
-		p.applyFactorLocked(u, nil, passwordFactor(), short, now)
+		p.applyFactorLocked(u, nil, passwordFactor(), short, now, false)
 	}
 	later := now.Add(10 * time.Minute)
 	for range sweepEvery / 2 {
-		p.applyFactorLocked(u, nil, passwordFactor(), &sessionParams{SessionDurationMinutes: 60}, later)
+		p.applyFactorLocked(u, nil, passwordFactor(), &sessionParams{SessionDurationMinutes: 60}, later, false)
 	}
 	if got, want := len(p.sessions), sweepEvery/2+1; got != want { // + the sandbox session
 		t.Fatalf("after the sweep: %d sessions, want %d", got, want)

@@ -113,10 +113,11 @@ type otpCode struct {
 
 // resetToken is a password-reset-by-email token.
 type resetToken struct {
-	userID    string
-	emailID   string
-	expiresAt time.Time
-	used      bool
+	userID        string
+	emailID       string
+	expiresAt     time.Time
+	used          bool
+	codeChallenge string // the PKCE code_challenge given at start, if any
 }
 
 // Wire types: the JSON the real API sends, every key present (no omitempty), as in stytch-api.md §3.
@@ -327,6 +328,11 @@ func (s *session) wire() *wireSession {
 	}
 	for _, f := range s.factors {
 		w.AuthenticationFactors = append(w.AuthenticationFactors, f.wire(true))
+	}
+	if s.sandbox {
+		// The sandbox session keeps its fractional seconds, as the real test environment
+		// reports them; ordinary objects have whole seconds.
+		w.StartedAt = s.startedAt.UTC().Format(time.RFC3339Nano)
 	}
 	return w
 }

@@ -64,6 +64,13 @@ func (r *otpSendParams) validate(p *Project, channel string) (time.Duration, err
 			}
 		}
 	}
+	locales := phoneLocales
+	if channel == channelEmail {
+		locales = emailLocales
+	}
+	if err := checkLocale(r.Locale, locales); err != nil {
+		return 0, err
+	}
 	minutes := r.ExpirationMinutes
 	if minutes == 0 {
 		minutes = defaultOTPMinutes

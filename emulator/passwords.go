@@ -2,6 +2,9 @@ package emulator
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
 	"errors"
 	"net/http"
 	"net/url"
@@ -18,8 +21,13 @@ const resetSessionWindow = 5 * time.Minute
 // passwordFactor is the factor every password endpoint adds: password/knowledge, no sub-object.
 func passwordFactor() *factor { return &factor{typ: "password", delivery: "knowledge"} }
 
-// checkStrength answers weak_password when the project's policy rejects pw.
+// checkStrength answers breached_password when breach detection is on and pw is in the
+// known-breached list (password.Breached; Stytch checks breaches on create and on every reset,
+// PW-POLICY), then weak_password when the project's policy rejects pw.
 func (p *Project) checkStrength(pw, email string) error {
+	if !p.set.breachOff && password.Breached(pw) {
+		return newError("breached_password", "The password appears in a list of breached passwords; choose another.")
+	}
 	res := p.set.strength.Check(pw, email)
 	if res.Valid {
 		return nil
@@ -203,10 +211,24 @@ func authenticatePassword(c *call) (int, metaSetter, error) {
 			if u.password != nil && u.password.requiresReset {
 				return nil, newError("reset_password", "This password must be reset before it can be used.")
 			}
+			if !u.sandbox && p.breachedOnAuthenticate(req.Password) {
+				// The right password, but a breached one: Stytch requires a reset (stytch-go
+				// passwords.go, Authenticate). The mark is the one change this refusal makes.
+				pw := *u.password
+				pw.requiresReset = true
+				u.password = &pw
+				return nil, newError("reset_password", "This password appears in a list of breached passwords and must be reset.")
+			}
 			u.succeedLocked()
 			return passwordFactor(), nil
 		},
 	}))
+}
+
+// breachedOnAuthenticate reports whether passwords.authenticate must refuse pw as breached
+// (WithBreachCheckOnAuthenticate).
+func (p *Project) breachedOnAuthenticate(pw string) bool {
+	return !p.set.breachOff && p.set.breachOnAuthenticate && password.Breached(pw)
 }
 
 // passwordOwner finds the user of an email for the password endpoints.
@@ -250,7 +272,9 @@ type ludsRequirements struct {
 }
 
 // strengthCheck serves POST /v1/passwords/strength_check with the project's policy (zxcvbn by
-// default, LUDS with WithLUDSPolicy). The emulator has no breach corpus, so breach detection is off.
+// default, LUDS with WithLUDSPolicy). Breach detection is on by default, as in a new Stytch project
+// (breach_detection_on_create true, PW-POLICY): a password of the known-breached list is
+// breached_password true and not valid.
 func strengthCheck(c *call) (int, metaSetter, error) {
 	var req strengthCheckParams
 	if err := c.decode(&req); err != nil {
@@ -266,10 +290,14 @@ func strengthCheck(c *call) (int, metaSetter, error) {
 	}
 	res := c.p.set.strength.Check(req.Password, req.Email)
 	resp := &strengthCheckResponse{
-		ValidPassword:  res.Valid,
-		Score:          res.Score,
-		StrengthPolicy: string(res.Policy),
-		Feedback:       strengthFeedback{Warning: res.Warning, Suggestions: res.Suggestions},
+		ValidPassword:           res.Valid,
+		Score:                   res.Score,
+		StrengthPolicy:          string(res.Policy),
+		BreachDetectionOnCreate: !c.p.set.breachOff,
+		Feedback:                strengthFeedback{Warning: res.Warning, Suggestions: res.Suggestions},
+	}
+	if !c.p.set.breachOff && password.Breached(req.Password) {
+		resp.BreachedPassword, resp.ValidPassword = true, false
 	}
 	if resp.Feedback.Suggestions == nil {
 		resp.Feedback.Suggestions = []string{}
@@ -467,8 +495,13 @@ type resetStartResponse struct {
 	EmailID string `json:"email_id"`
 }
 
+// maxCodeChallenge bounds a PKCE code_challenge (a base64url SHA-256 is 43 characters).
+const maxCodeChallenge = 128
+
 // resetByEmailStart serves POST /v1/passwords/email/reset/start: the reset token goes to the
-// outbox (GET /emulator/v1/messages, type password_reset).
+// outbox (GET /emulator/v1/messages, type password_reset). The redirect URLs must be absolute
+// http(s) URLs and the locale one of the SDKs' (stytch-go passwords/email/types.go); a
+// code_challenge makes the code_verifier required at reset (PKCE, stytch-go passwords_email.go).
 func resetByEmailStart(c *call) (int, metaSetter, error) {
 	var req resetStartParams
 	if err := c.decode(&req); err != nil {
@@ -476,6 +509,18 @@ func resetByEmailStart(c *call) (int, metaSetter, error) {
 	}
 	if err := checkEmail(req.Email); err != nil {
 		return 0, nil, err
+	}
+	if req.ResetPasswordRedirectURL != "" && !validRedirectURL(req.ResetPasswordRedirectURL) {
+		return 0, nil, newError("invalid_password_reset_redirect_url", "reset_password_redirect_url must be an absolute http or https URL.")
+	}
+	if req.LoginRedirectURL != "" && !validRedirectURL(req.LoginRedirectURL) {
+		return 0, nil, newError("invalid_login_redirect_url", "login_redirect_url must be an absolute http or https URL.")
+	}
+	if err := checkLocale(req.Locale, emailLocales); err != nil {
+		return 0, nil, err
+	}
+	if len(req.CodeChallenge) > maxCodeChallenge {
+		return 0, nil, newError("invalid_pkce_code_challenge", "code_challenge is too long.")
 	}
 	minutes := req.ResetPasswordExpirationMinutes
 	if minutes == 0 {
@@ -500,7 +545,7 @@ func resetByEmailStart(c *call) (int, metaSetter, error) {
 		e := u.contact(mediumEmail, req.Email)
 		tok := newResetToken()
 		exp := now.Add(time.Duration(minutes) * time.Minute)
-		p.resets[tok] = &resetToken{userID: u.id, emailID: e.id, expiresAt: exp}
+		p.resets[tok] = &resetToken{userID: u.id, emailID: e.id, expiresAt: exp, codeChallenge: req.CodeChallenge}
 		p.recordMessage(Message{Channel: "email", Type: "password_reset", To: e.value, Token: tok, URL: resetLink(req.ResetPasswordRedirectURL, tok), MethodID: e.id, UserID: u.id, SentAt: now, ExpiresAt: exp})
 		resp.UserID, resp.EmailID = u.id, e.id
 		return nil
@@ -577,6 +622,9 @@ func resetByEmail(c *call) (int, metaSetter, error) {
 			return u, nil
 		},
 		verify: func(tx *authTx, u *user) (*factor, error) {
+			if err := rt.checkPKCE(req.CodeVerifier); err != nil {
+				return nil, err
+			}
 			if err := p.checkStrength(req.Password, email.value); err != nil {
 				return nil, err
 			}
@@ -590,6 +638,24 @@ func resetByEmail(c *call) (int, metaSetter, error) {
 			return passwordFactor(), nil
 		},
 	}))
+}
+
+// checkPKCE enforces the PKCE pair of a reset started with a code_challenge: the code_verifier is
+// required (pkce_expected_code_verifier) and its base64url SHA-256 must be the challenge
+// (pkce_mismatch), compared in constant time. A failed check leaves the token usable. Without a
+// challenge a verifier is ignored (unconfirmed).
+func (rt *resetToken) checkPKCE(verifier string) error {
+	if rt.codeChallenge == "" {
+		return nil
+	}
+	if verifier == "" {
+		return newError("pkce_expected_code_verifier", "code_verifier is required: the reset was started with a code_challenge.")
+	}
+	sum := sha256.Sum256([]byte(verifier))
+	if subtle.ConstantTimeCompare([]byte(base64.RawURLEncoding.EncodeToString(sum[:])), []byte(rt.codeChallenge)) != 1 {
+		return newError("pkce_mismatch", "code_verifier does not match the code_challenge.")
+	}
+	return nil
 }
 
 type resetByExistingParams struct {
@@ -680,7 +746,10 @@ func resetBySession(c *call) (int, metaSetter, error) {
 	}
 	resp := &authResponse{}
 	return reply(resp, c.authenticate(resp, factorAuth{
-		session: &req.sessionParams,
+		// The session used keeps its token; the user's other sessions are revoked (stytch-go
+		// passwords_session.go; design.md §4).
+		keepToken: true,
+		session:   &req.sessionParams,
 		find: func(tx *authTx) (*user, error) {
 			s, err := tx.session()
 			if err != nil {

@@ -91,6 +91,12 @@ func newRouter() *router {
 	api("DELETE", "/v1/users/phone_numbers/{}", deleteUserContact(mediumPhone))
 	api("DELETE", "/v1/users/passwords/{}", deleteUserPassword)
 	api("DELETE", "/v1/users/totps/{}", deleteUserTOTP)
+	api("PUT", "/v1/users/{}/exchange_primary_factor", exchangePrimaryFactor)
+	api("DELETE", "/v1/users/{}/external_id", deleteExternalID)
+	api("DELETE", "/v1/users/webauthn_registrations/{}", deleteNeverCreated("webauthn_registration_not_found"))
+	api("DELETE", "/v1/users/biometric_registrations/{}", deleteNeverCreated("biometric_registration_not_found"))
+	api("DELETE", "/v1/users/crypto_wallets/{}", deleteNeverCreated("crypto_wallet_not_found"))
+	api("DELETE", "/v1/users/oauth/{}", deleteNeverCreated("oauth_user_registration_not_found"))
 
 	// Passwords.
 	api("POST", "/v1/passwords", createPassword)
@@ -152,10 +158,90 @@ func newRouter() *router {
 	return rr
 }
 
+// notEmulated lists the Stytch Consumer routes that the official SDKs call and the emulator does
+// not emulate: every route of stytch-go v16.41.0's consumer clients (stytch/consumer/*.go) and of
+// the stytch@14.2.0 Node SDK's consumer clients (dist/b2c/*.js), less the routes of newRouter. A
+// request to one of them answers 501 endpoint_not_emulated (see notEmulatedError) and is logged
+// like any other request. {} is one path segment. Routes served for real win over this list, so a
+// route that becomes emulated needs no change here.
+func notEmulated() []string {
+	return []string{
+		// Magic links.
+		"POST /v1/magic_links", "POST /v1/magic_links/authenticate", "POST /v1/magic_links/email/send",
+		"POST /v1/magic_links/email/login_or_create", "POST /v1/magic_links/email/invite",
+		"POST /v1/magic_links/email/revoke_invite",
+		// OAuth.
+		"POST /v1/oauth/attach", "POST /v1/oauth/authenticate",
+		// Sessions beyond the core.
+		"POST /v1/sessions/migrate", "POST /v1/sessions/exchange_access_token", "POST /v1/sessions/attest",
+		// Users: connected apps.
+		"GET /v1/users/{}/connected_apps", "POST /v1/users/{}/connected_apps/{}/revoke",
+		// WebAuthn and crypto wallets.
+		"POST /v1/webauthn/register/start", "POST /v1/webauthn/register", "POST /v1/webauthn/authenticate/start",
+		"POST /v1/webauthn/authenticate", "PUT /v1/webauthn/{}", "GET /v1/webauthn/credentials/{}/{}",
+		"POST /v1/crypto_wallets/authenticate/start", "POST /v1/crypto_wallets/authenticate",
+		// Impersonation, identity provider, debug, project.
+		"POST /v1/impersonation/authenticate", "POST /v1/idp/oauth/authorize/start", "POST /v1/idp/oauth/authorize",
+		"POST /v1/public/{}/oauth2/token", "POST /v1/public/{}/oauth2/introspect",
+		"GET /v1/debug/whoami", "GET /v1/projects/metrics",
+		// M2M clients.
+		"GET /v1/m2m/clients/{}", "POST /v1/m2m/clients/search", "PUT /v1/m2m/clients/{}", "DELETE /v1/m2m/clients/{}",
+		"POST /v1/m2m/clients", "POST /v1/m2m/clients/{}/secrets/rotate/start",
+		"POST /v1/m2m/clients/{}/secrets/rotate/cancel", "POST /v1/m2m/clients/{}/secrets/rotate",
+		// Connected-app clients.
+		"GET /v1/connected_apps/clients/{}", "PUT /v1/connected_apps/clients/{}", "DELETE /v1/connected_apps/clients/{}",
+		"POST /v1/connected_apps/clients/search", "POST /v1/connected_apps/clients",
+		"POST /v1/connected_apps/clients/{}/secrets/rotate/start",
+		"POST /v1/connected_apps/clients/{}/secrets/rotate/cancel", "POST /v1/connected_apps/clients/{}/secrets/rotate",
+		// Fraud and risk (the SDKs send these to the fraud base URL, which a client may point here).
+		"POST /v1/fingerprint/lookup", "POST /v1/rules/set", "POST /v1/rules/list",
+		"POST /v1/verdict_reasons/override", "POST /v1/verdict_reasons/list", "POST /v1/email/risk",
+	}
+}
+
+// matchNotEmulated reports whether method and path are a route of notEmulated.
+func matchNotEmulated(method, path string) bool {
+	segs := strings.Split(path, "/")
+	for _, r := range notEmulated() {
+		m, pattern, _ := strings.Cut(r, " ")
+		if m != method {
+			continue
+		}
+		want := strings.Split(pattern, "/")
+		if len(want) != len(segs) {
+			continue
+		}
+		ok := true
+		for i, w := range want {
+			if w == "{}" && segs[i] == "" || w != "{}" && w != segs[i] {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}
+
+// notEmulatedError answers a Stytch route that the emulator does not emulate. The status is 501
+// Not Implemented: the route exists on Stytch, so a 404 would read as "this resource does not
+// exist" and a 400 as "your request is wrong", both false; 501 says that this server lacks the
+// function, which is the truth. The SDKs treat it like any API error (stytch-go accepts only 200
+// and 201; the Node SDK reads the error from the body), and the error_type names the cause.
+func notEmulatedError(method, path string) *Error {
+	return newError("endpoint_not_emulated", "%s %s is a Stytch API endpoint that the emulator does not emulate (see docs/fidelity.md for what it serves).", method, path)
+}
+
 // Routes lists every route the emulator serves as "METHOD /path" ({} marks the path parameter),
 // for fidelity tables and documentation.
 func Routes() []string {
-	rr := newRouter()
+	return newRouter().list()
+}
+
+// list is Routes of one router.
+func (rr *router) list() []string {
 	var out []string
 	for _, rts := range rr.static {
 		for _, rt := range rts {
@@ -164,6 +250,23 @@ func Routes() []string {
 	}
 	for _, rt := range rr.dynamic {
 		out = append(out, rt.method+" "+rt.pattern)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// NotEmulatedRoutes lists the Stytch Consumer routes that the official SDKs call and the emulator
+// answers with 501 endpoint_not_emulated, as "METHOD /path" ({} marks a path parameter).
+func NotEmulatedRoutes() []string {
+	served := map[string]bool{}
+	for _, r := range Routes() {
+		served[r] = true
+	}
+	var out []string
+	for _, r := range notEmulated() {
+		if !served[r] {
+			out = append(out, r)
+		}
 	}
 	slices.Sort(out)
 	return out

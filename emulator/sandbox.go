@@ -20,8 +20,12 @@ const (
 	// SandboxMissingSessionToken always answers 404 session_not_found.
 	SandboxMissingSessionToken = "59cnLELtq5cFVS6uYK9f-pAWzBkhqZl8AvLhbhOvKNWw"
 
-	sandboxEmailID   = "email-test-4e5b6c1d-8a6f-4c1e-9d2b-5f3a7e8c9b10"
-	sandboxPhoneID   = "phone-number-test-0b6e0d3c-3c5f-4b8a-8e9d-1a2b3c4d5e6f"
+	// SandboxEmailID and SandboxPhoneID are the fixed method ids of the sandbox identities: the
+	// sends to them return these ids, and otps/authenticate takes either with code 000000, even
+	// without a prior send (stytch-api.md §8; public client code hard-codes them).
+	SandboxEmailID = "email-test-23873e89-d4ed-4e92-b3b9-e5c7198fa286"
+	SandboxPhoneID = "phone-number-test-98cfbe19-6c8f-4b8b-b62a-e78a5a7bdff3"
+
 	sandboxTOTPID    = "totp-test-9f8e7d6c-5b4a-4392-8180-7f6e5d4c3b2a"
 	sandboxSessionID = "session-test-fe6c042b-6286-479f-8a4f-b046a6c46509"
 	sandboxPassword  = "password-test-2c7a5b1e-6d4f-4e3a-9b8c-0d1e2f3a4b5c"
@@ -47,7 +51,8 @@ const (
 	SandboxRecoveryCode = sandboxRecoveryCode
 )
 
-// sandboxStartedAt is the sandbox session's start time as the real API reports it.
+// sandboxStartedAt is the sandbox session's start time as the real API reports it, fraction
+// included: "2021-08-28T00:41:58.935673Z" (Stytch's Node SDK sandbox test asserts that string).
 func sandboxStartedAt() time.Time { return time.Date(2021, 8, 28, 0, 41, 58, 935673000, time.UTC) }
 
 // installSandbox adds the sandbox user (verified email and phone, a password that accepts
@@ -61,8 +66,8 @@ func installSandbox(p *Project) {
 		status:    "active",
 		sandbox:   true,
 		contacts: []*contact{
-			{id: sandboxEmailID, medium: mediumEmail, value: sandboxEmail, verified: true},
-			{id: sandboxPhoneID, medium: mediumPhone, value: sandboxPhone, verified: true},
+			{id: SandboxEmailID, medium: mediumEmail, value: sandboxEmail, verified: true},
+			{id: SandboxPhoneID, medium: mediumPhone, value: sandboxPhone, verified: true},
 		},
 		password: &storedPassword{id: sandboxPassword},
 		totps: []*totpRecord{{
@@ -83,7 +88,7 @@ func installSandbox(p *Project) {
 		// The sandbox session never expires.
 		expiresAt: time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC),
 		factors: []*factor{{
-			typ: "magic_link", delivery: "email", emailID: sandboxEmailID, emailAddress: sandboxEmail,
+			typ: "magic_link", delivery: "email", emailID: SandboxEmailID, emailAddress: sandboxEmail,
 			createdAt: started, updatedAt: started, lastAuthAt: started,
 		}},
 		token:   SandboxSessionToken,

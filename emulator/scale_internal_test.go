@@ -83,7 +83,7 @@ func seedScale(tb testing.TB, n int) *scaleProject {
 	runtime.ReadMemStats(&m1)
 	p.mu.Lock()
 	for i, u := range users {
-		_, s.tokens[i] = p.applyFactorLocked(u, nil, passwordFactor(), sp, now)
+		_, s.tokens[i] = p.applyFactorLocked(u, nil, passwordFactor(), sp, now, false)
 	}
 	p.mu.Unlock()
 	runtime.GC()

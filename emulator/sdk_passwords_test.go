@@ -59,7 +59,7 @@ func TestPasswordsCreate(t *testing.T) {
 		require.Equal(t, now, *withSess.Session.StartedAt)
 
 		// Errors.
-		_, err = h.C.Passwords.Create(h.Ctx, &passwords.CreateParams{Email: h.Email("weak"), Password: "password"})
+		_, err = h.C.Passwords.Create(h.Ctx, &passwords.CreateParams{Email: h.Email("weak"), Password: "sunflower7"})
 		requireAPIError(t, h, err, 400, "weak_password")
 		_, err = h.C.Passwords.Create(h.Ctx, &passwords.CreateParams{Email: addr, Password: strongPassword})
 		requireAPIError(t, h, err, 400, "duplicate_email")
@@ -153,7 +153,7 @@ func TestPasswordsStrengthCheck(t *testing.T) {
 	t.Run("zxcvbn", func(t *testing.T) {
 		t.Parallel()
 		both(t, func(t *testing.T, h *H) {
-			weak, err := h.C.Passwords.StrengthCheck(h.Ctx, &passwords.StrengthCheckParams{Password: "password"})
+			weak, err := h.C.Passwords.StrengthCheck(h.Ctx, &passwords.StrengthCheckParams{Password: "sunflower7"})
 			require.NoError(t, err)
 			_, raw := strictLast[passwords.StrengthCheckResponse](t, h, 200, keys...)
 			requireKeys(t, raw, "feedback", "warning", "suggestions", "luds_requirements")
@@ -196,14 +196,14 @@ func TestPasswordsStrengthCheck(t *testing.T) {
 			require.EqualValues(t, 2, l.MissingComplexity)
 			require.EqualValues(t, 5, l.MissingCharacters)
 
-			ok, err := h.C.Passwords.StrengthCheck(h.Ctx, &passwords.StrengthCheckParams{Password: "Abcdefg1"})
+			ok, err := h.C.Passwords.StrengthCheck(h.Ctx, &passwords.StrengthCheckParams{Password: "Qwmzrtk7"})
 			require.NoError(t, err)
 			require.True(t, ok.ValidPassword)
 			require.Zero(t, ok.Feedback.LudsRequirements.MissingComplexity)
 			require.Zero(t, ok.Feedback.LudsRequirements.MissingCharacters)
 
 			// The policy applies to create too: a LUDS-valid password that zxcvbn would refuse.
-			_, err = h.C.Passwords.Create(h.Ctx, &passwords.CreateParams{Email: h.Email("luds"), Password: "Abcdefg1"})
+			_, err = h.C.Passwords.Create(h.Ctx, &passwords.CreateParams{Email: h.Email("luds"), Password: "Qwmzrtk7"})
 			require.NoError(t, err)
 			_, err = h.C.Passwords.Create(h.Ctx, &passwords.CreateParams{Email: h.Email("luds2"), Password: "abcdefgh"})
 			requireAPIError(t, h, err, 400, "weak_password")
@@ -306,7 +306,7 @@ func TestPasswordsEmailReset(t *testing.T) {
 		require.Equal(t, h.Now().Add(30*time.Minute), m.ExpiresAt, "default reset expiry is 30 minutes")
 
 		// A weak password fails and leaves the token usable.
-		_, err = h.C.Passwords.Email.Reset(h.Ctx, &pwemail.ResetParams{Token: m.Token, Password: "password"})
+		_, err = h.C.Passwords.Email.Reset(h.Ctx, &pwemail.ResetParams{Token: m.Token, Password: "sunflower7"})
 		requireAPIError(t, h, err, 400, "weak_password")
 		for _, s := range []string{s1.SessionToken, s2.SessionToken} {
 			_, err = h.authSession(s)
@@ -377,7 +377,7 @@ func TestPasswordsExistingPasswordReset(t *testing.T) {
 
 		_, err := h.C.Passwords.ExistingPassword.Reset(h.Ctx, &existingpassword.ResetParams{Email: addr, ExistingPassword: "wrong-" + strongPassword, NewPassword: newPassword})
 		requireAPIError(t, h, err, 401, "unauthorized_credentials")
-		_, err = h.C.Passwords.ExistingPassword.Reset(h.Ctx, &existingpassword.ResetParams{Email: addr, ExistingPassword: strongPassword, NewPassword: "password"})
+		_, err = h.C.Passwords.ExistingPassword.Reset(h.Ctx, &existingpassword.ResetParams{Email: addr, ExistingPassword: strongPassword, NewPassword: "sunflower7"})
 		requireAPIError(t, h, err, 400, "weak_password")
 		_, err = h.C.Passwords.ExistingPassword.Reset(h.Ctx, &existingpassword.ResetParams{Email: h.Email("nobody"), ExistingPassword: strongPassword, NewPassword: newPassword})
 		requireAPIError(t, h, err, 404, "email_not_found")
@@ -437,7 +437,7 @@ func TestPasswordsSessionReset(t *testing.T) {
 		}
 		// Weak password: refused, nothing revoked.
 		s3 := login(newPassword)
-		_, err = h.C.Passwords.Sessions.Reset(h.Ctx, &pwsession.ResetParams{Password: "password", SessionToken: resp.SessionToken})
+		_, err = h.C.Passwords.Sessions.Reset(h.Ctx, &pwsession.ResetParams{Password: "sunflower7", SessionToken: resp.SessionToken})
 		requireAPIError(t, h, err, 400, "weak_password")
 		_, err = h.authSession(s3.SessionToken)
 		require.NoError(t, err)

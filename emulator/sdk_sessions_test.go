@@ -78,8 +78,11 @@ func TestSessionsAuthenticate(t *testing.T) {
 		cc, err = h.C.Sessions.Authenticate(h.Ctx, &sessions.AuthenticateParams{SessionToken: pw.SessionToken, SessionCustomClaims: map[string]any{"tier": nil}})
 		require.NoError(t, err)
 		require.Equal(t, map[string]any{"n": 1.0}, cc.Session.CustomClaims)
-		_, err = h.C.Sessions.Authenticate(h.Ctx, &sessions.AuthenticateParams{SessionToken: pw.SessionToken, SessionCustomClaims: map[string]any{"sub": "x"}})
-		requireAPIError(t, h, err, 400, "reserved_claims_in_custom_claims")
+		// Reserved claims are ignored, not refused (stytch-go sessions/types.go).
+		cc, err = h.C.Sessions.Authenticate(h.Ctx, &sessions.AuthenticateParams{SessionToken: pw.SessionToken, SessionCustomClaims: map[string]any{"sub": "x", "tier": "silver"}})
+		require.NoError(t, err)
+		require.Equal(t, map[string]any{"n": 1.0, "tier": "silver"}, cc.Session.CustomClaims)
+		require.Equal(t, cc.Session.UserID, jwtClaims(t, cc.SessionJWT)["sub"], "the JWT's sub is still the user")
 		_, err = h.C.Sessions.Authenticate(h.Ctx, &sessions.AuthenticateParams{SessionToken: pw.SessionToken, SessionCustomClaims: map[string]any{"https://stytch.com/x": 1}})
 		requireAPIError(t, h, err, 400, "stytch_claims_in_custom_claims")
 
@@ -520,9 +523,13 @@ func TestSessionCustomClaimsLimits(t *testing.T) {
 		addr := h.Email("claims")
 		h.newPasswordUser(t, addr)
 		pw := h.passwordSession(t, addr)
-		for _, reserved := range []string{"iss", "aud", "exp", "nbf", "iat", "jti"} {
-			_, err := h.C.Sessions.Authenticate(h.Ctx, &sessions.AuthenticateParams{SessionToken: pw.SessionToken, SessionCustomClaims: map[string]any{reserved: "x"}})
-			requireAPIError(t, h, err, 400, "reserved_claims_in_custom_claims")
+		// Reserved claims are ignored, not refused (stytch-go sessions/types.go), in the session
+		// and in its JWT.
+		for _, reserved := range []string{"iss", "sub", "aud", "exp", "nbf", "iat", "jti"} {
+			got, err := h.C.Sessions.Authenticate(h.Ctx, &sessions.AuthenticateParams{SessionToken: pw.SessionToken, SessionCustomClaims: map[string]any{reserved: "x"}})
+			require.NoError(t, err, reserved)
+			require.Empty(t, got.Session.CustomClaims, reserved)
+			require.NotEqual(t, "x", jwtClaims(t, got.SessionJWT)[reserved], reserved)
 		}
 		_, err := h.C.Sessions.Authenticate(h.Ctx, &sessions.AuthenticateParams{SessionToken: pw.SessionToken, SessionCustomClaims: map[string]any{"big": strings.Repeat("x", 5000)}})
 		requireAPIError(t, h, err, 400, "custom_claims_too_large")

@@ -18,7 +18,29 @@ const (
 // sessionTokenPattern is the shape of a session token; anything else is invalid_session_token.
 var sessionTokenPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{44}$`)
 
-// reservedClaim reports whether a JWT claim may not be set as a custom claim.
+// withoutReservedClaims drops the registered JWT claims from custom claims: Stytch ignores them
+// rather than refusing the request (stytch-go sessions/types.go, SessionCustomClaims: "Custom
+// claims made with reserved claims (...) will be ignored"). It returns claims itself when there is
+// nothing to drop.
+func withoutReservedClaims(claims map[string]any) map[string]any {
+	has := false
+	for k := range claims {
+		has = has || reservedClaim(k)
+	}
+	if !has {
+		return claims
+	}
+	out := make(map[string]any, len(claims))
+	for k, v := range claims {
+		if !reservedClaim(k) {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// reservedClaim reports whether a JWT claim is one of the registered claims Stytch ignores in
+// custom claims.
 func reservedClaim(k string) bool {
 	switch k {
 	case "iss", "sub", "aud", "exp", "nbf", "iat", "jti":
@@ -27,16 +49,14 @@ func reservedClaim(k string) bool {
 	return false
 }
 
-// validateCustomClaims enforces Stytch's custom-claim rules: no registered claims, nothing under
-// https://stytch.com/, at most 4 KB of JSON.
+// validateCustomClaims enforces Stytch's custom-claim rules on claims already stripped of the
+// registered ones (withoutReservedClaims): nothing under https://stytch.com/ (refused, as
+// documented), at most 4 KB of JSON.
 func validateCustomClaims(claims map[string]any) error {
 	if claims == nil {
 		return nil
 	}
 	for k := range claims {
-		if reservedClaim(k) {
-			return newError("reserved_claims_in_custom_claims", "Custom claims may not set the registered claim %q.", k)
-		}
 		if strings.HasPrefix(k, "https://stytch.com/") {
 			return newError("stytch_claims_in_custom_claims", "Custom claims may not use the https://stytch.com/ namespace (%q).", k)
 		}
@@ -115,7 +135,7 @@ func authenticateSession(c *call) (int, metaSetter, error) {
 		}
 		if req.AuthorizationCheck != nil {
 			// The default consumer policy grants stytch_user no permissions (getRBACPolicy).
-			return newError("session_authorization_error", "The session's roles do not grant %q on %q.",
+			return newError("consumer_session_authorization_error", "The session's roles do not grant %q on %q.",
 				req.AuthorizationCheck.Action, req.AuthorizationCheck.ResourceID)
 		}
 		if req.SessionDurationMinutes > 0 && !s.sandbox { // the sandbox session never expires

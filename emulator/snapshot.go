@@ -157,6 +157,8 @@ type resetSnapshot struct {
 	EmailID   string    `json:"email_id"`
 	ExpiresAt time.Time `json:"expires_at"`
 	Used      bool      `json:"used"`
+	// CodeChallenge is the PKCE code_challenge of a reset started with one.
+	CodeChallenge string `json:"code_challenge,omitempty"`
 }
 
 type magicLinkSnapshot struct {
@@ -264,7 +266,7 @@ func (p *Project) snapshotState(ps *projectSnapshot) error {
 		ps.OTPs = append(ps.OTPs, otpSnapshot{MethodID: id, Code: o.code, UserID: o.userID, Channel: o.channel, ExpiresAt: o.expiresAt, Used: o.used})
 	}
 	for tok, r := range p.resets {
-		ps.Resets = append(ps.Resets, resetSnapshot{Token: tok, UserID: r.userID, EmailID: r.emailID, ExpiresAt: r.expiresAt, Used: r.used})
+		ps.Resets = append(ps.Resets, resetSnapshot{Token: tok, UserID: r.userID, EmailID: r.emailID, ExpiresAt: r.expiresAt, Used: r.used, CodeChallenge: r.codeChallenge})
 	}
 	for key, l := range p.magicLinks {
 		ps.MagicLinks = append(ps.MagicLinks, magicLinkSnapshot{TokenSHA256: append([]byte(nil), key[:]...), UserID: l.userID, EmailID: l.emailID,
@@ -428,7 +430,7 @@ func restoreState(ps *projectSnapshot, routes *router, limits Limits) (*projectS
 		if rs.Token == "" || st.resets[rs.Token] != nil {
 			return nil, bad("a password-reset token is empty or repeated")
 		}
-		st.resets[rs.Token] = &resetToken{userID: rs.UserID, emailID: rs.EmailID, expiresAt: rs.ExpiresAt, used: rs.Used}
+		st.resets[rs.Token] = &resetToken{userID: rs.UserID, emailID: rs.EmailID, expiresAt: rs.ExpiresAt, used: rs.Used, codeChallenge: rs.CodeChallenge}
 	}
 	if len(ps.MagicLinks) > maxMagicLinks {
 		return nil, bad("more magic links than a project keeps")

@@ -601,3 +601,86 @@ func compileFilter(op searchOperand) (userFilter, error) {
 	}
 	return nil, newError("user_search_filter_name_not_recognized", "%s is not a recognised filter_name.", fmt.Sprintf("%q", op.FilterName))
 }
+
+type exchangePrimaryFactorParams struct {
+	EmailAddress string `json:"email_address"`
+	PhoneNumber  string `json:"phone_number"`
+}
+
+// exchangePrimaryFactor serves PUT /v1/users/{user_id}/exchange_primary_factor: a user whose only
+// factor is one email or one phone number gets the given email or phone instead (stytch-go
+// Users.ExchangePrimaryFactor: "Must pass either an email_address or a phone_number"; "only works
+// if the user has exactly one factor"). Unconfirmed: which methods count as factors (here emails,
+// phones, a password and TOTPs) and whether the new contact starts verified (here it does not, like
+// any contact added without authenticating it); the error types are Stytch's
+// invalid_exchange_primary_factor_fields / _user (AND-ERR).
+func exchangePrimaryFactor(c *call) (int, metaSetter, error) {
+	var req exchangePrimaryFactorParams
+	if err := c.decode(&req); err != nil {
+		return 0, nil, err
+	}
+	if (req.EmailAddress == "") == (req.PhoneNumber == "") {
+		return 0, nil, newError("invalid_exchange_primary_factor_fields", "Pass exactly one of email_address or phone_number.")
+	}
+	m, value := mediumEmail, req.EmailAddress
+	if req.PhoneNumber != "" {
+		m, value = mediumPhone, req.PhoneNumber
+	}
+	check := checkEmail
+	if m == mediumPhone {
+		check = checkPhone
+	}
+	if err := check(value); err != nil {
+		return 0, nil, err
+	}
+	p := c.p
+	resp := &userResponse{}
+	return reply(resp, p.update(func(now time.Time) error {
+		u := p.userLocked(c.param, now)
+		if u == nil {
+			return newError("user_not_found", "User %s not found.", c.param)
+		}
+		factors := len(u.contacts) + len(u.totps)
+		if u.password != nil {
+			factors++
+		}
+		if u.sandbox || factors != 1 || len(u.contacts) != 1 {
+			return newError("invalid_exchange_primary_factor_user", "The user must have exactly one factor, an email address or a phone number, to exchange it.")
+		}
+		if p.ownerLocked(m, value, now) != nil {
+			return newError(m.duplicate(), "A user with this %s already exists.", m.noun())
+		}
+		p.removeContactLocked(u, u.contacts[0])
+		p.addContactLocked(u, m, value, false, time.Time{})
+		resp.UserID, resp.User = u.id, u.wire(now)
+		return nil
+	}))
+}
+
+// deleteExternalID serves DELETE /v1/users/{user_id}/external_id (the Node SDK's
+// users.deleteExternalId): the user keeps everything but its external_id, which becomes null.
+func deleteExternalID(c *call) (int, metaSetter, error) {
+	p := c.p
+	resp := &userResponse{}
+	return reply(resp, p.update(func(now time.Time) error {
+		u := p.userLocked(c.param, now)
+		if u == nil {
+			return newError("user_not_found", "User %s not found.", c.param)
+		}
+		if u.externalID != "" {
+			delete(p.externalIDs, u.externalID)
+			u.externalID = ""
+		}
+		resp.UserID, resp.User = u.id, u.wire(now)
+		return nil
+	}))
+}
+
+// deleteNeverCreated serves the DELETE /v1/users/<kind>/{id} routes of registrations the emulator
+// never creates (WebAuthn, biometric, crypto wallet, OAuth): every id is unknown, so each answers
+// Stytch's not-found error of its kind and changes nothing.
+func deleteNeverCreated(notFound string) handler {
+	return func(c *call) (int, metaSetter, error) {
+		return 0, nil, newError(notFound, "%s not found.", c.param)
+	}
+}

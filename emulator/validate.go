@@ -2,7 +2,9 @@ package emulator
 
 import (
 	"net/mail"
+	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -73,4 +75,30 @@ func (p *Project) checkSMSCountry(number string) error {
 // required answers a 400 naming a missing field of a type without a field-specific error.
 func required(field string) *Error {
 	return newError("bad_request", "%s is required.", field)
+}
+
+// Locales the SDKs enumerate for each kind of message: email (OTP email and password reset email:
+// stytch-go otp/email/types.go, passwords/email/types.go) and SMS/WhatsApp (stytch-go
+// otp/sms/types.go and otp/whatsapp/types.go, plus those stytch@14.2.0 adds in
+// types/lib/b2c/otps_sms.d.ts).
+var (
+	emailLocales = []string{"en", "es", "pt-br", "fr"}
+	phoneLocales = []string{"en", "es", "pt-br", "fr", "it", "de-DE", "zh-Hans", "ca-ES", "ja", "ru", "nl", "pl", "tr", "fa", "vi", "cs"}
+)
+
+// checkLocale answers invalid_locale for a locale outside allowed ("" means the default, en).
+func checkLocale(locale string, allowed []string) error {
+	if locale == "" || slices.Contains(allowed, locale) {
+		return nil
+	}
+	return newError("invalid_locale", "locale must be one of %s.", strings.Join(allowed, ", "))
+}
+
+// validRedirectURL reports whether u is an absolute http(s) URL with a host, the shape of a
+// redirect URL a Stytch project can register. Which URLs a project allows is dashboard
+// configuration the emulator does not have: it accepts any such URL (and, for an omitted one,
+// behaves as a project with a default set).
+func validRedirectURL(u string) bool {
+	p, err := url.Parse(u)
+	return err == nil && (p.Scheme == "http" || p.Scheme == "https") && p.Host != "" && p.User == nil
 }

@@ -95,6 +95,7 @@ func TestWireConformance(t *testing.T) {
 	wireDo[mlemail.LoginOrCreateResponse](w, "POST", "/v1/magic_links/email/login_or_create", map[string]any{"email": "wire-ml@example.com"})
 	linkToken := e.Project(emulator.DefaultProjectID).Messages("wire-ml@example.com")[0].Token
 	wireDo[mlemail.InviteResponse](w, "POST", "/v1/magic_links/email/invite", map[string]any{"email": "wire-revoke@example.com"})
+	single := wireDo[users.CreateResponse](w, "POST", "/v1/users", map[string]any{"email": "single@example.com"})
 	unknownUser := "user-test-00000000-0000-4000-8000-000000000000"
 	unknownMethod := "phone-number-test-00000000-0000-4000-8000-000000000000"
 
@@ -137,6 +138,12 @@ func TestWireConformance(t *testing.T) {
 		{route: "DELETE /v1/users/totps/{}", path: "/v1/users/totps/" + totpCreated.TOTPID, sdkType: users.DeleteTOTPResponse{}, status: 200, errPath: "/v1/users/totps/totp-test-00000000-0000-4000-8000-000000000000", errStatus: 404},
 		{route: "POST /v1/sessions/revoke", body: map[string]any{"session_id": "SESSION_ID_OF_CREATED"}, sdkType: sessions.RevokeResponse{}, status: 200, errBody: map[string]any{}, errStatus: 400},
 		{route: "POST /v1/passwords/session/reset", body: map[string]any{"session_token": "SESSION_OF_ANOTHER", "password": pw + "w"}, sdkType: pwsession.ResetResponse{}, status: 200, errBody: map[string]any{"password": pw}, errStatus: 400},
+		{route: "PUT /v1/users/{}/exchange_primary_factor", path: "/v1/users/" + single.UserID + "/exchange_primary_factor", body: map[string]any{"email_address": "exchanged@example.com"}, sdkType: users.ExchangePrimaryFactorResponse{}, status: 200, errBody: map[string]any{}, errStatus: 400},
+		{route: "DELETE /v1/users/{}/external_id", path: "/v1/users/" + other.UserID + "/external_id", sdkType: users.DeleteOAuthRegistrationResponse{}, status: 200, errPath: "/v1/users/" + unknownUser + "/external_id", errStatus: 404},
+		{route: "DELETE /v1/users/webauthn_registrations/{}", path: "/v1/users/webauthn_registrations/webauthn-registration-test-00000000-0000-4000-8000-000000000000", sdkType: stytcherror.Error{}, status: 404},
+		{route: "DELETE /v1/users/biometric_registrations/{}", path: "/v1/users/biometric_registrations/biometric-registration-test-00000000-0000-4000-8000-000000000000", sdkType: stytcherror.Error{}, status: 404},
+		{route: "DELETE /v1/users/crypto_wallets/{}", path: "/v1/users/crypto_wallets/crypto-wallet-test-00000000-0000-4000-8000-000000000000", sdkType: stytcherror.Error{}, status: 404},
+		{route: "DELETE /v1/users/oauth/{}", path: "/v1/users/oauth/oauth-user-registration-test-00000000-0000-4000-8000-000000000000", sdkType: stytcherror.Error{}, status: 404},
 		{route: "DELETE /v1/users/{}", path: "/v1/users/" + deletable.UserID, sdkType: users.DeleteResponse{}, status: 200, errPath: "/v1/users/" + unknownUser, errStatus: 404},
 	}
 

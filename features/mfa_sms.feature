@@ -28,6 +28,20 @@ Feature: SMS as the second factor (Stytch's backend MFA guide)
     Then the original session token is refused with "session_not_found"
     And the new session token authenticates
 
+  # The token rotates only when a factor the session did not have is added (the backend MFA
+  # guide's step-up); authenticating the SMS factor again keeps it.
+  Scenario: Re-authenticating a factor the session already has keeps the token
+    When an SMS code is sent to the user's phone with the session token
+    And the user enters the SMS code with the session token
+    And an SMS code is sent to the user's phone with the session token
+    And the user enters the SMS code with the session token
+    Then the session token is unchanged
+    And the session id is unchanged
+    And the session has exactly these factors:
+      | type     | delivery_method |
+      | password | knowledge       |
+      | otp      | sms             |
+
   Scenario: Enforcing MFA in the app
     Then the request to a protected page is refused with "missing_factor"
     When an SMS code is sent to the user's phone with the session token

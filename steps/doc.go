@@ -102,6 +102,8 @@
 //   - the SMS factor carries the phone number: the number the code was sent to.
 //   - the session id is unchanged: by the latest step-up.
 //   - the session token has changed: by the latest step-up.
+//   - the session token is unchanged: the latest authentication on the session (a factor it
+//     already had) kept its token.
 //   - the session expires in <n> minutes: by the target's clock, ± 1 minute.
 //   - no session was started: the last call succeeded without a session.
 //   - the SMS factor was last authenticated <n> minutes ago: sessions.authenticate, then the

@@ -86,7 +86,7 @@ func names(rep steps.Report, o steps.Outcome) []string {
 // TestFeatures runs the whole suite on the in-process emulator: one emulator that provisions a
 // fresh project per scenario. Every scenario runs; none may fail or be skipped.
 func TestFeatures(t *testing.T) {
-	rep := runFeatures(t, target.NewInProcessOpener(emulator.New(emulator.WithAutoProvision())))
+	rep := runFeatures(t, target.NewInProcessOpener(emulator.New(emulator.WithAutoProvision()), withContract(t)))
 	_, all := requiresTags(t)
 	assert.ElementsMatch(t, all, names(rep, steps.Passed), "every scenario passes on the emulator")
 	assert.Zero(t, rep.Count(steps.Skipped))
@@ -96,7 +96,7 @@ func TestFeatures(t *testing.T) {
 // API (the URL target of stytch-conform --target http://...).
 func TestFeaturesRemote(t *testing.T) {
 	ts := emulator.NewTestServer(t, emulator.WithAutoProvision())
-	opener, err := target.NewRemoteOpener(ts.URL)
+	opener, err := target.NewRemoteOpener(ts.URL, withContract(t))
 	require.NoError(t, err)
 	rep := runFeatures(t, opener)
 	_, all := requiresTags(t)
@@ -109,7 +109,7 @@ func TestFeaturesRemote(t *testing.T) {
 // capability is skipped with the reason, and all the others pass.
 func TestFeaturesSandboxMode(t *testing.T) {
 	ts := emulator.NewTestServer(t, emulator.WithAutoProvision())
-	opener, err := target.NewSandboxOpener(target.NewTestCredentials(), target.WithBaseURL(ts.URL))
+	opener, err := target.NewSandboxOpener(target.NewTestCredentials(), target.WithBaseURL(ts.URL), withContract(t))
 	require.NoError(t, err)
 	rep := runFeatures(t, opener)
 

@@ -187,6 +187,9 @@ func coreDefinitions() []definition {
 		{"the session token has changed", `^the session token has changed$`,
 			"The latest step-up returned a new session token.",
 			tokenChanged},
+		{"the session token is unchanged", `^the session token is unchanged$`,
+			"The latest authentication on the session kept its token (a factor the session already had).",
+			tokenUnchanged},
 		{"the session expires in <n> minutes", `^the session expires in (\d+) minutes?$`,
 			"The current session's expires_at is n minutes from the target's now (± 1 minute).",
 			expiresIn},
@@ -676,6 +679,8 @@ func sessionIDUnchanged(ctx context.Context) error {
 }
 
 func tokenChanged(ctx context.Context) error { return check(ctx, harness.CheckTokenRotated()) }
+
+func tokenUnchanged(ctx context.Context) error { return check(ctx, harness.CheckTokenKept()) }
 
 func expiresIn(ctx context.Context, minutes int) error {
 	return check(ctx, harness.CheckSessionExpiresIn(time.Duration(minutes)*time.Minute, expiryTolerance))

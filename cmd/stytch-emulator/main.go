@@ -70,6 +70,8 @@ type options struct {
 	grace         time.Duration
 	passwordCost  int
 	international bool
+	breach        bool
+	breachOnAuth  bool
 	keyFile       string
 	redirectURLs  string
 	publishedKey  bool
@@ -159,6 +161,8 @@ func parseFlags(args []string, stderr io.Writer, getenv func(string) string) (op
 	fs.IntVar(&o.passwordCost, "password-cost", 0, "bcrypt cost of stored password hashes, 4-31 (0: a salted PBKDF2-SHA256 hash, fast)")
 	fs.BoolVar(&o.international, "international-sms", false, "allow SMS to numbers outside +1")
 	fs.StringVar(&o.redirectURLs, "redirect-urls", "", "comma-separated redirect URLs magic links may use, the first the default (default: "+emulator.DefaultRedirectURL+" and http://localhost:3000, as in a new Stytch Test project)")
+	fs.BoolVar(&o.breach, "breach-detection", true, "refuse passwords of the known-breached list on create and reset, as a new Stytch project does (--breach-detection=false turns it off)")
+	fs.BoolVar(&o.breachOnAuth, "breach-check-on-authenticate", false, "also answer reset_password when passwords.authenticate gets a breached password (a Stytch project setting, off by default)")
 	fs.StringVar(&o.keyFile, "signing-key", "", "PEM file with an RSA key for session JWTs (default: a key generated on first start and kept in --data-dir)")
 	fs.BoolVar(&o.publishedKey, "insecure-published-key", false, "sign session JWTs with the key published in the emulator's source: anyone can forge sessions your app accepts (for fixtures that must match across machines only)")
 	fs.StringVar(&o.dataDir, "data-dir", "", "directory for the emulator's signing key (default: stytch-emulator in the user's cache directory) and, when given, every project's state: loaded on start, written shortly after each change and on shutdown (without it the state is in memory only)")
@@ -295,6 +299,12 @@ func (o options) emulatorOptions(logf func(string, ...any)) []emulator.Option {
 	}
 	if o.redirectURLs != "" {
 		opts = append(opts, emulator.WithRedirectURLs(strings.Split(o.redirectURLs, ",")...))
+	}
+	if !o.breach {
+		opts = append(opts, emulator.WithoutBreachDetection())
+	}
+	if o.breachOnAuth {
+		opts = append(opts, emulator.WithBreachCheckOnAuthenticate())
 	}
 	return opts
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/stytch-emulator/stytchemu/emulator"
+	"github.com/stytch-emulator/stytchemu/internal/contract"
 	"github.com/stytch-emulator/stytchemu/pkg/harness"
 	"github.com/stytch-emulator/stytchemu/pkg/target"
 )
@@ -133,7 +134,8 @@ func requireSkip(t *testing.T, ft *fakeT, wants ...string) {
 func emulatorOpener(t *testing.T) (*target.InProcessOpener, *emulator.Emulator) {
 	t.Helper()
 	e := emulator.New(emulator.WithAutoProvision(), emulator.WithLogger(t.Logf))
-	return target.NewInProcessOpener(e, target.WithLogger(t.Logf)), e
+	// Every exchange is checked against Stytch's published OpenAPI description too.
+	return target.NewInProcessOpener(e, target.WithLogger(t.Logf), target.WithTransport(contract.Collect(t))), e
 }
 
 // newRunner opens an in-process target and returns a Runner on it, cleaned up with t.

@@ -3,6 +3,7 @@ package mfa
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"testing"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/stytchauth/stytch-go/v16/stytch/consumer/stytchapi"
 
 	"github.com/stytch-emulator/stytchemu/emulator"
+	"github.com/stytch-emulator/stytchemu/internal/contract"
 )
 
 // The middleware end to end against the emulator, through stytch-go: the same scenario as the
@@ -22,8 +24,10 @@ import (
 func TestMFAScenarioOnEmulator(t *testing.T) {
 	t.Run("case=in-process", func(t *testing.T) {
 		e := emulator.New()
+		// Every exchange is checked against Stytch's published OpenAPI description too.
+		hc := &http.Client{Transport: contract.Collect(t)(e.Transport())}
 		c, err := stytchapi.NewClient(emulator.DefaultProjectID, emulator.DefaultSecret,
-			stytchapi.WithHTTPClient(e.HTTPClient()), stytchapi.WithBaseURI(emulator.InProcessURL))
+			stytchapi.WithHTTPClient(hc), stytchapi.WithBaseURI(emulator.InProcessURL))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -31,7 +35,11 @@ func TestMFAScenarioOnEmulator(t *testing.T) {
 	})
 	t.Run("case=over HTTP", func(t *testing.T) {
 		ts := emulator.NewTestServer(t)
-		c, err := stytchapi.NewClient(emulator.DefaultProjectID, emulator.DefaultSecret, stytchapi.WithBaseURI(ts.URL))
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		t.Cleanup(tr.CloseIdleConnections)
+		hc := &http.Client{Transport: contract.Collect(t)(tr)}
+		c, err := stytchapi.NewClient(emulator.DefaultProjectID, emulator.DefaultSecret,
+			stytchapi.WithHTTPClient(hc), stytchapi.WithBaseURI(ts.URL))
 		if err != nil {
 			t.Fatal(err)
 		}

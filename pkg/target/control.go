@@ -68,6 +68,21 @@ func (c *ControlClient) Health(ctx context.Context) error {
 	return nil
 }
 
+// TokenRotation returns the emulator's token-rotation mode, from GET /emulator/v1/health
+// (RotateTokens for an emulator that does not say).
+func (c *ControlClient) TokenRotation(ctx context.Context) (emulator.Rotation, error) {
+	var out struct {
+		TokenRotation emulator.Rotation `json:"token_rotation"`
+	}
+	if err := c.do(ctx, http.MethodGet, "/emulator/v1/health", nil, nil, &out); err != nil {
+		return "", fmt.Errorf("token rotation: %w", err)
+	}
+	if out.TokenRotation == "" {
+		return emulator.RotateTokens, nil
+	}
+	return out.TokenRotation, nil
+}
+
 // Messages returns the project's outbox addressed to to (an E.164 phone or an email; "" for all),
 // oldest first.
 func (c *ControlClient) Messages(ctx context.Context, to string) ([]emulator.Message, error) {

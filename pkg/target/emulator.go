@@ -73,7 +73,9 @@ func (t *InProcess) Shared() bool { return t.shared }
 
 // Has reports true for every capability, but for clock-control, fault-injection and
 // revocation-timing on a shared project.
-func (t *InProcess) Has(c Capability) bool { return emulatorHas(c, t.shared) }
+func (t *InProcess) Has(c Capability) bool {
+	return emulatorHas(c, t.shared, t.e.TokenRotation() == emulator.KeepTokens)
+}
 
 // Code returns the latest code sent to to, from the emulator's outbox; the sandbox identities'
 // code is 000000.
@@ -171,7 +173,9 @@ func (o *InProcessOpener) Shared() bool { return o.prov.isShared() }
 // Has reports true for every capability, but, once the opener fell back on the shared project,
 // for clock-control, fault-injection and revocation-timing. Before the first Open it cannot know
 // yet: check the opened target's Has too.
-func (o *InProcessOpener) Has(c Capability) bool { return emulatorHas(c, o.prov.isShared()) }
+func (o *InProcessOpener) Has(c Capability) bool {
+	return emulatorHas(c, o.prov.isShared(), o.e.TokenRotation() == emulator.KeepTokens)
+}
 
 // Open returns an InProcess target on a fresh project (or the shared fallback project).
 func (o *InProcessOpener) Open(ctx context.Context) (Target, error) {

@@ -152,8 +152,13 @@ func sharedLacks() []Capability { return []Capability{ClockControl, FaultInjecti
 
 // emulatorHas is the capability set of the emulator targets: everything on a project of their
 // own, everything but sharedLacks on the shared fallback project.
-func emulatorHas(c Capability, shared bool) bool {
+// An emulator that keeps session tokens on step-up (--token-rotation keep) has no rotated-out
+// token whose revocation could be timed, so it also lacks revocation-timing.
+func emulatorHas(c Capability, shared, keepsTokens bool) bool {
 	if shared && slices.Contains(sharedLacks(), c) {
+		return false
+	}
+	if keepsTokens && c == RevocationTiming {
 		return false
 	}
 	switch c {

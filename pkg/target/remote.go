@@ -25,6 +25,7 @@ type Remote struct {
 	creds  Credentials
 	ctl    *ControlClient
 	shared bool
+	keeps  bool // the emulator keeps session tokens on step-up (--token-rotation keep)
 
 	mu       sync.Mutex
 	skew     time.Duration // server time minus local time
@@ -49,15 +50,19 @@ func NewRemote(ctx context.Context, baseURL string, creds Credentials, opts ...O
 	if err != nil {
 		return nil, fmt.Errorf("emulator at %s, project %s: %w", u, creds.ProjectID, err)
 	}
-	return newRemote(ctx, u, creds, now, start, false, o)
+	rotation, err := ctl.TokenRotation(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("emulator at %s: %w", u, err)
+	}
+	return newRemote(ctx, u, creds, now, start, false, rotation == emulator.KeepTokens, o)
 }
 
-func newRemote(ctx context.Context, u string, creds Credentials, serverNow, sent time.Time, shared bool, o options) (*Remote, error) {
+func newRemote(ctx context.Context, u string, creds Credentials, serverNow, sent time.Time, shared, keeps bool, o options) (*Remote, error) {
 	b, err := newBase(ctx, u, creds, u, o.httpClient, o)
 	if err != nil {
 		return nil, err
 	}
-	t := &Remote{base: b, url: u, creds: creds, ctl: NewControlClient(u, creds, o.httpClient), shared: shared}
+	t := &Remote{base: b, url: u, creds: creds, ctl: NewControlClient(u, creds, o.httpClient), shared: shared, keeps: keeps}
 	t.observe(serverNow, sent)
 	return t, nil
 }
@@ -85,8 +90,8 @@ func (t *Remote) ProjectID() string { return t.creds.ProjectID }
 func (t *Remote) Shared() bool { return t.shared }
 
 // Has reports true for every capability, but for clock-control, fault-injection and
-// revocation-timing on a shared project.
-func (t *Remote) Has(c Capability) bool { return emulatorHas(c, t.shared) }
+// revocation-timing on a shared project, and revocation-timing on an emulator that keeps tokens.
+func (t *Remote) Has(c Capability) bool { return emulatorHas(c, t.shared, t.keeps) }
 
 // Code returns the latest code sent to to, read from the emulator's outbox; the sandbox
 // identities' code is 000000.
@@ -164,6 +169,9 @@ type RemoteOpener struct {
 	url  string
 	opts options
 	prov *provisioner
+
+	mu    sync.Mutex
+	keeps bool // seen at the first Open: the emulator keeps session tokens on step-up
 }
 
 var _ Opener = (*RemoteOpener)(nil)
@@ -198,7 +206,12 @@ func (o *RemoteOpener) Name() string { return o.url }
 // Has reports true for every capability, but, once the opener fell back on the shared project,
 // for clock-control, fault-injection and revocation-timing. Before the first Open it cannot know
 // yet: check the opened target's Has too.
-func (o *RemoteOpener) Has(c Capability) bool { return emulatorHas(c, o.prov.isShared()) }
+func (o *RemoteOpener) Has(c Capability) bool {
+	o.mu.Lock()
+	keeps := o.keeps
+	o.mu.Unlock()
+	return emulatorHas(c, o.prov.isShared(), keeps)
+}
 
 // Shared reports whether the opener has fallen back on one shared project.
 func (o *RemoteOpener) Shared() bool { return o.prov.isShared() }
@@ -219,5 +232,13 @@ func (o *RemoteOpener) OpenRemote(ctx context.Context) (*Remote, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newRemote(ctx, o.url, creds, now, sent, shared, o.opts)
+	rotation, err := NewControlClient(o.url, creds, o.opts.httpClient).TokenRotation(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("emulator at %s: %w", o.url, err)
+	}
+	keeps := rotation == emulator.KeepTokens
+	o.mu.Lock()
+	o.keeps = keeps
+	o.mu.Unlock()
+	return newRemote(ctx, o.url, creds, now, sent, shared, keeps, o.opts)
 }

@@ -531,7 +531,7 @@ test("coverage: users deleteEmail, deletePhoneNumber, deletePassword, deleteTOTP
 test("coverage: passwords strengthCheck and migrate (bcrypt)", TIMEOUT, async () => {
   const { client: c } = newProject();
 
-  const weak = await c.passwords.strengthCheck({ password: "password" });
+  const weak = await c.passwords.strengthCheck({ password: "sunflower7" });
   assertMeta(weak);
   assert.equal(weak.valid_password, false);
   assert.ok(weak.score < 3, JSON.stringify(weak));
@@ -545,7 +545,7 @@ test("coverage: passwords strengthCheck and migrate (bcrypt)", TIMEOUT, async ()
   assert.ok(strong.score >= 3, JSON.stringify(strong));
   assert.equal(strong.strength_policy, "zxcvbn");
   // A weak password is refused on create with the same verdict.
-  await expectStytchError(c.passwords.create({ email: uniqueEmail("weak"), password: "password" }), 400, "weak_password");
+  await expectStytchError(c.passwords.create({ email: uniqueEmail("weak"), password: "sunflower7" }), 400, "weak_password");
 
   const email = uniqueEmail("migrate");
   const migrated = await c.passwords.migrate({
@@ -619,7 +619,7 @@ test("coverage: passwords email.resetStart and email.reset", TIMEOUT, async () =
 
   await expectStytchError(c.passwords.email.resetStart({ email: uniqueEmail("nobody") }), 404, "email_not_found");
   // The new password must pass the strength policy; a refused attempt leaves the token usable.
-  await expectStytchError(c.passwords.email.reset({ token: msg.token, password: "password" }), 400, "weak_password");
+  await expectStytchError(c.passwords.email.reset({ token: msg.token, password: "sunflower7" }), 400, "weak_password");
 
   const newPassword = `Reset-${password}`;
   const reset = await c.passwords.email.reset({ token: msg.token, password: newPassword, session_duration_minutes: 30 });
@@ -656,7 +656,7 @@ test("coverage: passwords existingPassword.reset", TIMEOUT, async () => {
     "unauthorized_credentials",
   );
   await expectStytchError(
-    c.passwords.existingPassword.reset({ email, existing_password: password, new_password: "password" }),
+    c.passwords.existingPassword.reset({ email, existing_password: password, new_password: "sunflower7" }),
     400,
     "weak_password",
   );
