@@ -54,9 +54,9 @@ type definition struct {
 }
 
 // definitions returns every step. Each handler makes one harness call (Runner.Run) or, for the
-// Given steps that set up a user, the few a user needs. Action steps that a "Then the request
-// fails ..." may judge use harness's AllowError: their Stytch error is kept for the next check,
-// and an error nobody checks fails the scenario.
+// Given steps that set up a user, the few a user needs. "When" steps keep their call's Stytch
+// error for a "Then the request fails ..." to judge (scenario.when); an error nobody judges fails
+// the scenario.
 func definitions() []definition {
 	return append(coreDefinitions(), magicLinkDefinitions()...)
 }
@@ -351,13 +351,12 @@ func sandboxSignIn(ctx context.Context, minutes int) error {
 	if err != nil {
 		return err
 	}
-	return sc.run(ctx, harness.TestStep{
+	return sc.when(ctx, harness.TestStep{
 		PreStep: func(_ context.Context, s *harness.State) error {
 			s.Identity = sandboxIdentity()
 			return nil
 		},
-		Action:     harness.PasswordsAuthenticate{SessionMinutes: int32(minutes)},
-		AllowError: true,
+		Action: harness.PasswordsAuthenticate{SessionMinutes: int32(minutes)},
 	})
 }
 
@@ -367,7 +366,7 @@ func when(ctx context.Context, a harness.Action) error {
 	if err != nil {
 		return err
 	}
-	return sc.run(ctx, harness.TestStep{Action: a, AllowError: true})
+	return sc.when(ctx, harness.TestStep{Action: a})
 }
 
 // must runs an action that must succeed (or fail as expect says), then a check: a "Then" step, or
@@ -382,6 +381,15 @@ func must(ctx context.Context, a harness.Action, expect *harness.ExpectError, ch
 
 // check runs a check-only step.
 func check(ctx context.Context, c harness.CheckFunc) error { return must(ctx, nil, nil, c) }
+
+// judge runs a check-only step that judges the outcome of the last call.
+func judge(ctx context.Context, c harness.CheckFunc) error {
+	sc, err := current(ctx)
+	if err != nil {
+		return err
+	}
+	return sc.judge(ctx, c)
+}
 
 // One-time passcodes.
 
@@ -427,7 +435,7 @@ func sendToNew(ctx context.Context, name, contact string) error {
 	if err != nil {
 		return err
 	}
-	return sc.run(ctx, harness.TestStep{
+	return sc.when(ctx, harness.TestStep{
 		// A fresh identity's phone or email, never handed out before, becomes the user's new one.
 		PreStep: func(ctx context.Context, s *harness.State) error {
 			fresh, err := s.Target().NewIdentity(ctx, false)
@@ -441,8 +449,7 @@ func sendToNew(ctx context.Context, name, contact string) error {
 			}
 			return nil
 		},
-		Action:     harness.OTPSend{Channel: ch, WithSession: true},
-		AllowError: true,
+		Action: harness.OTPSend{Channel: ch, WithSession: true},
 	})
 }
 
@@ -464,15 +471,14 @@ func enterOTP(ctx context.Context, ch harness.Channel, a harness.OTPAuthenticate
 	if err != nil {
 		return err
 	}
-	return sc.run(ctx, harness.TestStep{
+	return sc.when(ctx, harness.TestStep{
 		PreStep: func(_ context.Context, s *harness.State) error {
 			if got := s.LastOTP.Channel; got != ch {
 				return fmt.Errorf("the last code sent went by %q, not %q", orNone(string(got)), ch)
 			}
 			return nil
 		},
-		Action:     a,
-		AllowError: true,
+		Action: a,
 	})
 }
 
@@ -682,7 +688,7 @@ func expiresIn(ctx context.Context, minutes int) error {
 }
 
 func noSession(ctx context.Context) error {
-	return check(ctx, harness.ComposeCheckFunc(harness.CheckLastSucceeded(), harness.CheckNoSessionStarted()))
+	return judge(ctx, harness.ComposeCheckFunc(harness.CheckLastSucceeded(), harness.CheckNoSessionStarted()))
 }
 
 func smsFactorAge(ctx context.Context, minutes int) error {
@@ -710,15 +716,15 @@ func noPhone(ctx context.Context) error {
 // Outcomes.
 
 func requestFails(ctx context.Context, status int, errorType string) error {
-	return check(ctx, harness.CheckLastError(harness.ExpectError{Status: status, ErrorType: errorType}))
+	return judge(ctx, harness.CheckLastError(harness.ExpectError{Status: status, ErrorType: errorType}))
 }
 
 func resultError(ctx context.Context, errorType string) error {
-	return check(ctx, harness.CheckLastError(harness.ExpectError{ErrorType: errorType}))
+	return judge(ctx, harness.CheckLastError(harness.ExpectError{ErrorType: errorType}))
 }
 
 func resultSandboxSession(ctx context.Context) error {
-	return check(ctx, harness.ComposeCheckFunc(harness.CheckLastSucceeded(), func(s *harness.State) error {
+	return judge(ctx, harness.ComposeCheckFunc(harness.CheckLastSucceeded(), func(s *harness.State) error {
 		sess, ok := s.LastSession()
 		switch {
 		case !ok:

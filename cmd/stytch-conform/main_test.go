@@ -164,7 +164,7 @@ func TestSandboxReportsSkipsAsSkipped(t *testing.T) {
 				need = append(need, c)
 			}
 		}
-		if len(target.Missing(opener.Has, need...)) > 0 {
+		if missing, _ := target.Lacks(opener, need...); len(missing) > 0 {
 			lacking[p.Name]++
 			nLacking++
 		}

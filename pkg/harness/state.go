@@ -65,15 +65,7 @@ type State struct {
 	// History has one record per step run so far, in order: History[k-1] is step k.
 	History []StepRecord
 
-	target        target.Target
-	lastErrJudged bool // a check has judged LastErr
-}
-
-// ConsumeLastErr returns LastErr and marks it judged, which settles a TestStep.AllowError step.
-// Checks of your own that decide about the last action's outcome call it.
-func (s *State) ConsumeLastErr() error {
-	s.lastErrJudged = true
-	return s.LastErr
+	target target.Target
 }
 
 // Target returns the target the state's actions run against (nil for a zero State).

@@ -2,6 +2,7 @@ package target_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -140,6 +141,29 @@ func requireErrorType(t *testing.T, err error, errorType string) {
 	require.Equal(t, errorType, string(se.ErrorType), "error: %v", err)
 }
 
+// openAs opens a target of o as its concrete type.
+func openAs[T target.Target](ctx context.Context, o target.Opener) (T, error) {
+	var zero T
+	tg, err := o.Open(ctx)
+	if err != nil {
+		return zero, err
+	}
+	c, ok := tg.(T)
+	if !ok {
+		return zero, fmt.Errorf("opened a %T", tg)
+	}
+	return c, nil
+}
+
+// newSandbox opens a sandbox target on creds.
+func newSandbox(ctx context.Context, creds target.Credentials, opts ...target.Option) (*target.Sandbox, error) {
+	o, err := target.NewSandboxOpener(creds, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return openAs[*target.Sandbox](ctx, o)
+}
+
 // closeAtEnd closes tg when the test ends, after checking Cleanup left nothing behind.
 func closeAtEnd(t *testing.T, tg target.Target) {
 	t.Helper()
@@ -152,7 +176,7 @@ func closeAtEnd(t *testing.T, tg target.Target) {
 func TestInProcess_Contract(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	tg, err := target.NewInProcessOpener(nil).OpenInProcess(ctx)
+	tg, err := openAs[*target.InProcess](ctx, target.NewInProcessOpener(nil))
 	require.NoError(t, err)
 	closeAtEnd(t, tg)
 	assert.Equal(t, "emulator", tg.Name())
@@ -164,29 +188,13 @@ func TestInProcess_Contract(t *testing.T) {
 	}.run(t, tg)
 }
 
-func TestInProcess_ExistingProject(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	e := emulator.New(emulator.WithProject("project-test-fixed", "secret-test-fixed"))
-	tg, err := target.NewInProcess(ctx, e, target.Credentials{ProjectID: "project-test-fixed", Secret: "secret-test-fixed"})
-	require.NoError(t, err)
-	closeAtEnd(t, tg)
-	contract{
-		caps:      target.AllCapabilities(),
-		serverNow: func(context.Context) time.Time { return e.Project("project-test-fixed").Clock().Now() },
-	}.run(t, tg)
-
-	_, err = target.NewInProcess(ctx, e, target.Credentials{ProjectID: "project-test-unknown", Secret: "x"})
-	require.Error(t, err, "a project the emulator does not know is refused")
-}
-
 func TestRemote_Contract(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	ts := emulator.NewTestServer(t, emulator.WithAutoProvision())
 	o, err := target.NewRemoteOpener(ts.URL)
 	require.NoError(t, err)
-	tg, err := o.OpenRemote(ctx)
+	tg, err := openAs[*target.Remote](ctx, o)
 	require.NoError(t, err)
 	closeAtEnd(t, tg)
 	assert.Equal(t, ts.URL, tg.Name())
@@ -209,7 +217,7 @@ func TestSandbox_ContractAgainstEmulator(t *testing.T) {
 	ctx := context.Background()
 	ts := emulator.NewTestServer(t, emulator.WithAutoProvision())
 	creds := target.Credentials{ProjectID: emulator.DefaultProjectID, Secret: emulator.DefaultSecret}
-	tg, err := target.NewSandbox(ctx, creds, target.WithBaseURL(ts.URL))
+	tg, err := newSandbox(ctx, creds, target.WithBaseURL(ts.URL))
 	require.NoError(t, err)
 	closeAtEnd(t, tg)
 	assert.Equal(t, "sandbox("+ts.URL+")", tg.Name())

@@ -13,8 +13,8 @@ import (
 // InProcess is a Target on an *emulator.Emulator in the same process, with no socket: the client's
 // requests are served through the emulator's in-memory transport. Codes come from the emulator's
 // outbox, time is the project's virtual clock, faults are installed directly. It has every
-// capability, except on a shared project (see Shared). Create it with NewInProcess or an
-// InProcessOpener; its zero value is not usable.
+// capability, except on a shared project (see Shared). Open it with an InProcessOpener; its zero
+// value is not usable.
 type InProcess struct {
 	*base
 	e      *emulator.Emulator
@@ -28,18 +28,7 @@ type InProcess struct {
 
 var _ Target = (*InProcess)(nil)
 
-// NewInProcess returns a target on project creds of e. The project must exist (WithProject) or e
-// must auto-provision it (WithAutoProvision); NewInProcess makes one authenticated request, which
-// provisions it. Options used: WithLogger, WithIdentityPrefix, WithTransport.
-func NewInProcess(ctx context.Context, e *emulator.Emulator, creds Credentials, opts ...Option) (*InProcess, error) {
-	o := newOptions(opts)
-	hc := e.HTTPClient()
-	if _, err := probeInProcess(hc)(ctx, creds); err != nil {
-		return nil, fmt.Errorf("in-process emulator project %s (create it with WithProject or WithAutoProvision): %w", creds.ProjectID, err)
-	}
-	return newInProcess(ctx, e, hc, creds, false, o)
-}
-
+// newInProcess returns a target on project creds of e, which must exist.
 func newInProcess(ctx context.Context, e *emulator.Emulator, hc *http.Client, creds Credentials, shared bool, o options) (*InProcess, error) {
 	p := e.Project(creds.ProjectID)
 	if p == nil {
@@ -52,7 +41,8 @@ func newInProcess(ctx context.Context, e *emulator.Emulator, hc *http.Client, cr
 	return &InProcess{base: b, e: e, creds: creds, clock: p.Clock(), shared: shared}, nil
 }
 
-// probeInProcess makes an authenticated control request through the in-process transport.
+// probeInProcess makes an authenticated control request through the in-process transport (which
+// provisions the project on an emulator that auto-provisions).
 func probeInProcess(hc *http.Client) probeFunc {
 	return func(ctx context.Context, creds Credentials) (time.Time, error) {
 		return NewControlClient(emulator.InProcessURL, creds, hc).Now(ctx)
@@ -173,13 +163,11 @@ func (o *InProcessOpener) Shared() bool { return o.prov.isShared() }
 // yet: check the opened target's Has too.
 func (o *InProcessOpener) Has(c Capability) bool { return emulatorHas(c, o.prov.isShared()) }
 
-// Open returns an InProcess target on a fresh project (or the shared fallback project).
-func (o *InProcessOpener) Open(ctx context.Context) (Target, error) {
-	return o.OpenInProcess(ctx)
-}
+// Acceptance reports false: the targets are the emulator's.
+func (o *InProcessOpener) Acceptance() bool { return false }
 
-// OpenInProcess is Open returning the concrete type.
-func (o *InProcessOpener) OpenInProcess(ctx context.Context) (*InProcess, error) {
+// Open returns an *InProcess target on a fresh project (or the shared fallback project).
+func (o *InProcessOpener) Open(ctx context.Context) (Target, error) {
 	creds, _, shared, err := o.prov.provision(ctx, probeInProcess(o.hc))
 	if err != nil {
 		return nil, err

@@ -14,7 +14,7 @@ import (
 	"github.com/stytch-emulator/stytchemu/emulator"
 )
 
-// Spec values of NewOpener besides emulator URLs (design.md §3.3).
+// Spec values of NewOpener besides emulator URLs.
 const (
 	// SpecEmulator is the in-process emulator, no network and no credentials (the default).
 	SpecEmulator = "emulator"
@@ -47,17 +47,6 @@ func NewOpener(spec string, opts ...Option) (Opener, error) {
 	default:
 		return nil, fmt.Errorf("unknown target %q: want %q, %q, or an emulator URL such as http://127.0.0.1:9010", spec, SpecEmulator, SpecSandbox)
 	}
-}
-
-// Open opens one Target from a setting, as NewOpener(spec, opts...).Open(ctx) does. Each call with
-// "emulator" starts a new in-process emulator; to open one target per scenario, call NewOpener once
-// and its Open per scenario.
-func Open(ctx context.Context, spec string, opts ...Option) (Target, error) {
-	o, err := NewOpener(spec, opts...)
-	if err != nil {
-		return nil, err
-	}
-	return o.Open(ctx)
 }
 
 // checkEmulatorURL validates an emulator base URL and refuses Stytch's own hosts, which have no
@@ -163,16 +152,8 @@ func emulatorHas(c Capability, shared bool) bool {
 	return false
 }
 
-// IsShared reports whether v (a Target or an Opener) has a Shared() bool method reporting true:
-// an emulator target or opener that fell back on one project shared by every scenario, which
-// therefore lacks clock-control, fault-injection and revocation-timing.
-func IsShared(v any) bool {
-	s, ok := v.(interface{ Shared() bool })
-	return ok && s.Shared()
-}
-
-// SharedNote is what skip messages add when a capability is missing because the project is
-// shared (see IsShared).
+// SharedNote is what Lacks adds to a skip reason when a capability is missing because the
+// project is shared (see Capable.Shared).
 const SharedNote = "its scenarios share one project, since the emulator does not auto-provision"
 
 // joinCapabilities names capabilities for messages: "a, b, c".

@@ -75,7 +75,10 @@ func TestNewOpener_Specs(t *testing.T) {
 func TestOpen_Emulator(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	tg, err := target.Open(ctx, "emulator")
+	o, err := target.NewOpener("emulator")
+	require.NoError(t, err)
+	assert.False(t, o.Acceptance())
+	tg, err := o.Open(ctx)
 	require.NoError(t, err)
 	closeAtEnd(t, tg)
 	id, err := tg.NewIdentity(ctx, true)
@@ -237,7 +240,7 @@ func TestRemoteOpener_FallbackWithoutAutoProvision(t *testing.T) {
 	o, err := target.NewRemoteOpener(ts.URL, target.WithLogger(logs.logf), target.WithEnv(noEnv))
 	require.NoError(t, err)
 	fallback(t, o, logs, "without --auto-provision=false")
-	tg, err := o.OpenRemote(context.Background())
+	tg, err := openAs[*target.Remote](context.Background(), o)
 	require.NoError(t, err)
 	closeAtEnd(t, tg)
 	assert.True(t, tg.Shared())
@@ -249,7 +252,7 @@ func TestInProcessOpener_FallbackWithoutAutoProvision(t *testing.T) {
 	logs := &logRecorder{}
 	o := target.NewInProcessOpener(emulator.New(), target.WithLogger(logs.logf), target.WithEnv(noEnv))
 	fallback(t, o, logs, "emulator.WithAutoProvision()")
-	tg, err := o.OpenInProcess(context.Background())
+	tg, err := openAs[*target.InProcess](context.Background(), o)
 	require.NoError(t, err)
 	closeAtEnd(t, tg)
 	assert.True(t, tg.Shared())
@@ -262,7 +265,7 @@ func TestRemoteOpener_FallbackCredentialsFromEnv(t *testing.T) {
 	env := map[string]string{target.EnvProjectID: "project-test-ci", target.EnvSecret: "secret-test-ci"}
 	o, err := target.NewRemoteOpener(ts.URL, target.WithLogger(func(string, ...any) {}), target.WithEnv(func(k string) string { return env[k] }))
 	require.NoError(t, err)
-	tg, err := o.OpenRemote(context.Background())
+	tg, err := openAs[*target.Remote](context.Background(), o)
 	require.NoError(t, err)
 	closeAtEnd(t, tg)
 	assert.Equal(t, "project-test-ci", tg.ProjectID())
@@ -282,24 +285,12 @@ func TestRemoteOpener_NoEmulator(t *testing.T) {
 
 	closed := httptest.NewServer(http.NotFoundHandler())
 	closed.Close()
-	_, err = target.NewRemote(ctx, closed.URL, target.NewTestCredentials())
+	o, err = target.NewRemoteOpener(closed.URL)
+	require.NoError(t, err)
+	_, err = o.Open(ctx)
 	require.Error(t, err)
 	assert.False(t, errors.As(err, &ce), "a connection error is not a control error")
 	assert.True(t, strings.Contains(err.Error(), closed.URL))
-}
-
-func TestNewRemote_ExistingProject(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	ts := emulator.NewTestServer(t)
-	tg, err := target.NewRemote(ctx, ts.URL, target.Credentials{ProjectID: emulator.DefaultProjectID, Secret: emulator.DefaultSecret})
-	require.NoError(t, err)
-	closeAtEnd(t, tg)
-	assert.False(t, tg.Shared())
-	_, err = target.NewRemote(ctx, ts.URL, target.NewTestCredentials())
-	var ce *target.ControlError
-	require.ErrorAs(t, err, &ce)
-	assert.Equal(t, http.StatusUnauthorized, ce.StatusCode)
 }
 
 func TestParseCapability(t *testing.T) {
@@ -311,7 +302,6 @@ func TestParseCapability(t *testing.T) {
 	}
 	_, err := target.ParseCapability("time-travel")
 	require.ErrorContains(t, err, `unknown capability "time-travel"`)
-	assert.Equal(t, []target.Capability{target.ReadCodes}, target.Missing(func(c target.Capability) bool { return c != target.ReadCodes }, target.ClockControl, target.ReadCodes))
 }
 
 // sharedOpener is an emulator opener that may fall back on a shared project.
@@ -357,8 +347,7 @@ func TestOpeners_SharedProjectLacksIsolationCapabilities(t *testing.T) {
 			require.NoError(t, err)
 			closeAtEnd(t, tg)
 			require.True(t, o.Shared())
-			assert.True(t, target.IsShared(o))
-			assert.True(t, target.IsShared(tg))
+			assert.True(t, tg.Shared())
 			for _, c := range isolationCaps {
 				assert.False(t, o.Has(c), "opener claims %s on a shared project", c)
 				assert.False(t, tg.Has(c), "target claims %s on a shared project", c)
@@ -367,8 +356,9 @@ func TestOpeners_SharedProjectLacksIsolationCapabilities(t *testing.T) {
 				assert.True(t, o.Has(c), "opener lost %s", c)
 				assert.True(t, tg.Has(c), "target lost %s", c)
 			}
-			assert.Equal(t, []target.Capability{target.ClockControl, target.RevocationTiming},
-				target.Missing(tg.Has, target.ReadCodes, target.ClockControl, target.RevocationTiming))
+			missing, reason := target.Lacks(tg, target.ReadCodes, target.ClockControl, target.RevocationTiming)
+			assert.Equal(t, []target.Capability{target.ClockControl, target.RevocationTiming}, missing)
+			assert.Equal(t, "target "+tg.Name()+" lacks clock-control, revocation-timing ("+target.SharedNote+")", reason)
 			lines := logs.all()
 			require.Len(t, lines, 1)
 			assert.Contains(t, lines[0], "no longer claim clock-control, fault-injection, revocation-timing")
@@ -379,15 +369,18 @@ func TestOpeners_SharedProjectLacksIsolationCapabilities(t *testing.T) {
 			tg, err := o.Open(ctx)
 			require.NoError(t, err)
 			closeAtEnd(t, tg)
-			assert.False(t, target.IsShared(o))
-			assert.False(t, target.IsShared(tg))
+			assert.False(t, o.Shared())
+			assert.False(t, tg.Shared())
+			missing, reason := target.Lacks(tg, target.AllCapabilities()...)
+			assert.Empty(t, missing)
+			assert.Empty(t, reason)
 			for _, c := range target.AllCapabilities() {
 				assert.True(t, o.Has(c), "opener lacks %s", c)
 				assert.True(t, tg.Has(c), "target lacks %s", c)
 			}
 		})
 	}
-	assert.False(t, target.IsShared(mustSandbox(t)), "a target without Shared() is not shared")
+	assert.False(t, mustSandbox(t).Shared(), "the sandbox is never shared")
 }
 
 // mustSandbox returns a sandbox opener on made-up test credentials (no I/O).

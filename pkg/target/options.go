@@ -13,7 +13,7 @@ import (
 	"github.com/google/uuid"
 )
 
-// Environment variables read for the sandbox credentials (design.md §3.3, §3.4).
+// Environment variables read for the sandbox credentials.
 const (
 	EnvProjectID = "STYTCH_PROJECT_ID"
 	EnvSecret    = "STYTCH_SECRET"
@@ -95,7 +95,7 @@ type options struct {
 	baseURL    string
 	creds      *Credentials
 	getenv     func(string) string
-	ids        *identities
+	ids        *identities // one per opener, shared by its targets
 	wrap       func(http.RoundTripper) http.RoundTripper
 }
 
