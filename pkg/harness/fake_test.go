@@ -30,9 +30,9 @@ var _ harness.ParallelT = (*fakeT)(nil)
 
 func (f *fakeT) Helper()                  {}
 func (f *fakeT) Context() context.Context { return context.Background() }
-func (f *fakeT) Name() string      { return "fake" }
-func (f *fakeT) Parallel()         { f.mu.Lock(); f.parallel = true; f.mu.Unlock() }
-func (f *fakeT) Cleanup(fn func()) { f.mu.Lock(); f.cleanups = append(f.cleanups, fn); f.mu.Unlock() }
+func (f *fakeT) Name() string             { return "fake" }
+func (f *fakeT) Parallel()                { f.mu.Lock(); f.parallel = true; f.mu.Unlock() }
+func (f *fakeT) Cleanup(fn func())        { f.mu.Lock(); f.cleanups = append(f.cleanups, fn); f.mu.Unlock() }
 
 func (f *fakeT) add(to *[]string, format string, args ...any) {
 	f.mu.Lock()
