@@ -17,8 +17,8 @@ import (
 // maxControlBody bounds a control API response read into memory.
 const maxControlBody = 16 << 20
 
-// ControlClient is a typed client of the emulator-only control API under /emulator/v1/
-// , authenticated with the Basic credentials of the project it acts on. It is the
+// ControlClient is a typed client of the emulator-only control API under /emulator/v1/,
+// authenticated with the Basic credentials of the project it acts on. It is the
 // one hand-written HTTP client of the harness: the control API is not a Stytch endpoint.
 //
 // Its zero value is not usable: set BaseURL and Credentials (NewControlClient does).
