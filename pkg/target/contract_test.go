@@ -13,6 +13,7 @@ import (
 	"github.com/stytchauth/stytch-go/v16/stytch/consumer/otp"
 	"github.com/stytchauth/stytch-go/v16/stytch/consumer/otp/email"
 	"github.com/stytchauth/stytch-go/v16/stytch/consumer/passwords"
+	"github.com/stytchauth/stytch-go/v16/stytch/consumer/sessions"
 	"github.com/stytchauth/stytch-go/v16/stytch/consumer/users"
 	"github.com/stytchauth/stytch-go/v16/stytch/stytcherror"
 
@@ -114,6 +115,24 @@ func (c contract) run(t *testing.T, tg target.Target) {
 		require.NoError(t, tg.ClearFaults(ctx))
 		_, err = tg.Client().OTPs.Email.Send(ctx, &email.SendParams{Email: id.Email})
 		require.NoError(t, err, "cleared faults do not apply")
+	})
+
+	t.Run("case=age-sessions", func(t *testing.T) {
+		if !tg.Has(target.SessionAgeing) {
+			require.ErrorIs(t, tg.AgeSessions(ctx, time.Minute), target.ErrUnsupported)
+			return
+		}
+		id, err := tg.NewIdentity(ctx, false)
+		require.NoError(t, err)
+		created, err := tg.Client().Passwords.Create(ctx, &passwords.CreateParams{Email: id.Email, Password: id.Password, SessionDurationMinutes: 60})
+		require.NoError(t, err)
+		tg.Track(created.UserID)
+		before := *created.Session.AuthenticationFactors[0].LastAuthenticatedAt
+		require.NoError(t, tg.AgeSessions(ctx, 6*time.Minute))
+		got, err := tg.Client().Sessions.Authenticate(ctx, &sessions.AuthenticateParams{SessionToken: created.SessionToken})
+		require.NoError(t, err)
+		assert.WithinDuration(t, before.Add(-6*time.Minute), *got.Session.AuthenticationFactors[0].LastAuthenticatedAt, time.Second)
+		require.Error(t, tg.AgeSessions(ctx, -time.Minute), "ageing goes into the past only")
 	})
 
 	t.Run("case=cleanup", func(t *testing.T) {

@@ -116,6 +116,12 @@ func (c *ControlClient) Reset(ctx context.Context) error {
 	return c.do(ctx, http.MethodPost, "/emulator/v1/reset", nil, struct{}{}, nil)
 }
 
+// AgeSessions moves every session of the project d into the past (POST /emulator/v1/sessions/age
+// {"by": d}): its times, its factors' timestamps and its rotated-out tokens' grace.
+func (c *ControlClient) AgeSessions(ctx context.Context, d time.Duration) error {
+	return c.do(ctx, http.MethodPost, "/emulator/v1/sessions/age", nil, map[string]string{"by": d.String()}, nil)
+}
+
 // AddFault installs a fault in the project (POST /emulator/v1/faults).
 func (c *ControlClient) AddFault(ctx context.Context, f emulator.Fault) error {
 	body := struct {

@@ -119,6 +119,14 @@ func (t *InProcess) ClearFaults(ctx context.Context) error {
 	return nil
 }
 
+// AgeSessions moves the project's sessions d into the past.
+func (t *InProcess) AgeSessions(ctx context.Context, d time.Duration) error {
+	if _, err := t.e.AgeSessions(t.creds.ProjectID, d); err != nil {
+		return fmt.Errorf("age sessions %s: %w", d, err)
+	}
+	return nil
+}
+
 // InProcessOpener opens InProcess targets on one emulator, each on a fresh project-test-<uuid>
 // project. When the emulator does not auto-provision, every target shares the fallback project
 // (see WithCredentials), a log line says so, and from then on the opener and its targets lack
@@ -145,7 +153,10 @@ func NewInProcessOpener(e *emulator.Emulator, opts ...Option) *InProcessOpener {
 		e:    e,
 		hc:   e.HTTPClient(),
 		opts: o,
-		prov: &provisioner{name: "in-process emulator", hint: "create it with emulator.WithAutoProvision()", fallback: fallback, logf: o.logf},
+		prov: &provisioner{name: "in-process emulator", hint: "create it with emulator.WithAutoProvision()", fallback: fallback, logf: o.logf,
+			one: o.oneProject, reset: func(ctx context.Context, creds Credentials) error {
+				return NewControlClient(emulator.InProcessURL, creds, e.HTTPClient()).Reset(ctx)
+			}},
 	}
 }
 

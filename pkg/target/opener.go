@@ -85,8 +85,11 @@ type provisioner struct {
 	name     string
 	hint     string // how to make the emulator auto-provision
 	fallback Credentials
-	logf     func(format string, args ...any)
-	logOnce  sync.Once
+	// one puts every target on the fallback project, reset first, rather than a fresh one.
+	one     bool
+	reset   func(ctx context.Context, creds Credentials) error
+	logf    func(format string, args ...any)
+	logOnce sync.Once
 
 	mu     sync.Mutex
 	shared bool
@@ -99,6 +102,16 @@ type probeFunc func(ctx context.Context, creds Credentials) (time.Time, error)
 // provision returns the credentials of a new target, the project's time, and whether the project
 // is the shared fallback.
 func (p *provisioner) provision(ctx context.Context, probe probeFunc) (Credentials, time.Time, bool, error) {
+	if p.one {
+		if err := p.reset(ctx, p.fallback); err != nil {
+			return Credentials{}, time.Time{}, false, fmt.Errorf("%s: reset project %s: %w", p.name, p.fallback.ProjectID, err)
+		}
+		now, err := probe(ctx, p.fallback)
+		if err != nil {
+			return Credentials{}, time.Time{}, false, fmt.Errorf("%s: project %s: %w", p.name, p.fallback.ProjectID, err)
+		}
+		return p.fallback, now, false, nil
+	}
 	p.mu.Lock()
 	shared := p.shared
 	p.mu.Unlock()
@@ -137,7 +150,9 @@ func (p *provisioner) isShared() bool {
 // sharedLacks are the capabilities an emulator target lacks when its project is shared with every
 // other target of its opener (the fallback when the emulator does not auto-provision): concurrent
 // scenarios would see each other's clock moves and faults, and so break each other.
-func sharedLacks() []Capability { return []Capability{ClockControl, FaultInjection, RevocationTiming} }
+func sharedLacks() []Capability {
+	return []Capability{ClockControl, FaultInjection, RevocationTiming, SessionAgeing}
+}
 
 // emulatorHas is the capability set of the emulator targets: everything on a project of their
 // own, everything but sharedLacks on the shared fallback project.
@@ -146,7 +161,7 @@ func emulatorHas(c Capability, shared bool) bool {
 		return false
 	}
 	switch c {
-	case ClockControl, ReadCodes, FaultInjection, RealPasswordCheck, RevocationTiming:
+	case ClockControl, ReadCodes, FaultInjection, RealPasswordCheck, RevocationTiming, SessionAgeing:
 		return true
 	}
 	return false

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/stytchauth/stytch-go/v16/stytch/consumer/otp/email"
 	"github.com/stytchauth/stytch-go/v16/stytch/consumer/passwords"
+	"github.com/stytchauth/stytch-go/v16/stytch/consumer/users"
 
 	"github.com/stytch-emulator/stytchemu/emulator"
 	"github.com/stytch-emulator/stytchemu/pkg/target"
@@ -417,4 +418,46 @@ func TestRemoteOpener_RefusesLiveFallbackCredentials(t *testing.T) {
 	// Test credentials and the emulator's defaults are fine.
 	_, err = target.NewRemoteOpener("http://127.0.0.1:9010", target.WithEnv(noEnv))
 	require.NoError(t, err)
+}
+
+// TestWithOneProject: every target of the opener is on the one project, emptied first, with every
+// capability; an auto-provisioning emulator creates it on first use.
+func TestWithOneProject(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	creds := target.NewTestCredentials()
+	ts := emulator.NewTestServer(t, emulator.WithAutoProvision())
+	for name, o := range map[string]target.Opener{
+		"remote":     mustRemote(t, ts.URL, target.WithOneProject(), target.WithCredentials(creds)),
+		"in-process": target.NewInProcessOpener(emulator.New(emulator.WithAutoProvision()), target.WithOneProject(), target.WithCredentials(creds)),
+	} {
+		t.Run("case="+name, func(t *testing.T) {
+			first, err := o.Open(ctx)
+			require.NoError(t, err)
+			closeAtEnd(t, first)
+			id, err := first.NewIdentity(ctx, false)
+			require.NoError(t, err)
+			created, err := first.Client().Passwords.Create(ctx, &passwords.CreateParams{Email: id.Email, Password: id.Password})
+			require.NoError(t, err)
+			require.NoError(t, first.Advance(ctx, time.Hour))
+
+			second, err := o.Open(ctx)
+			require.NoError(t, err)
+			closeAtEnd(t, second)
+			assert.False(t, second.Shared())
+			missing, _ := target.Lacks(second, target.AllCapabilities()...)
+			assert.Empty(t, missing)
+			_, err = second.Client().Users.Get(ctx, &users.GetParams{UserID: created.UserID})
+			requireErrorType(t, err, "user_not_found")
+			assert.WithinDuration(t, time.Now(), second.Now(), time.Minute, "the clock is back on real time")
+		})
+	}
+}
+
+// mustRemote returns a remote opener on url.
+func mustRemote(t *testing.T, url string, opts ...target.Option) target.Opener {
+	t.Helper()
+	o, err := target.NewRemoteOpener(url, opts...)
+	require.NoError(t, err)
+	return o
 }

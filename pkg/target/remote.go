@@ -136,6 +136,14 @@ func (t *Remote) ClearFaults(ctx context.Context) error {
 	return nil
 }
 
+// AgeSessions moves the project's sessions d into the past.
+func (t *Remote) AgeSessions(ctx context.Context, d time.Duration) error {
+	if err := t.ctl.AgeSessions(ctx, d); err != nil {
+		return fmt.Errorf("age sessions %s: %w", d, err)
+	}
+	return nil
+}
+
 // RemoteOpener opens Remote targets on one running emulator, each on a fresh project-test-<uuid>
 // project; the emulator must run with --auto-provision for that. When it does not (the first fresh
 // project answers 401), every target shares the fallback project (WithCredentials, else
@@ -171,7 +179,10 @@ func NewRemoteOpener(baseURL string, opts ...Option) (*RemoteOpener, error) {
 	return &RemoteOpener{
 		url:  u,
 		opts: o,
-		prov: &provisioner{name: "emulator at " + u, hint: "start stytch-emulator without --auto-provision=false", fallback: fallback, logf: o.logf},
+		prov: &provisioner{name: "emulator at " + u, hint: "start stytch-emulator without --auto-provision=false", fallback: fallback, logf: o.logf,
+			one: o.oneProject, reset: func(ctx context.Context, creds Credentials) error {
+				return NewControlClient(u, creds, o.httpClient).Reset(ctx)
+			}},
 	}, nil
 }
 

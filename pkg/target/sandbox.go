@@ -103,6 +103,11 @@ func (t *Sandbox) ClearFaults(ctx context.Context) error {
 	return fmt.Errorf("clear faults on %s: %w (no %s)", t.name, ErrUnsupported, FaultInjection)
 }
 
+// AgeSessions wraps ErrUnsupported: the sandbox's sessions age only by waiting.
+func (t *Sandbox) AgeSessions(ctx context.Context, d time.Duration) error {
+	return fmt.Errorf("age sessions on %s: %w (no %s)", t.name, ErrUnsupported, SessionAgeing)
+}
+
 // SandboxOpener opens Sandbox targets on the one real test project: each has its own application
 // clock and its own tracked users, and all share one identity generator, so parallel scenarios do
 // not collide. Create it with NewSandboxOpener.

@@ -118,7 +118,7 @@ func TestSandboxOpener_ScenariosHaveOwnClocks(t *testing.T) {
 	assert.Equal(t, "sandbox("+ts.URL+")", o.Name())
 	missing, reason := target.Lacks(o, target.AllCapabilities()...)
 	assert.Equal(t, target.AllCapabilities(), missing)
-	assert.Equal(t, "target sandbox("+ts.URL+") lacks clock-control, read-codes, fault-injection, real-password-check, revocation-timing", reason)
+	assert.Equal(t, "target sandbox("+ts.URL+") lacks clock-control, read-codes, fault-injection, real-password-check, revocation-timing, session-ageing", reason)
 	assert.True(t, o.Acceptance())
 
 	a, err := o.Open(ctx)

@@ -41,11 +41,14 @@ const (
 	RealPasswordCheck Capability = "real-password-check"
 	// RevocationTiming: a rotated-out session token's death can be observed on a moved clock.
 	RevocationTiming Capability = "revocation-timing"
+	// SessionAgeing: the project's sessions can be moved into the past (AgeSessions), so that an
+	// application on real time sees its factors grow old.
+	SessionAgeing Capability = "session-ageing"
 )
 
 // AllCapabilities returns every capability, in a stable order (a new slice each call).
 func AllCapabilities() []Capability {
-	return []Capability{ClockControl, ReadCodes, FaultInjection, RealPasswordCheck, RevocationTiming}
+	return []Capability{ClockControl, ReadCodes, FaultInjection, RealPasswordCheck, RevocationTiming, SessionAgeing}
 }
 
 // ParseCapability returns the capability named s (as written after @requires:), or an error for a
@@ -145,6 +148,10 @@ type Target interface {
 	// ClearFaults removes the faults injected so far; it wraps ErrUnsupported on a target without
 	// FaultInjection.
 	ClearFaults(ctx context.Context) error
+	// AgeSessions moves every session of the target's project d into the past, factors, times and
+	// rotated-out tokens' grace alike, without moving the clock; it wraps ErrUnsupported on a
+	// target without SessionAgeing.
+	AgeSessions(ctx context.Context, d time.Duration) error
 	// Track records a user created through the target, to be deleted by Cleanup. The sandbox user
 	// is ignored.
 	Track(userID string)
