@@ -100,7 +100,9 @@ const (
 )
 
 // requiredRoutes are the routes every contract has.
-func requiredRoutes() []RouteName { return []RouteName{SignIn, SendSMSCode, SubmitSMSCode, ProtectedPage} }
+func requiredRoutes() []RouteName {
+	return []RouteName{SignIn, SendSMSCode, SubmitSMSCode, ProtectedPage}
+}
 
 // Route is one request: a method, a path and a body template. {{email}}, {{password}},
 // {{phone}} and {{code}} in the path or the body are replaced by the test user's values.
@@ -363,4 +365,6 @@ func (c *Contract) DisplayName() string {
 }
 
 // okStatus reports whether a flow request (not a page) succeeded.
-func okStatus(status int) bool { return status >= 200 && status < 400 && status != http.StatusNotModified }
+func okStatus(status int) bool {
+	return status >= 200 && status < 400 && status != http.StatusNotModified
+}
