@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -71,12 +73,13 @@ type Client struct {
 	contract *Contract
 	base     string
 	hc       *http.Client
-	session  string // the session cookie's or header's value
+	cookies  map[string]string // every cookie the app set, by name (the session cookie among them)
+	token    string            // with a header session: the credential the app handed out
 }
 
 // NewClient returns a client of the app at baseURL (http://host:port), reached over HTTP.
 func NewClient(c *Contract, baseURL string) *Client {
-	return &Client{contract: c, base: strings.TrimSuffix(baseURL, "/"), hc: &http.Client{
+	return &Client{contract: c, base: strings.TrimSuffix(baseURL, "/"), cookies: map[string]string{}, hc: &http.Client{
 		Timeout: defaultTimeout,
 		// The app's redirects are answers to judge, not to follow.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
@@ -85,7 +88,7 @@ func NewClient(c *Contract, baseURL string) *Client {
 
 // NewInProcessClient returns a client of the app served by h in the same process, with no socket.
 func NewInProcessClient(c *Contract, h http.Handler) *Client {
-	return &Client{contract: c, base: "http://app.invalid", hc: &http.Client{
+	return &Client{contract: c, base: "http://app.invalid", cookies: map[string]string{}, hc: &http.Client{
 		Transport:     handlerTransport{h},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}}
@@ -144,42 +147,39 @@ func (c *Client) request(ctx context.Context, r *Route, v Vars) (*http.Request, 
 		req.Header.Set("Content-Type", ct)
 	}
 	req.Header.Set("Accept", "application/json")
-	if c.session != "" {
-		s := c.contract.Session
-		if s.Cookie != "" {
-			req.AddCookie(&http.Cookie{Name: s.Cookie, Value: c.session})
-		} else {
-			val := c.session
-			if s.Scheme != "" {
-				val = s.Scheme + " " + val
-			}
-			req.Header.Set(s.Header, val)
+	for _, name := range slices.Sorted(maps.Keys(c.cookies)) {
+		req.AddCookie(&http.Cookie{Name: name, Value: c.cookies[name]})
+	}
+	if s := c.contract.Session; s.Header != "" && c.token != "" {
+		val := c.token
+		if s.Scheme != "" {
+			val = s.Scheme + " " + val
 		}
+		req.Header.Set(s.Header, val)
 	}
 	return req, nil
 }
 
-// keepSession records the session credential an answer hands out: the session cookie (cleared
-// when the app expires it), or the token field of a JSON answer.
+// keepSession keeps what an answer hands out, as a browser would: every cookie it sets (dropped
+// when it expires them; Domain, Path and Secure are ignored), and with a header session the token
+// field of a JSON answer.
 func (c *Client) keepSession(resp *http.Response, body []byte) {
-	s := c.contract.Session
-	if s.Cookie != "" {
-		for _, ck := range resp.Cookies() {
-			if ck.Name != s.Cookie {
-				continue
-			}
-			if ck.Value == "" || ck.MaxAge < 0 || (!ck.Expires.IsZero() && ck.Expires.Before(time.Unix(1, 0))) {
-				c.session = ""
-			} else {
-				c.session = ck.Value
-			}
+	for _, ck := range resp.Cookies() {
+		if ck.Value == "" || ck.MaxAge < 0 || (!ck.Expires.IsZero() && ck.Expires.Before(time.Unix(1, 0))) {
+			delete(c.cookies, ck.Name)
+		} else if len(c.cookies) < maxCookies || c.cookies[ck.Name] != "" {
+			c.cookies[ck.Name] = ck.Value
 		}
-		return
 	}
-	if v, ok := jsonField(body, s.TokenField); ok && v != "" {
-		c.session = v
+	if s := c.contract.Session; s.Header != "" {
+		if v, ok := jsonField(body, s.TokenField); ok && v != "" {
+			c.token = v
+		}
 	}
 }
+
+// maxCookies bounds how many cookies a client keeps.
+const maxCookies = 50
 
 // classify says which of the contract's Answers an answer is.
 func (c *Contract) classify(status int, body []byte) Kind {

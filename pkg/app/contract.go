@@ -55,7 +55,7 @@ type Contract struct {
 // Exactly one of Cookie and Header is set.
 type Session struct {
 	// Cookie is the name of the cookie the app sets and reads, e.g. stytch_session. The suite
-	// keeps its latest value, as a browser would, ignoring Domain, Path and Secure.
+	// keeps every cookie the app sets, as a browser would, ignoring Domain, Path and Secure.
 	Cookie string `yaml:"cookie" json:"cookie"`
 	// Header is the request header that carries the session, e.g. Authorization.
 	Header string `yaml:"header" json:"header"`
