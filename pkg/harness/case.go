@@ -23,6 +23,8 @@ type TestCase struct {
 	// Requires lists the capabilities the case needs; on a target lacking any, the case is
 	// skipped with a message naming them.
 	Requires []target.Capability
+	// App, when set, is the application under test that the case's AppRequest steps drive.
+	App *App
 	// Identity, when set, is the test identity; nil asks the target for a fresh one whose OTP
 	// codes it can read (on the sandbox: the sandbox identity).
 	Identity *target.Identity
@@ -39,7 +41,15 @@ func (c TestCase) validate() error {
 		return errors.New("the test case has no steps")
 	}
 	var errs []error
+	if c.App != nil {
+		if err := c.App.validate(); err != nil {
+			errs = append(errs, fmt.Errorf("app: %w", err))
+		}
+	}
 	for i, s := range c.Steps {
+		if _, ok := s.Action.(AppRequest); ok && c.App == nil {
+			errs = append(errs, fmt.Errorf("step %d/%d (%s) makes an app request but the case has no App", i+1, len(c.Steps), s.label()))
+		}
 		if s.Action == nil && s.Check == nil {
 			errs = append(errs, fmt.Errorf("step %d/%d (%s) has neither an action nor a check", i+1, len(c.Steps), s.label()))
 		}

@@ -81,7 +81,7 @@ func Test(t T, c TestCase) {
 		t.Skipf("harness: %s", reason)
 		return
 	}
-	r, err := NewRunner(ctx, tgt, RunnerOptions{Identity: c.Identity})
+	r, err := NewRunner(ctx, tgt, RunnerOptions{Identity: c.Identity, App: c.App})
 	if err != nil {
 		t.Fatalf("%v", err)
 		return

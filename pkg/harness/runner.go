@@ -25,6 +25,8 @@ type RunnerOptions struct {
 	// Identity, when set, is the test identity; nil asks the target for a fresh one whose OTP codes
 	// it can read (target.NewIdentity(ctx, true)).
 	Identity *target.Identity
+	// App, when set, is the application under test that AppRequest steps drive.
+	App *App
 }
 
 // NewRunner returns a Runner for tgt whose State holds the test identity. When the scenario is
@@ -42,7 +44,15 @@ func NewRunner(ctx context.Context, tgt target.Target, opts RunnerOptions) (*Run
 			return nil, fmt.Errorf("harness: new identity on %s: %w", tgt.Name(), err)
 		}
 	}
-	return &Runner{target: tgt, state: &State{Identity: ident, target: tgt}}, nil
+	s := &State{Identity: ident, target: tgt}
+	if opts.App != nil {
+		c, err := opts.App.open(tgt)
+		if err != nil {
+			return nil, err
+		}
+		s.app = c
+	}
+	return &Runner{target: tgt, state: s}, nil
 }
 
 // State returns the runner's state, which checks read and actions write.

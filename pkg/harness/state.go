@@ -13,6 +13,7 @@ import (
 	"github.com/stytchauth/stytch-go/v16/stytch/consumer/totps"
 	"github.com/stytchauth/stytch-go/v16/stytch/consumer/users"
 
+	"github.com/stytch-emulator/stytchemu/pkg/app"
 	"github.com/stytch-emulator/stytchemu/pkg/target"
 )
 
@@ -66,7 +67,12 @@ type State struct {
 	History []StepRecord
 
 	target target.Target
+	app    *app.Client // the case's app, when it has one
 }
+
+// App returns the client of the case's application under test (nil without one): it carries the
+// session the app handed out.
+func (s *State) App() *app.Client { return s.app }
 
 // Target returns the target the state's actions run against (nil for a zero State).
 func (s *State) Target() target.Target { return s.target }
