@@ -178,6 +178,30 @@
 //     SMS with the SMS factor at most 5 minutes old (by the app's clock) gets through.
 //   - a sensitive action requires a fresh SMS code: The same request is refused with stale_factor,
 //     naming the SMS factor.
+//
+// The application under test. These steps drive the application through its app contract: the
+// reference app (examples/goapp) unless WithApp or stytch-conform --app names another. The session
+// is the one the app hands out (its cookie or header), not the steps' own; the codes come from the
+// target. A scenario using a step whose route the contract lacks is skipped, naming it.
+//   - a visitor signs up in the app: A fresh identity (never the sandbox one) signs up through the
+//     app's sign_up route, which must succeed; the user is deleted after the scenario.
+//   - the user signs in to the app: The identity's email and password go to the app's sign_in
+//     route, which must succeed.
+//   - the user completes the SMS step-up in the app: The app's send_sms_code route with the
+//     identity's phone, then its submit_sms_code route with the code the target read for that
+//     phone; both must succeed.
+//   - the app allows the protected page: The app's protected_page answers allowed.
+//   - the app asks for the second factor on the protected page: The app's protected_page answers
+//     needs_factor.
+//   - the app refuses the protected page as signed out: The app's protected_page answers
+//     unauthenticated.
+//   - the app allows a sensitive action: The app's sensitive_action answers allowed.
+//   - the app asks for a fresh factor before a sensitive action: The app's sensitive_action answers
+//     needs_fresh_factor.
+//   - the user signs out of the app: The app's sign_out route, which must succeed.
+//   - the app's session ages <n> minutes: Moves the target's sessions n minutes into the past, as
+//     if the app's user had signed in and stepped up that much earlier, whatever clock the app
+//     reads (needs @requires:session-ageing).
 
 package steps
 

@@ -34,6 +34,9 @@ type Suite struct {
 	logf     func(ctx context.Context, format string, args ...any)
 	skipLogf func(ctx context.Context, format string, args ...any)
 	recorder *drift.Recorder
+	// app is the application under test the app steps drive; appRoutes the routes they use.
+	app       *harness.App
+	appRoutes []routeMatcher
 
 	mu      sync.Mutex
 	results []Result
@@ -76,6 +79,10 @@ func New(opener target.Opener, opts ...Option) *Suite {
 	for _, o := range opts {
 		o(s)
 	}
+	if s.app == nil {
+		s.app = defaultApp()
+	}
+	s.appRoutes = appRouteMatchers()
 	return s
 }
 
@@ -128,6 +135,9 @@ func (s *Suite) before(ctx context.Context, p *godog.Scenario) (context.Context,
 	if c.missing, reason = target.Lacks(s.opener, need...); reason != "" {
 		return ctx, s.skip(ctx, p, c, reason)
 	}
+	if reason := s.appSkipReason(p); reason != "" {
+		return ctx, s.skip(ctx, p, c, reason)
+	}
 	tgt, err := s.opener.Open(ctx)
 	if err != nil {
 		return ctx, fmt.Errorf("open target %s: %w", s.opener.Name(), err)
@@ -141,7 +151,7 @@ func (s *Suite) before(ctx context.Context, p *godog.Scenario) (context.Context,
 		return ctx, s.skip(ctx, p, c, reason)
 	}
 	// The Given steps choose the identity: the runner starts with none.
-	r, err := harness.NewRunner(ctx, tgt, harness.RunnerOptions{Identity: &target.Identity{}})
+	r, err := harness.NewRunner(ctx, tgt, harness.RunnerOptions{Identity: &target.Identity{}, App: s.app})
 	if err != nil {
 		return ctx, errors.Join(err, tgt.Close())
 	}
