@@ -202,7 +202,7 @@ func (s *Suite) after(ctx context.Context, p *godog.Scenario, stepErr error) (co
 		// A real failure wins over a skip: godog still fails a skipped scenario's undefined step
 		// (strict mode). Missing stays as context.
 		res.Outcome, res.Err = Failed, err
-	case len(res.Missing) > 0:
+	case len(res.Missing) > 0 || res.Reason != "":
 		res.Outcome = Skipped
 	case err != nil:
 		res.Outcome = Skipped
