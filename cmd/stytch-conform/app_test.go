@@ -182,3 +182,17 @@ func TestApp_FailsFast(t *testing.T) {
 		})
 	}
 }
+
+// TestApp_GoappOnSandbox: the app features against an app configured with the sandbox project
+// (here an emulator standing in for test.stytch.com): those the sandbox can run pass, with
+// Stytch's sandbox user, and those needing a moved clock or aged sessions are skipped.
+func TestApp_GoappOnSandbox(t *testing.T) {
+	vars, url := sandboxEnv(t)
+	creds := target.Credentials{ProjectID: vars[target.EnvProjectID], Secret: vars[target.EnvSecret]}
+	code, out, errOut := conform(t, vars, "--target", "sandbox", "--app", serveGoapp(t, url, creds, goapp.NoDefect), "--app-contract", goappContract)
+	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
+	assert.Contains(t, out, "it must use "+url+" as its Stytch, with the project $STYTCH_PROJECT_ID")
+	assert.Regexp(t, `6 scenarios on target sandbox\(.*\): 4 passed, 0 failed, 2 skipped`, out)
+	assert.Contains(t, out, "lacks clock-control")
+	assert.Contains(t, out, "lacks session-ageing")
+}
