@@ -31,11 +31,16 @@
 // app's clock" moves the application's clock, which works on every target.
 //
 // The MFA steps ("the request to a protected page", "a sensitive action") send a request with
-// the session token in a cookie through a small application built on pkg/mfa's net/http
-// middleware: /account requires a password and an SMS factor, /transfer also an SMS factor at
-// most 5 minutes old, /authenticator a password and a TOTP factor, /inbox an email magic link and
-// an SMS factor (the "magic-link-protected" page). The middleware authenticates
-// the session with the target (sessions.authenticate) and checks it at the target's clock.
+// the scenario's own session token in a cookie to the reference app (examples/goapp), built in
+// process on the scenario's target: /account requires a password and an SMS factor, /transfer also
+// an SMS factor at most 5 minutes old, /authenticator a password and a TOTP factor, /inbox an
+// email magic link and an SMS factor (the "magic-link-protected" page); pkg/mfa's middleware
+// authenticates the session with the target and checks it at the target's clock.
+//
+// The app steps ("the user signs in to the app", ...) drive an application under test through its
+// app contract (pkg/app), carrying the session the app hands out: the reference app by default,
+// the caller's with WithApp (built in process per scenario) or WithAppURL (running elsewhere). A
+// scenario using a step whose route the contract lacks is skipped, naming it.
 //
 // # Steps
 //
