@@ -86,9 +86,6 @@ func New(opener target.Opener, opts ...Option) *Suite {
 	return s
 }
 
-// Target returns the name of the suite's targets, as reports show it.
-func (s *Suite) Target() string { return s.opener.Name() }
-
 // InitializeScenario registers every step of List and the hooks on sc: godog.TestSuite's
 // ScenarioInitializer.
 //

@@ -94,7 +94,7 @@ func TestTest_MFAFlow(t *testing.T) {
 		harness.TestStep{Name: "original token is revoked",
 			Action:      harness.SessionsAuthenticate{Token: harness.OriginalToken()},
 			ExpectError: &harness.ExpectError{Status: 404, ErrorType: "session_not_found"}},
-		harness.TestStep{Name: "new token still works", Action: harness.SessionsAuthenticate{}},
+		harness.TestStep{Name: "new token still works", Action: harness.SessionsAuthenticate{Token: harness.CurrentToken()}},
 		harness.TestStep{Name: "six minutes later", Action: harness.AdvanceTime{D: 6 * time.Minute},
 			Check: harness.ComposeAggregateCheckFunc(
 				harness.CheckFactorAgeOver(harness.FactorSMS, 6*time.Minute),
