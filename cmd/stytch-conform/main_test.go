@@ -458,7 +458,6 @@ func TestDriftEmulatorVersusSandbox(t *testing.T) {
 	assert.Equal(t, 11, sameIdentity, "scenarios whose identity is the same on both targets")
 	t.Logf("%s", rep)
 
-
 	// The counts the README's drift section states. The suite and the identities are fixed, so
 	// they are deterministic: a change here is a change of the suite or of the emulator's
 	// responses, and the README must say the new counts.
