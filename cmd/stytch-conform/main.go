@@ -190,7 +190,11 @@ func runSuite(ctx context.Context, cfg config, stdout, stderr io.Writer, getenv 
 	}
 	var appOpt steps.Option
 	if cfg.appURL != "" {
-		o, topts, err := setUpApp(ctx, cfg, stdout, getenv)
+		setupOut := stdout
+		if !humanOnStdout(cfg.format) {
+			setupOut = stderr // not into a JUnit or Cucumber document
+		}
+		o, topts, err := setUpApp(ctx, cfg, setupOut, getenv)
 		if err != nil {
 			fmt.Fprintln(stderr, "stytch-conform:", err)
 			return exitUsage
