@@ -121,7 +121,7 @@ func (t *InProcess) ClearFaults(ctx context.Context) error {
 
 // AgeSessions moves the project's sessions d into the past.
 func (t *InProcess) AgeSessions(ctx context.Context, d time.Duration) error {
-	if _, err := t.e.AgeSessions(t.creds.ProjectID, d); err != nil {
+	if _, err := t.e.Project(t.creds.ProjectID).AgeSessions(d); err != nil {
 		return fmt.Errorf("age sessions %s: %w", d, err)
 	}
 	return nil
