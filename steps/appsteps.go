@@ -74,6 +74,10 @@ func appStepRoutes() map[string][]app.RouteName {
 		"the app allows a sensitive action":                         {app.SensitiveAction},
 		"the app asks for a fresh factor before a sensitive action": {app.SensitiveAction},
 		"the user signs out of the app":                             {app.SignOut},
+		"the user registers an authenticator app in the app":        {app.RegisterTOTP},
+		"the user enters the authenticator code in the app":         {app.SubmitTOTPCode},
+		"the app allows the TOTP page":                              {app.TOTPPage},
+		"the app asks for the second factor on the TOTP page":       {app.TOTPPage},
 	}
 }
 
@@ -190,6 +194,22 @@ func appNeedsFreshFactor(ctx context.Context) error {
 }
 
 func signOutOfApp(ctx context.Context) error { return appStep(ctx, app.SignOut, harness.CheckAppOK()) }
+
+func registerTOTPInApp(ctx context.Context) error {
+	return appStep(ctx, app.RegisterTOTP, harness.CheckAppOK())
+}
+
+func enterTOTPInApp(ctx context.Context) error {
+	return appStep(ctx, app.SubmitTOTPCode, harness.CheckAppOK())
+}
+
+func appAllowsTOTPPage(ctx context.Context) error {
+	return appStep(ctx, app.TOTPPage, harness.CheckAppAnswer(app.Allowed))
+}
+
+func appNeedsTOTP(ctx context.Context) error {
+	return appStep(ctx, app.TOTPPage, harness.CheckAppAnswer(app.NeedsFactor))
+}
 
 func ageAppSession(ctx context.Context, minutes int) error {
 	return must(ctx, harness.AgeSessions{D: time.Duration(minutes) * time.Minute}, nil, nil)

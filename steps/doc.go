@@ -204,6 +204,13 @@
 //   - the app asks for a fresh factor before a sensitive action: The app's sensitive_action answers
 //     needs_fresh_factor.
 //   - the user signs out of the app: The app's sign_out route, which must succeed.
+//   - the user registers an authenticator app in the app: The app's register_totp route, which must
+//     succeed and answer with the TOTP secret (in the contract's secret_field).
+//   - the user enters the authenticator code in the app: The app's submit_totp_code route with the
+//     code computed from that secret at the target's clock; it must succeed.
+//   - the app allows the TOTP page: The app's totp_page answers allowed.
+//   - the app asks for the second factor on the TOTP page: The app's totp_page answers
+//     needs_factor.
 //   - the app's session ages <n> minutes: Moves the target's sessions n minutes into the past, as
 //     if the app's user had signed in and stepped up that much earlier, whatever clock the app
 //     reads (needs @requires:session-ageing).

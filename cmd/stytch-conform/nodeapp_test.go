@@ -58,7 +58,7 @@ func TestApp_NodeappOverHTTP(t *testing.T) {
 	vars, appURL := start(t, "none")
 	code, out, errOut := conform(t, vars, "--target", ts.URL, "--app", appURL, "--app-contract", contract)
 	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
-	assert.Contains(t, out, "6 passed, 0 failed, 0 skipped")
+	assert.Contains(t, out, "7 passed, 0 failed, 0 skipped")
 
 	for _, d := range goapp.Defects() {
 		t.Run("case="+string(d), func(t *testing.T) {

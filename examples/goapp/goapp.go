@@ -3,7 +3,9 @@
 // password; asks for an SMS code with the session, which attaches the phone to the user; submits
 // the code with the session, which steps the session up, and stores the session token Stytch
 // rotated; then /account (a password and an SMS factor) lets them in, and /transfer too while the
-// SMS factor is at most 5 minutes old. Its app contract is app.yaml (Contract).
+// SMS factor is at most 5 minutes old; a user who registers an authenticator app and submits its
+// code opens /authenticator (a password and a TOTP factor). Its app contract is app.yaml
+// (Contract).
 //
 // New builds the handler, in process (steps.WithApp) or behind cmd/goapp, a standalone service
 // driven over HTTP by stytch-conform --app. Config.Defect plants one integration bug at a time, to
@@ -25,6 +27,7 @@ import (
 	"github.com/stytchauth/stytch-go/v16/stytch/consumer/passwords"
 	"github.com/stytchauth/stytch-go/v16/stytch/consumer/sessions"
 	"github.com/stytchauth/stytch-go/v16/stytch/consumer/stytchapi"
+	"github.com/stytchauth/stytch-go/v16/stytch/consumer/totps"
 
 	"github.com/stytch-emulator/stytchemu/pkg/app"
 	"github.com/stytch-emulator/stytchemu/pkg/mfa"
@@ -131,6 +134,9 @@ func New(cfg Config) (http.Handler, error) {
 	mux.HandleFunc("POST /mfa/sms/send", a.sendSMS)
 	mux.HandleFunc("POST /mfa/sms/verify", a.verifySMS)
 	mux.HandleFunc("POST /logout", a.signOut)
+	signedIn := a.mw.Require(mfa.Policy{})
+	mux.Handle("POST /mfa/totp/register", signedIn(http.HandlerFunc(a.registerTOTP)))
+	mux.Handle("POST /mfa/totp/verify", signedIn(http.HandlerFunc(a.verifyTOTP)))
 	mux.Handle("GET /account", a.mw.Require(protected)(http.HandlerFunc(page)))
 	mux.Handle("POST /transfer", a.mw.Require(sensitive)(http.HandlerFunc(page)))
 	mux.Handle("GET /authenticator", a.mw.Require(authenticator)(http.HandlerFunc(page)))
@@ -232,6 +238,38 @@ func (a *server) verifySMS(w http.ResponseWriter, r *http.Request) {
 	if a.cfg.Defect != KeepsOldToken {
 		a.setSession(w, resp.SessionToken)
 	}
+	writeJSON(w, http.StatusOK, map[string]string{"user_id": resp.UserID})
+}
+
+// registerTOTP creates an authenticator app registration for the signed-in user and answers with
+// its secret, which the user's authenticator app takes (a QR code in a real app).
+func (a *server) registerTOTP(w http.ResponseWriter, r *http.Request) {
+	s, _ := mfa.SessionFromContext(r.Context())
+	resp, err := a.cfg.Client.TOTPs.Create(r.Context(), &totps.CreateParams{UserID: s.UserID})
+	if err != nil {
+		a.refuse(w, r, http.StatusBadRequest, "register_failed", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"totp_id": resp.TOTPID, "secret": resp.Secret})
+}
+
+// verifyTOTP authenticates the authenticator app's code with the session, which adds the TOTP
+// factor to it and rotates its token; the app stores the new one.
+func (a *server) verifyTOTP(w http.ResponseWriter, r *http.Request) {
+	s, _ := mfa.SessionFromContext(r.Context())
+	var in struct {
+		Code string `json:"code"`
+	}
+	if !decode(w, r, &in) || !present(w, in.Code) {
+		return
+	}
+	resp, err := a.cfg.Client.TOTPs.Authenticate(r.Context(), &totps.AuthenticateParams{UserID: s.UserID, TOTPCode: in.Code,
+		SessionToken: cookie(r, mfa.DefaultCookieName), SessionDurationMinutes: sessionMinutes})
+	if err != nil {
+		a.refuse(w, r, http.StatusUnauthorized, "invalid_code", err)
+		return
+	}
+	a.setSession(w, resp.SessionToken)
 	writeJSON(w, http.StatusOK, map[string]string{"user_id": resp.UserID})
 }
 

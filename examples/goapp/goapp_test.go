@@ -92,7 +92,8 @@ func TestAppFeatures_ContractLacksARoute(t *testing.T) {
 // TestContract: the embedded contract is valid and names every route the app serves.
 func TestContract(t *testing.T) {
 	c := goapp.Contract()
-	assert.Empty(t, c.Lacks(app.SignUp, app.SignIn, app.SendSMSCode, app.SubmitSMSCode, app.ProtectedPage, app.SensitiveAction, app.SignOut))
+	assert.Empty(t, c.Lacks(app.SignUp, app.SignIn, app.SendSMSCode, app.SubmitSMSCode, app.ProtectedPage, app.SensitiveAction, app.SignOut,
+		app.RegisterTOTP, app.SubmitTOTPCode, app.TOTPPage))
 }
 
 func TestWithApp_InvalidContractPanics(t *testing.T) {

@@ -3,7 +3,9 @@
 // (app.yaml). A user signs up or in with a password; asks for an SMS code with the session, which
 // attaches the phone to the user; submits the code with the session, which steps the session up;
 // the app stores the session token Stytch rotated. GET /account needs a password and an SMS
-// factor; POST /transfer also an SMS factor at most 5 minutes old, by the app's own clock.
+// factor; POST /transfer also an SMS factor at most 5 minutes old, by the app's own clock. A user
+// who registers an authenticator app and submits its code opens GET /authenticator (a password
+// and a TOTP factor).
 //
 //   STYTCH_PROJECT_ID=project-test-... STYTCH_SECRET=secret-test-... STYTCH_BASE_URL=http://127.0.0.1:9010 \
 //     node server.mjs [--addr 127.0.0.1:8080] [--defect keeps-old-token|skips-factor-check|ignores-factor-age|code-without-session]
@@ -119,12 +121,46 @@ app.post("/logout", async (req, res) => {
   res.json({ signed_out: "true" });
 });
 
-app.get("/account", requireMFA({ stepUp: false }), page);
-app.post("/transfer", requireMFA({ stepUp: defect !== "ignores-factor-age" }), page);
+// Registers an authenticator app for the signed-in user; the answer carries the secret the
+// user's authenticator app takes (a QR code in a real app).
+app.post("/mfa/totp/register", requireMFA({ need: [] }), async (req, res) => {
+  try {
+    const r = await client.totps.create({ user_id: req.session.user_id });
+    res.json({ totp_id: r.totp_id, secret: r.secret });
+  } catch (err) {
+    refuse(res, 400, "register_failed", err);
+  }
+});
+
+// Authenticates the authenticator app's code with the session, which adds the TOTP factor and
+// rotates the token; the app stores the new one.
+app.post("/mfa/totp/verify", requireMFA({ need: [] }), async (req, res) => {
+  const { code } = req.body ?? {};
+  if (!code) return res.status(400).json({ error: "bad_request" });
+  try {
+    const r = await client.totps.authenticate({
+      user_id: req.session.user_id,
+      totp_code: code,
+      session_token: cookie(req, SESSION_COOKIE),
+      session_duration_minutes: SESSION_MINUTES,
+    });
+    setSession(res, r.session_token);
+    res.json({ user_id: r.user_id });
+  } catch (err) {
+    refuse(res, 401, "invalid_code", err);
+  }
+});
+
+const SMS = ["otp", "sms"];
+const TOTP = ["totp", "authenticator_app"];
+app.get("/account", requireMFA({ need: [SMS] }), page);
+app.post("/transfer", requireMFA({ need: [SMS], stepUp: defect !== "ignores-factor-age" }), page);
+app.get("/authenticator", requireMFA({ need: [TOTP] }), page);
 
 // requireMFA lets a request through only if its session, authenticated with Stytch, has a
-// password and an SMS factor, and with stepUp an SMS factor authenticated within the window.
-function requireMFA({ stepUp }) {
+// password and the factors need lists (none: any signed-in session), and with stepUp an SMS
+// factor authenticated within the window.
+function requireMFA({ need, stepUp = false }) {
   return async (req, res, next) => {
     const token = cookie(req, SESSION_COOKIE);
     if (!token) return res.status(401).json({ error: "unauthenticated" });
@@ -142,9 +178,10 @@ function requireMFA({ stepUp }) {
       return res.status(502).json({ error: "upstream_error" });
     }
     const factors = session.authentication_factors ?? [];
-    const has = (type, method) => factors.find((f) => f.type === type && f.delivery_method === method);
-    const sms = has("otp", "sms");
-    if (defect !== "skips-factor-check" && (!has("password", "knowledge") || !sms)) {
+    const has = ([type, method]) => factors.find((f) => f.type === type && f.delivery_method === method);
+    const sms = has(SMS);
+    const lacking = need.length > 0 && (!has(["password", "knowledge"]) || need.some((f) => !has(f)));
+    if (defect !== "skips-factor-check" && lacking) {
       return res.status(403).json({ error: "missing_factor" });
     }
     if (stepUp) {

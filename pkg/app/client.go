@@ -24,7 +24,7 @@ const defaultTimeout = 30 * time.Second
 
 // Vars are the test user's values a route's template may use.
 type Vars struct {
-	Email, Password, Phone, Code string
+	Email, Password, Phone, Code, TOTPCode string
 }
 
 // Kind is how the app answered a page or an action, as the contract's Answers recognise it.
@@ -52,6 +52,8 @@ type Response struct {
 	Body []byte
 	// Kind is how the contract's Answers classify the answer.
 	Kind Kind
+	// Secret is the TOTP secret a register_totp answer carried ("" for other routes).
+	Secret string
 }
 
 // OK reports whether the request succeeded (a 2xx or 3xx status).
@@ -119,8 +121,12 @@ func (c *Client) Do(ctx context.Context, name RouteName, v Vars) (*Response, err
 		return nil, fmt.Errorf("%s: read the answer: %w", name, err)
 	}
 	c.keepSession(resp, body)
-	return &Response{Route: name, Request: r.Method + " " + req.URL.Path, Status: resp.StatusCode, Body: body,
-		Kind: c.contract.classify(resp.StatusCode, body)}, nil
+	out := &Response{Route: name, Request: r.Method + " " + req.URL.Path, Status: resp.StatusCode, Body: body,
+		Kind: c.contract.classify(resp.StatusCode, body)}
+	if r.SecretField != "" {
+		out.Secret, _ = jsonField(body, r.SecretField)
+	}
+	return out, nil
 }
 
 // request builds the HTTP request of route r, carrying the session.
@@ -250,6 +256,8 @@ func fill(tmpl string, v Vars, esc func(string) string) string {
 			return esc(v.Phone)
 		case "code":
 			return esc(v.Code)
+		case "totp_code":
+			return esc(v.TOTPCode)
 		}
 		return m
 	})

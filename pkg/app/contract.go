@@ -83,6 +83,13 @@ type Routes struct {
 	SensitiveAction *Route `yaml:"sensitive_action" json:"sensitive_action"`
 	// SignOut ends the session.
 	SignOut *Route `yaml:"sign_out" json:"sign_out"`
+	// RegisterTOTP registers an authenticator app for the signed-in user and answers with the
+	// TOTP secret in the JSON field its SecretField names.
+	RegisterTOTP *Route `yaml:"register_totp" json:"register_totp"`
+	// SubmitTOTPCode submits the {{totp_code}} computed from that secret, with the user's session.
+	SubmitTOTPCode *Route `yaml:"submit_totp_code" json:"submit_totp_code"`
+	// TOTPPage is a page that needs a password and an authenticator app factor.
+	TOTPPage *Route `yaml:"totp_page" json:"totp_page"`
 }
 
 // RouteName names a route as the contract's YAML does.
@@ -97,6 +104,9 @@ const (
 	ProtectedPage   RouteName = "protected_page"
 	SensitiveAction RouteName = "sensitive_action"
 	SignOut         RouteName = "sign_out"
+	RegisterTOTP    RouteName = "register_totp"
+	SubmitTOTPCode  RouteName = "submit_totp_code"
+	TOTPPage        RouteName = "totp_page"
 )
 
 // requiredRoutes are the routes every contract has.
@@ -105,7 +115,8 @@ func requiredRoutes() []RouteName {
 }
 
 // Route is one request: a method, a path and a body template. {{email}}, {{password}},
-// {{phone}} and {{code}} in the path or the body are replaced by the test user's values.
+// {{phone}}, {{code}} and {{totp_code}} in the path or the body are replaced by the test user's
+// values.
 type Route struct {
 	// Method is the HTTP method, e.g. POST.
 	Method string `yaml:"method" json:"method"`
@@ -116,9 +127,12 @@ type Route struct {
 	// ContentType is the body's media type ("" means application/json). With
 	// application/x-www-form-urlencoded the values are URL-encoded; with JSON, JSON-escaped.
 	ContentType string `yaml:"content_type" json:"content_type"`
+	// SecretField, on register_totp only, is the top-level JSON field of the answer that carries
+	// the TOTP secret (base32).
+	SecretField string `yaml:"secret_field" json:"secret_field"`
 }
 
-// Answers say how the app answers the protected page and the sensitive action. Allowed,
+// Answers say how the app answers the protected page, the sensitive action and the TOTP page. Allowed,
 // Unauthenticated and NeedsFactor are required, NeedsFreshFactor too when the contract has a
 // sensitive action.
 type Answers struct {
@@ -179,7 +193,7 @@ func Parse(raw []byte) (*Contract, error) {
 var templateVar = regexp.MustCompile(`\{\{\s*([^{}]*?)\s*\}\}`)
 
 // templateNames are the names a template may use.
-func templateNames() []string { return []string{"email", "password", "phone", "code"} }
+func templateNames() []string { return []string{"email", "password", "phone", "code", "totp_code"} }
 
 // Validate reports the contract's problems, each naming its field ("routes.sign_in.path: ..."),
 // on one line.
@@ -225,6 +239,21 @@ func (c *Contract) Validate() error {
 	}
 	if r := c.Routes.SubmitSMSCode; r != nil && !uses(r, "code") {
 		fail("routes.submit_sms_code.body", "does not use {{code}}")
+	}
+	if r := c.Routes.SubmitTOTPCode; r != nil && !uses(r, "totp_code") {
+		fail("routes.submit_totp_code.body", "does not use {{totp_code}}")
+	}
+	for _, name := range allRoutes() {
+		if r := c.Route(name); r != nil && r.SecretField != "" && name != RegisterTOTP {
+			fail("routes."+string(name)+".secret_field", "only register_totp has one")
+		}
+	}
+	if r := c.Routes.RegisterTOTP; r != nil && r.SecretField == "" {
+		fail("routes.register_totp.secret_field", "missing: the JSON field of the answer that carries the TOTP secret")
+	}
+	totp := []*Route{c.Routes.RegisterTOTP, c.Routes.SubmitTOTPCode, c.Routes.TOTPPage}
+	if n := len(totp) - len(slices.DeleteFunc(totp, func(r *Route) bool { return r == nil })); n != 0 && n != 3 {
+		fail("routes", "register_totp, submit_totp_code and totp_page go together")
 	}
 	answer := func(field string, a *Answer, required bool) {
 		switch {
@@ -281,7 +310,7 @@ func (r *Route) problems() [][2]string {
 	for _, f := range [...]struct{ name, text string }{{"path", r.Path}, {"body", r.Body}} {
 		for _, m := range templateVar.FindAllStringSubmatch(f.text, -1) {
 			if !slices.Contains(templateNames(), m[1]) {
-				out = append(out, [2]string{f.name, fmt.Sprintf("unknown {{%s}} (known: {{email}}, {{password}}, {{phone}}, {{code}})", m[1])})
+				out = append(out, [2]string{f.name, fmt.Sprintf("unknown {{%s}} (known: {{email}}, {{password}}, {{phone}}, {{code}}, {{totp_code}})", m[1])})
 			}
 		}
 	}
@@ -321,7 +350,8 @@ func validToken(s string) bool {
 
 // allRoutes returns every route name, in flow order.
 func allRoutes() []RouteName {
-	return []RouteName{SignUp, SignIn, SendSMSCode, SubmitSMSCode, ProtectedPage, SensitiveAction, SignOut}
+	return []RouteName{SignUp, SignIn, SendSMSCode, SubmitSMSCode, ProtectedPage, SensitiveAction, SignOut,
+		RegisterTOTP, SubmitTOTPCode, TOTPPage}
 }
 
 // Route returns the named route, or nil when the contract has none.
@@ -341,6 +371,12 @@ func (c *Contract) Route(name RouteName) *Route {
 		return c.Routes.SensitiveAction
 	case SignOut:
 		return c.Routes.SignOut
+	case RegisterTOTP:
+		return c.Routes.RegisterTOTP
+	case SubmitTOTPCode:
+		return c.Routes.SubmitTOTPCode
+	case TOTPPage:
+		return c.Routes.TOTPPage
 	}
 	return nil
 }

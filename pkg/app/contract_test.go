@@ -22,6 +22,9 @@ routes:
   protected_page:   {method: GET, path: /account}
   sensitive_action: {method: POST, path: /transfer}
   sign_out:         {method: POST, path: /logout}
+  register_totp:    {method: POST, path: /mfa/totp/register, secret_field: secret}
+  submit_totp_code: {method: POST, path: /mfa/totp/verify, body: '{"code":"{{totp_code}}"}'}
+  totp_page:        {method: GET, path: /authenticator}
 answers:
   allowed:            {status: 200}
   unauthenticated:    {status: 401}
@@ -65,6 +68,10 @@ func TestParse_Invalid(t *testing.T) {
 		{"case=submit without code", `{"code":"{{code}}"}`, `{}`, "routes.submit_sms_code.body: does not use {{code}}"},
 		{"case=sign in without password", `path: /login, body: '{"email":"{{email}}","password":"{{password}}"}'`, `path: /login, body: '{"email":"{{email}}"}'`, "routes.sign_in.body: does not use {{password}}"},
 		{"case=bad content type", "{method: GET, path: /account}", "{method: GET, path: /account, content_type: text/plain}", "routes.protected_page.content_type:"},
+		{"case=register without secret field", "/mfa/totp/register, secret_field: secret}", "/mfa/totp/register}", "routes.register_totp.secret_field: missing"},
+		{"case=secret field elsewhere", "{method: GET, path: /account}", "{method: GET, path: /account, secret_field: s}", "routes.protected_page.secret_field: only register_totp has one"},
+		{"case=submit without totp code", `{"code":"{{totp_code}}"}`, `{"code":"{{code}}"}`, "routes.submit_totp_code.body: does not use {{totp_code}}"},
+		{"case=TOTP routes apart", "  totp_page:        {method: GET, path: /authenticator}\n", "", "routes: register_totp, submit_totp_code and totp_page go together"},
 		{"case=missing answer", "  allowed:            {status: 200}\n", "", "answers.allowed: missing"},
 		{"case=fresh factor needed with a sensitive action", "  needs_fresh_factor: {status: 403, field: error, equals: stale_factor}\n", "", "answers.needs_fresh_factor: missing"},
 		{"case=bad status", "allowed:            {status: 200}", "allowed:            {status: 2000}", "answers.allowed.status: want an HTTP status, got 2000"},

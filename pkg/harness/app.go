@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/pquerna/otp/totp"
+
 	"github.com/stytch-emulator/stytchemu/pkg/app"
 	"github.com/stytch-emulator/stytchemu/pkg/target"
 )
@@ -52,8 +54,9 @@ func (a *App) open(tgt target.Target) (*app.Client, error) {
 }
 
 // AppRequest is one request to the application under test (TestCase.App): the contract's route,
-// its template filled with the state's identity and, when it uses {{code}}, Code or else the
-// latest code the target has for the identity's phone. The session the app hands out is carried
+// its template filled with the state's identity and, for submit_sms_code, Code or else the latest
+// code the target has for the identity's phone; for submit_totp_code, Code or else the code of the
+// TOTP secret register_totp answered with (State.TOTP.Secret) at the target's time. The session the app hands out is carried
 // to the next request. The app's answer is an *app.Response in State.LastResponse; an app that
 // says no is not an error, checks judge it (CheckAppOK, CheckAppAnswer).
 type AppRequest struct {
@@ -74,7 +77,15 @@ func (a AppRequest) Do(ctx context.Context, req ActionRequest, resp *ActionRespo
 		return
 	}
 	id := req.State.Identity
-	v := app.Vars{Email: id.Email, Password: id.Password, Phone: id.Phone, Code: a.Code}
+	v := app.Vars{Email: id.Email, Password: id.Password, Phone: id.Phone, Code: a.Code, TOTPCode: a.Code}
+	if a.Code == "" && a.Route == app.SubmitTOTPCode {
+		code, err := a.totpCode(req.State)
+		if err != nil {
+			resp.Err = err
+			return
+		}
+		v.TOTPCode = code
+	}
 	if v.Code == "" && a.Route == app.SubmitSMSCode {
 		if req.Target == nil || id.Phone == "" {
 			resp.Err = fmt.Errorf("%s: %w: no target or no phone to read the code of", a, ErrMissingState)
@@ -92,7 +103,26 @@ func (a AppRequest) Do(ctx context.Context, req ActionRequest, resp *ActionRespo
 		resp.Err = fmt.Errorf("%s: %w", a, err)
 		return
 	}
+	if a.Route == app.RegisterTOTP && out.OK() {
+		if out.Secret == "" {
+			resp.Err = fmt.Errorf("%s: the answer has no TOTP secret in the field %q: %s", a, c.Contract().Route(a.Route).SecretField, out)
+			return
+		}
+		req.State.TOTP = TOTPRegistration{Secret: out.Secret}
+	}
 	resp.Response = out
+}
+
+// totpCode is the code of the registered secret at the state's time.
+func (a AppRequest) totpCode(s *State) (string, error) {
+	if s.TOTP.Secret == "" {
+		return "", fmt.Errorf("%s: %w: no TOTP secret (register_totp first)", a, ErrMissingState)
+	}
+	code, err := totp.GenerateCode(s.TOTP.Secret, s.Now())
+	if err != nil {
+		return "", fmt.Errorf("%s: computing the TOTP code: %w", a, err)
+	}
+	return code, nil
 }
 
 // AgeSessions moves the target's sessions D into the past (target.AgeSessions), so that an app

@@ -1,6 +1,7 @@
 package harness_test
 
 import (
+	"errors"
 	"net/http"
 	"testing"
 	"time"
@@ -85,5 +86,23 @@ func TestApp_SignUp(t *testing.T) {
 	requirePassed(t, runCase(harness.TestCase{Target: o, App: referenceApp(goapp.NoDefect), Steps: []harness.TestStep{
 		{Name: "sign up", Action: harness.AppRequest{Route: app.SignUp}, Check: harness.CheckAppOK()},
 		{Name: "page needs the SMS factor", Action: harness.AppRequest{Route: app.ProtectedPage}, Check: harness.CheckAppAnswer(app.NeedsFactor)},
+	}}))
+}
+
+// TestApp_TOTP: a user registers an authenticator app through the app, whose answer carries the
+// secret; the code computed from it opens the TOTP page.
+func TestApp_TOTP(t *testing.T) {
+	o, _ := emulatorOpener(t)
+	requirePassed(t, runCase(harness.TestCase{Target: o, App: referenceApp(goapp.NoDefect), Steps: []harness.TestStep{
+		{Name: "sign up", Action: harness.AppRequest{Route: app.SignUp}, Check: harness.CheckAppOK()},
+		{Name: "page needs TOTP", Action: harness.AppRequest{Route: app.TOTPPage}, Check: harness.CheckAppAnswer(app.NeedsFactor)},
+		{Name: "register", Action: harness.AppRequest{Route: app.RegisterTOTP}, Check: func(s *harness.State) error {
+			if s.TOTP.Secret == "" {
+				return errors.New("no TOTP secret kept")
+			}
+			return nil
+		}},
+		{Name: "submit code", Action: harness.AppRequest{Route: app.SubmitTOTPCode}, Check: harness.CheckAppOK()},
+		{Name: "page opens", Action: harness.AppRequest{Route: app.TOTPPage}, Check: harness.CheckAppAnswer(app.Allowed)},
 	}}))
 }
