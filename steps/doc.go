@@ -170,15 +170,57 @@
 //   - the next SMS send fails with status <status> and error "<error_type>": Injects a fault: the
 //     next otps.sms.send answers that status and error_type (needs @requires:fault-injection).
 //
+// Magic links. Clicking a link authenticates the token of the last link sent, as the target read it
+// from the email (on the sandbox: Stytch's sandbox token for the sandbox email; other addresses
+// need @requires:read-codes).
+//   - a user who can receive magic links: A fresh identity whose links the target can read (the
+//     sandbox user on the sandbox); elsewhere the user is created with its email only
+//     (users.create), active and unverified.
+//   - someone with a new email address: A fresh identity with no user yet (never the sandbox one):
+//     reading its links needs @requires:read-codes.
+//   - the user asks for a magic link: magic_links.email.login_or_create for the identity's email: a
+//     login link to an active user, a sign-up link (and a new user) otherwise.
+//   - the user asks for a magic link as a pending user: magic_links.email.login_or_create with
+//     create_user_as_pending: a new user is created pending.
+//   - a magic link is sent to the user: magic_links.email.send to the identity's email.
+//   - a magic link expiring in <n> minutes is sent to the user: magic_links.email.send with
+//     login_expiration_minutes n.
+//   - a magic link with a PKCE code challenge is sent to the user: magic_links.email.send with the
+//     code_challenge of a fresh code_verifier, which later clicks send.
+//   - the user is invited by magic link: magic_links.email.invite for the identity's email: a
+//     pending user and an invite link.
+//   - the invite is revoked: magic_links.email.revoke_invite for the identity's email.
+//   - the user clicks the magic link for <n> minutes: magic_links.authenticate of the last link's
+//     token (with its PKCE verifier, if any) and session_duration_minutes n.
+//   - the user clicks the magic link without a session: magic_links.authenticate of the last link's
+//     token without session_duration_minutes.
+//   - the user clicks the magic link with the session token: magic_links.authenticate of the last
+//     link's token with the current session token: the factor joins that session.
+//   - the user clicks the magic link again: magic_links.authenticate of the token the last click
+//     used, again.
+//   - the user clicks the magic link without the code verifier: magic_links.authenticate of the
+//     last link's token without a code_verifier.
+//   - the user clicks the magic link with a wrong code verifier: magic_links.authenticate of the
+//     last link's token with a code_verifier that does not match the challenge.
+//   - the magic link token "<token>" is authenticated for <n> minutes: magic_links.authenticate of
+//     the given token (e.g. a sandbox token) with session_duration_minutes n.
+//   - the magic link is a|an <login|sign-up|invite> link: The last link sent, as the target read
+//     it, is of that kind (Stytch's login, sign-up or invite email).
+//   - the user is <active|pending>: users.get: the user's status.
+//   - the magic link factor carries the email address: The session's magic_link/email factor names
+//     the address the link was sent to.
+//
 // The application. The application is the reference app: pages behind pkg/mfa's middleware, which
 // authenticates the session token (sent in a cookie) with the target and checks it at the target's
 // clock. /account needs a password and an SMS factor, /transfer also an SMS factor at most 5
 // minutes old, /authenticator a password and a TOTP factor.
-//   - the request to a <protected|TOTP-protected> page is allowed: A request with the session token
-//     in a cookie to a page behind mfa.Middleware (password + SMS, or password + TOTP) gets
-//     through; the middleware authenticates the session with the target at the target's clock.
-//   - the request to a <protected|TOTP-protected> page is refused with "<reason>": The same request
-//     is refused with the middleware's reason (unauthenticated, missing_factor, stale_factor).
+//   - the request to a <protected|TOTP-protected|magic-link-protected> page is allowed: A request
+//     with the session token in a cookie to a page behind mfa.Middleware (password + SMS, or
+//     password + TOTP) gets through; the middleware authenticates the session with the target at
+//     the target's clock.
+//   - the request to a <protected|TOTP-protected|magic-link-protected> page is refused with
+//     "<reason>": The same request is refused with the middleware's reason (unauthenticated,
+//     missing_factor, stale_factor).
 //   - a sensitive action is allowed: A request to a page behind mfa.Middleware requiring password +
 //     SMS with the SMS factor at most 5 minutes old (by the app's clock) gets through.
 //   - a sensitive action requires a fresh SMS code: The same request is refused with stale_factor,

@@ -5,7 +5,7 @@
 // rotated; then /account (a password and an SMS factor) lets them in, and /transfer too while the
 // SMS factor is at most 5 minutes old; a user who registers an authenticator app and submits its
 // code opens /authenticator (a password and a TOTP factor). Its app contract is app.yaml
-// (Contract).
+// (Contract). /inbox needs an email magic link and an SMS factor.
 //
 // New builds the handler, in process (steps.WithApp) or behind cmd/goapp, a standalone service
 // driven over HTTP by stytch-conform --app. Config.Defect plants one integration bug at a time, to
@@ -127,6 +127,7 @@ func New(cfg Config) (http.Handler, error) {
 		sensitive = protected
 	}
 	authenticator := mfa.Policy{Require: []mfa.Requirement{mfa.Password, mfa.TOTP}}
+	magicLink := mfa.Policy{Require: []mfa.Requirement{mfa.MagicLink, mfa.SMS}}
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /signup", a.signUp)
@@ -140,6 +141,7 @@ func New(cfg Config) (http.Handler, error) {
 	mux.Handle("GET /account", a.mw.Require(protected)(http.HandlerFunc(page)))
 	mux.Handle("POST /transfer", a.mw.Require(sensitive)(http.HandlerFunc(page)))
 	mux.Handle("GET /authenticator", a.mw.Require(authenticator)(http.HandlerFunc(page)))
+	mux.Handle("GET /inbox", a.mw.Require(magicLink)(http.HandlerFunc(page)))
 	return mux, nil
 }
 
