@@ -237,6 +237,7 @@ func specs(s *seeded) map[string]routeSpec {
 		"POST /emulator/v1/import": {path: "/emulator/v1/import", body: map[string]any{"snapshot": map[string]any{
 			"format": "stytch-emulator-project", "version": 1, "saved_at": "2026-01-01T00:00:00Z", "project": map[string]any{"project_id": s.pid}}},
 			required: [][]string{{"snapshot"}}},
+		"POST /emulator/v1/sessions/age": {path: "/emulator/v1/sessions/age", body: map[string]any{"by": "1m"}, required: [][]string{{"by"}}},
 	}
 }
 

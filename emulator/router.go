@@ -155,6 +155,7 @@ func newRouter() *router {
 	addInspectRoutes(ctl)
 	ctl("POST", "/emulator/v1/export", controlExport)
 	rr.add(&route{method: "POST", pattern: "/emulator/v1/import", h: controlImport, control: true, maxBody: MaxImportBytes})
+	rr.add(ageSessionsRoute())
 	return rr
 }
 

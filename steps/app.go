@@ -8,20 +8,21 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
-	"time"
 
+	"github.com/stytch-emulator/stytchemu/examples/goapp"
 	"github.com/stytch-emulator/stytchemu/pkg/harness"
 	"github.com/stytch-emulator/stytchemu/pkg/mfa"
 	"github.com/stytch-emulator/stytchemu/pkg/target"
 )
 
-// The application the MFA steps exercise: four pages behind pkg/mfa's net/http middleware, which
-// authenticates the request's session token with Stytch (the scenario's target) and applies the
-// page's policy at the application's clock (the target's Now).
+// The pages of the reference app (examples/goapp) the MFA steps request with the scenario's own
+// session token: its pages are behind pkg/mfa's net/http middleware, which authenticates the
+// session token with Stytch (the scenario's target) and applies the page's policy at the target's
+// clock.
 const (
 	// pageProtected needs a password and an SMS factor (the MFA guide's step 4).
 	pageProtected = "/account"
-	// pageSensitive needs both, and an SMS factor authenticated within stepUpWindow (step 5).
+	// pageSensitive needs both, and an SMS factor authenticated within 5 minutes (step 5).
 	pageSensitive = "/transfer"
 	// pageTOTP needs a password and an authenticator app factor.
 	pageTOTP = "/authenticator"
@@ -30,29 +31,10 @@ const (
 	pageMagicLink = "/inbox"
 )
 
-// stepUpWindow is how recent the SMS factor must be for a sensitive action (the MFA guide's 5
-// minutes).
-const stepUpWindow = 5 * time.Minute
-
-// newApp returns the application's handler for a target: each page wrapped in mfa.Middleware
-// with the target's stytch-go Sessions client and clock. JWTMaxAge is negative so that every
-// check goes through Stytch (sessions.authenticate), not only a local JWT verification.
-func newApp(tgt target.Target) http.Handler {
-	mw := &mfa.Middleware{Sessions: tgt.Client().Sessions, Clock: mfa.ClockFunc(tgt.Now), JWTMaxAge: -1}
-	protected := mfa.Policy{Require: []mfa.Requirement{mfa.Password, mfa.SMS}}
-	authenticator := mfa.Policy{Require: []mfa.Requirement{mfa.Password, mfa.TOTP}}
-	magicLink := mfa.Policy{Require: []mfa.Requirement{mfa.MagicLink, mfa.SMS}}
-	page := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s, _ := mfa.SessionFromContext(r.Context())
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]string{"page": r.URL.Path, "user_id": s.UserID})
-	})
-	mux := http.NewServeMux()
-	mux.Handle("GET "+pageProtected, mw.Require(protected)(page))
-	mux.Handle("POST "+pageSensitive, mw.Require(protected.WithStepUp(mfa.SMS, stepUpWindow))(page))
-	mux.Handle("GET "+pageTOTP, mw.Require(authenticator)(page))
-	mux.Handle("GET "+pageMagicLink, mw.Require(magicLink)(page))
-	return mux
+// referenceApp builds the reference app for a target: its stytch-go client, and its clock for
+// factor ages.
+func referenceApp(tgt target.Target) (http.Handler, error) {
+	return goapp.New(goapp.Config{Client: tgt.Client(), Clock: mfa.ClockFunc(tgt.Now)})
 }
 
 // appRequest is a harness action: one request to the application, with the current session
@@ -79,8 +61,13 @@ func (a appRequest) Do(ctx context.Context, req harness.ActionRequest, resp *har
 	}
 	r := httptest.NewRequestWithContext(ctx, a.method, a.page, nil)
 	r.AddCookie(&http.Cookie{Name: mfa.DefaultCookieName, Value: token})
+	h, err := referenceApp(req.Target)
+	if err != nil {
+		resp.Err = fmt.Errorf("%s: %w", a, err)
+		return
+	}
 	w := httptest.NewRecorder()
-	newApp(req.Target).ServeHTTP(w, r)
+	h.ServeHTTP(w, r)
 	out := &appResponse{Request: a.String(), Status: w.Code, Body: strings.TrimSpace(w.Body.String())}
 	if w.Code != http.StatusOK {
 		if err := json.Unmarshal(w.Body.Bytes(), &out.Denial); err != nil {

@@ -198,6 +198,28 @@ func TestFailures(t *testing.T) {
 			want: []string{"the user signs in with the wrong password", "unauthorized_credentials"},
 		},
 		{
+			name: "case=unchecked error before the next call",
+			feature: `Feature: unchecked
+  Scenario: A failure followed by another call
+    Given a user with a verified email and a password
+    When the user signs in with the wrong password
+    And the user signs in with their password for 60 minutes
+`,
+			want: []string{`step "the user signs in with their password for 60 minutes": no step checked the error of step "the user signs in with the wrong password"`, "unauthorized_credentials"},
+		},
+		{
+			name: "case=unchecked error under a check",
+			feature: `Feature: unchecked
+  Scenario: A failure followed by a check that does not judge it
+    Given a user with a verified email and a password
+    When the user signs in with the wrong password
+    Then the session has exactly these factors:
+      | type     | delivery_method |
+      | password | knowledge       |
+`,
+			want: []string{`step "the session has exactly these factors:": no step checked the error of step "the user signs in with the wrong password"`, "session factors: want exactly [password/knowledge], got [otp/email password/knowledge]"},
+		},
+		{
 			name: "case=unknown capability",
 			feature: `Feature: tags
   @requires:time-travel

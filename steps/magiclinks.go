@@ -7,70 +7,86 @@ import (
 	"github.com/stytch-emulator/stytchemu/pkg/harness"
 )
 
-// magicLinkDefinitions are the steps of email magic links and invites. Clicking a link
-// authenticates the token of the last link sent, as the target read it from the email (on the
-// sandbox: Stytch's sandbox token for the sandbox email; other addresses need
-// @requires:read-codes).
-func magicLinkDefinitions() []definition {
-	return []definition{
+// magicLinkSection is the catalogue's section of email magic links and invites.
+func magicLinkSection() section {
+	return section{"Magic links", "Clicking a link authenticates the token of the last link sent, as the target read it from the email (on the sandbox: Stytch's sandbox token for the sandbox email; other addresses need @requires:read-codes).", []definition{
 		{"a user who can receive magic links", `^a user who can receive magic links$`,
 			"A fresh identity whose links the target can read (the sandbox user on the sandbox); elsewhere the user is created with its email only (users.create), active and unverified.",
+			`a user who can receive magic links`,
 			emailUser},
 		{"someone with a new email address", `^someone with a new email address$`,
 			"A fresh identity with no user yet (never the sandbox one): reading its links needs @requires:read-codes.",
+			`someone with a new email address`,
 			newAddress},
 		{"the user asks for a magic link", `^the user asks for a magic link$`,
 			"magic_links.email.login_or_create for the identity's email: a login link to an active user, a sign-up link (and a new user) otherwise.",
+			`the user asks for a magic link`,
 			askForLink},
 		{"the user asks for a magic link as a pending user", `^the user asks for a magic link as a pending user$`,
 			"magic_links.email.login_or_create with create_user_as_pending: a new user is created pending.",
+			`the user asks for a magic link as a pending user`,
 			askForLinkPending},
 		{"a magic link is sent to the user", `^a magic link is sent to the user$`,
 			"magic_links.email.send to the identity's email.",
+			`a magic link is sent to the user`,
 			sendLink},
 		{"a magic link expiring in <n> minutes is sent to the user", `^a magic link expiring in (\d+) minutes? is sent to the user$`,
 			"magic_links.email.send with login_expiration_minutes n.",
+			`a magic link expiring in 5 minutes is sent to the user`,
 			sendLinkExpiring},
 		{"a magic link with a PKCE code challenge is sent to the user", `^a magic link with a PKCE code challenge is sent to the user$`,
 			"magic_links.email.send with the code_challenge of a fresh code_verifier, which later clicks send.",
+			`a magic link with a PKCE code challenge is sent to the user`,
 			sendLinkPKCE},
 		{"the user is invited by magic link", `^the user is invited by magic link$`,
 			"magic_links.email.invite for the identity's email: a pending user and an invite link.",
+			`the user is invited by magic link`,
 			invite},
 		{"the invite is revoked", `^the invite is revoked$`,
 			"magic_links.email.revoke_invite for the identity's email.",
+			`the invite is revoked`,
 			revokeInvite},
 		{"the user clicks the magic link for <n> minutes", `^the user clicks the magic link for (\d+) minutes?$`,
 			"magic_links.authenticate of the last link's token (with its PKCE verifier, if any) and session_duration_minutes n.",
+			`the user clicks the magic link for 60 minutes`,
 			clickFor},
 		{"the user clicks the magic link without a session", `^the user clicks the magic link without a session$`,
 			"magic_links.authenticate of the last link's token without session_duration_minutes.",
+			`the user clicks the magic link without a session`,
 			clickNoSession},
 		{"the user clicks the magic link with the session token", `^the user clicks the magic link with the session token$`,
 			"magic_links.authenticate of the last link's token with the current session token: the factor joins that session.",
+			`the user clicks the magic link with the session token`,
 			clickWithSession},
 		{"the user clicks the magic link again", `^the user clicks the (?:same )?magic link again$`,
 			"magic_links.authenticate of the token the last click used, again.",
+			`the user clicks the same magic link again`,
 			clickAgain},
 		{"the user clicks the magic link without the code verifier", `^the user clicks the magic link without the code verifier$`,
 			"magic_links.authenticate of the last link's token without a code_verifier.",
+			`the user clicks the magic link without the code verifier`,
 			clickNoVerifier},
 		{"the user clicks the magic link with a wrong code verifier", `^the user clicks the magic link with a wrong code verifier$`,
 			"magic_links.authenticate of the last link's token with a code_verifier that does not match the challenge.",
+			`the user clicks the magic link with a wrong code verifier`,
 			clickWrongVerifier},
 		{`the magic link token "<token>" is authenticated for <n> minutes`, `^the magic link token "([^"]*)" is authenticated for (\d+) minutes?$`,
 			"magic_links.authenticate of the given token (e.g. a sandbox token) with session_duration_minutes n.",
+			`the magic link token "DOYoip3rvIMMW5lgItikFK-Ak1CfMsgjuiCyI7uuU94=" is authenticated for 5 minutes`,
 			authenticateLinkLiteral},
 		{"the magic link is a|an <login|sign-up|invite> link", `^the magic link is an? (login|sign-up|invite) link$`,
 			"The last link sent, as the target read it, is of that kind (Stytch's login, sign-up or invite email).",
+			`the magic link is a sign-up link`,
 			linkIs},
 		{"the user is <active|pending>", `^the user is (active|pending)$`,
 			"users.get: the user's status.",
+			`the user is pending`,
 			userStatus},
 		{"the magic link factor carries the email address", `^the magic link factor carries the email address$`,
 			"The session's magic_link/email factor names the address the link was sent to.",
+			`the magic link factor carries the email address`,
 			linkFactorEmail},
-	}
+	}}
 }
 
 func newAddress(ctx context.Context) error {

@@ -29,6 +29,8 @@ type scenario struct {
 	runner *harness.Runner
 	// step is the text of the Gherkin step running now, to name harness steps in messages.
 	step string
+	// pending is the failure of a "When" step's Stytch call that no "Then" step has judged yet.
+	pending *stepFailure
 }
 
 // scenarioKey is the context key of the scenario.
@@ -62,24 +64,90 @@ func (sc *scenario) state() *harness.State { return sc.runner.State() }
 
 // run runs harness steps in order, each named after the Gherkin step running now (with the
 // step's own name in parentheses when a Gherkin step needs several), and stops at the first
-// failure.
+// failure. A Stytch error an earlier "When" step left for a "Then" step to judge fails it: before
+// an action runs, or, for a check, alongside what the check found.
 func (sc *scenario) run(ctx context.Context, steps ...harness.TestStep) error {
 	for _, st := range steps {
-		switch {
-		case st.Name == "":
-			st.Name = sc.step
-		case sc.step != "":
-			st.Name = sc.step + " (" + st.Name + ")"
-		}
-		if err := sc.runner.Run(ctx, st); err != nil {
-			var se *harness.StepError
-			if errors.As(err, &se) {
-				return &stepFailure{se}
+		if p := sc.takePending(); p != nil {
+			here := fmt.Errorf("step \"%s\": %w", sc.step, unchecked(p))
+			if st.Action != nil {
+				return here
 			}
+			return errors.Join(here, sc.runOne(ctx, st))
+		}
+		if err := sc.runOne(ctx, st); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// when runs the action step of a "When": a Stytch error the call returns does not fail it, but
+// waits for a "Then" step to judge it (judge); a step that does not judge it fails, and so does
+// the scenario when it ends with the error unjudged. Other failures (a pre-step, a harness error)
+// fail the step at once.
+func (sc *scenario) when(ctx context.Context, st harness.TestStep) error {
+	if p := sc.takePending(); p != nil {
+		return fmt.Errorf("step \"%s\": %w", sc.step, unchecked(p))
+	}
+	err := sc.runOne(ctx, st)
+	var f *stepFailure
+	if errors.As(err, &f) && sc.actionFailed() {
+		sc.pending = f
+		return nil
+	}
+	return err
+}
+
+// judge runs a check-only step that judges the outcome of the last call (it reads
+// State.LastErr): the error a "When" step left is settled.
+func (sc *scenario) judge(ctx context.Context, check harness.CheckFunc) error {
+	sc.pending = nil
+	return sc.runOne(ctx, harness.TestStep{Check: check})
+}
+
+// actionFailed reports whether the last harness step ran its action and Stytch refused the call.
+func (sc *scenario) actionFailed() bool {
+	h := sc.state().History
+	if len(h) == 0 {
+		return false
+	}
+	last := h[len(h)-1]
+	_, stytchErr := target.AsStytchError(last.Err)
+	return !last.Skipped && stytchErr
+}
+
+// takePending returns and forgets the unjudged error of an earlier "When" step (nil when none).
+func (sc *scenario) takePending() *stepFailure {
+	p := sc.pending
+	sc.pending = nil
+	return p
+}
+
+// runOne runs one harness step named after the Gherkin step.
+func (sc *scenario) runOne(ctx context.Context, st harness.TestStep) error {
+	switch {
+	case st.Name == "":
+		st.Name = sc.step
+	case sc.step != "":
+		st.Name = sc.step + " (" + st.Name + ")"
+	}
+	if err := sc.runner.Run(ctx, st); err != nil {
+		var se *harness.StepError
+		if errors.As(err, &se) {
+			return &stepFailure{se}
+		}
+		return err
+	}
+	return nil
+}
+
+// unchecked describes the error of a "When" step that no "Then" step judged.
+func unchecked(p *stepFailure) error {
+	if p == nil {
+		return nil
+	}
+	return fmt.Errorf("no step checked the error of %w", p)
 }
 
 // stepFailure is a harness step's failure reported by the Gherkin step's text: the harness's

@@ -26,8 +26,11 @@ const (
 	factorAgeTolerance = 10 * time.Second
 )
 
-// Step describes one registered step, for documentation (List).
+// Step describes one registered step: the one source of the step catalogue, from which
+// docs/steps.md and the list in this package's documentation are generated (go generate).
 type Step struct {
+	// Group is the catalogue section the step belongs to: "Identities", "Sessions", ...
+	Group string
 	// Pattern is how the step reads, with <parameters>: `the user signs in with their password
 	// for <n> minutes`.
 	Pattern string
@@ -35,213 +38,370 @@ type Step struct {
 	Expression string
 	// Doc says what the step does.
 	Doc string
+	// Example is the step as a feature file writes it (without the Given/When/Then keyword).
+	Example string
 }
 
-// List returns every step the suite registers, in the order of steps/doc.go.
-func List() []Step {
-	defs := definitions()
-	out := make([]Step, len(defs))
-	for i, d := range defs {
-		out[i] = Step{Pattern: d.pattern, Expression: d.expr, Doc: d.doc}
+// Group is a section of the step catalogue.
+type Group struct {
+	// Name names the section: "Identities", "Sessions", ...
+	Name string
+	// Intro, when set, says what the section's steps share.
+	Intro string
+	// Steps are the section's steps, in catalogue order.
+	Steps []Step
+}
+
+// Catalogue returns every step the suite registers, in sections, in the order of the documentation.
+func Catalogue() []Group {
+	var out []Group
+	for _, sec := range catalogue() {
+		g := Group{Name: sec.name, Intro: sec.intro}
+		for _, d := range sec.steps {
+			g.Steps = append(g.Steps, Step{Group: sec.name, Pattern: d.pattern, Expression: d.expr, Doc: d.doc, Example: d.example})
+		}
+		out = append(out, g)
 	}
 	return out
 }
 
-// definition is one step: its expression, how it reads, what it does, and its handler.
+// List returns every step the suite registers, in catalogue order.
+func List() []Step {
+	var out []Step
+	for _, g := range Catalogue() {
+		out = append(out, g.Steps...)
+	}
+	return out
+}
+
+// definition is one step: its expression, how it reads, what it does, an example, and its handler.
 type definition struct {
-	pattern, expr, doc string
-	fn                 any
+	pattern, expr, doc, example string
+	fn                          any
 }
 
-// definitions returns every step. Each handler makes one harness call (Runner.Run) or, for the
-// Given steps that set up a user, the few a user needs. Action steps that a "Then the request
-// fails ..." may judge use harness's AllowError: their Stytch error is kept for the next check,
-// and an error nobody checks fails the scenario.
+// section is a group of the catalogue's definitions.
+type section struct {
+	name, intro string
+	steps       []definition
+}
+
+// definitions returns every step, in catalogue order.
 func definitions() []definition {
-	return append(coreDefinitions(), magicLinkDefinitions()...)
+	var out []definition
+	for _, sec := range catalogue() {
+		out = append(out, sec.steps...)
+	}
+	return out
 }
 
-// coreDefinitions are the steps of identities, passwords, OTPs, TOTP, sessions, outcomes, time and
-// the application.
-func coreDefinitions() []definition {
-	return []definition{
-		// Identities.
-		{"a user with a verified email and a password", `^a user with a verified email and a password$`,
-			"A fresh identity whose codes the target can read; on the sandbox that is Stytch's sandbox user, which exists and is verified. Elsewhere, as in Stytch's email-verification guide, the user is created with a session (passwords.create) and the email verified by an email code authenticated with that session token (otps.email.send, otps.authenticate), which keeps the password usable; then the session is revoked, so that the scenario starts without one, as on the sandbox.",
-			verifiedUser},
-		{"a new user signed up with a password", `^a new user signed up with a password$`,
-			"A fresh identity (never the sandbox one), created with passwords.create and no session: its email stays unverified.",
-			newUser},
-		{"a user who can receive email codes", `^a user who can receive email codes$`,
-			"A fresh identity whose codes the target can read (the sandbox user on the sandbox); elsewhere the user is created with its email only (users.create).",
-			emailUser},
-		// Primary factor.
-		{"the user signs in with their password for <n> minutes", `^the user signs in with their password for (\d+) minutes?$`,
-			"passwords.authenticate with session_duration_minutes n.",
-			signIn},
-		{"the user signs in with their password without a session", `^the user signs in with their password without a session$`,
-			"passwords.authenticate without session_duration_minutes.",
-			signInNoSession},
-		{"the user signs in with the wrong password", `^the user signs in with the wrong password$`,
-			"passwords.authenticate with a password that is not the user's.",
-			signInWrongPassword},
-		{"the sandbox user signs in with any password for <n> minutes", `^the sandbox user signs in with any password for (\d+) minutes?$`,
-			"The identity becomes Stytch's sandbox user (sandbox@stytch.com, +10000000000); passwords.authenticate with a random password, which the sandbox user accepts.",
-			sandboxSignIn},
-		// One-time passcodes.
-		{"a|an <SMS|WhatsApp|email> code is sent to the user's <phone|email> with the session token", `^an? (SMS|WhatsApp|email) code is sent to the user's (phone|email) with the session token$`,
-			"otps.<channel>.send to the identity's phone or email with the current session token, which attaches it to the session's user.",
-			sendToUser},
-		{"a|an <SMS|WhatsApp|email> code is sent to a new <phone|email> with the session token", `^an? (SMS|WhatsApp|email) code is sent to a new (phone|email) with the session token$`,
-			"A fresh phone number or email becomes the identity's; then otps.<channel>.send to it with the current session token.",
-			sendToNew},
-		{`an SMS code is sent to "<phone>" with the session token`, `^an SMS code is sent to "([^"]*)" with the session token$`,
-			"otps.sms.send to the given phone number with the current session token.",
-			sendSMSTo},
-		{"an email code is sent to the user", `^an email code is sent to the user$`,
-			"otps.email.send to the identity's email, without a session.",
-			sendEmailToUser},
-		{`an email code is sent to "<email>"`, `^an email code is sent to "([^"]*)"$`,
-			"otps.email.send to the given email, without a session.",
-			sendEmailTo},
-		{"the user enters the <SMS|WhatsApp|email> code with the session token", `^the user enters the (SMS|WhatsApp|email) code with the session token$`,
-			"otps.authenticate of the last code sent (which must have gone by that channel), read from the target, with the current session token: the step-up.",
-			enterCode},
-		{"the user enters the email code for <n> minutes", `^the user enters the email code for (\d+) minutes?$`,
-			"otps.authenticate of the last code sent (by email), with session_duration_minutes n and no session token.",
-			enterEmailCodeFor},
-		{"the user enters a wrong SMS code with the session token", `^the user enters a wrong SMS code with the session token$`,
-			"otps.authenticate of a well-formed code that is not the one sent, with the current session token.",
-			enterWrongCode},
-		{"the user enters the same SMS code again", `^the user enters the same SMS code again$`,
-			"otps.authenticate of the code just used, again, with the current session token.",
-			enterSameCode},
-		{"the previous SMS code is kept", `^the previous SMS code is kept$`,
-			"Reads the last code sent from the target and keeps it for a later step.",
-			keepCode},
-		{"the user enters the previous SMS code with the session token", `^the user enters the previous SMS code with the session token$`,
-			"otps.authenticate of the code kept earlier, with the current session token.",
-			enterKeptCode},
-		{`the user enters the code "<code>" with the session token`, `^the user enters the code "([^"]*)" with the session token$`,
-			"otps.authenticate of the given code for the last code sent, with the current session token.",
-			enterLiteralWithSession},
-		{`the user enters the code "<code>" for <n> minutes`, `^the user enters the code "([^"]*)" for (\d+) minutes?$`,
-			"otps.authenticate of the given code for the last code sent, with session_duration_minutes n.",
-			enterLiteralFor},
-		// TOTP.
-		{"the user registers an authenticator app", `^the user registers an authenticator app$`,
-			"totps.create for the user; keeps the secret and the recovery codes.",
-			registerTOTP},
-		{"the user enters the authenticator code with the session token", `^the user enters the authenticator code with the session token$`,
-			"totps.authenticate with the code computed from the secret at the target's clock (000000 for the sandbox user), with the current session token.",
-			enterTOTP},
-		{"the user recovers with a recovery code with the session token", `^the user recovers with a recovery code with the session token$`,
-			"totps.recover with an unused recovery code, with the current session token.",
-			recoverTOTP},
-		{"the user recovers with the same recovery code again", `^the user recovers with the same recovery code again$`,
-			"totps.recover with the recovery code used last, with the current session token.",
-			recoverTOTPAgain},
-		// Sessions.
-		{"the session is revoked", `^the session is revoked$`,
-			"sessions.revoke of the current session token.",
-			revoke},
-		{"the session is authenticated for <n> more minutes", `^the session is authenticated for (\d+) more minutes?$`,
-			"sessions.authenticate of the current token with session_duration_minutes n (extends the session).",
-			extend},
-		{"the session is authenticated with both its token and its JWT", `^the session is authenticated with both its token and its JWT$`,
-			"sessions.authenticate with session_token and session_jwt together.",
-			authenticateBoth},
-		{`the session token "<token>" is authenticated`, `^the session token "([^"]*)" is authenticated$`,
-			"sessions.authenticate of the given token (e.g. a sandbox token).",
-			authenticateLiteral},
-		{"the session token authenticates", `^the (?:new )?session token authenticates$`,
-			"sessions.authenticate of the current token must succeed (also: the new session token authenticates).",
-			tokenAuthenticates},
-		{"the session JWT authenticates", `^the session JWT authenticates$`,
-			"sessions.authenticate of the current session JWT must succeed.",
-			jwtAuthenticates},
-		{"the session JWT verifies locally with both factors", `^the session JWT verifies locally with both factors$`,
-			"The current JWT verifies with the target's JWKS, without a request (stytch-go's AuthenticateJWTLocal), and its claims carry exactly the password and SMS factors.",
-			jwtVerifiesLocally},
-		{"the original session token still authenticates", `^the original session token still authenticates$`,
-			"sessions.authenticate of the token held before the latest step-up must succeed.",
-			originalAuthenticates},
-		{`the original session token is refused with "<error_type>"`, `^the original session token is refused with "([^"]*)"$`,
-			"sessions.authenticate of the token held before the latest step-up must fail with error_type.",
-			originalRefused},
-		{`the session token is refused with "<error_type>"`, `^the session token is refused with "([^"]*)"$`,
-			"sessions.authenticate of the current token must fail with error_type.",
-			tokenRefused},
-		{"the session has exactly these factors:", `^the session has exactly these factors:$`,
-			"The current session's factors are exactly the table's rows (columns type and delivery_method), in any order.",
-			exactFactors},
-		{`the session has the factor "<type>" delivered by "<delivery_method>"`, `^the session has the factor "([^"]*)" delivered by "([^"]*)"$`,
-			"The current session has a factor of that type and delivery method.",
-			hasFactor},
-		{"the SMS factor carries the phone number", `^the SMS factor carries the phone number$`,
-			"The session's SMS factor names the phone number the code was sent to.",
-			smsFactorPhone},
-		{"the session id is unchanged", `^the session id is unchanged$`,
-			"The latest step-up kept the session_id.",
-			sessionIDUnchanged},
-		{"the session token has changed", `^the session token has changed$`,
-			"The latest step-up returned a new session token.",
-			tokenChanged},
-		{"the session token is unchanged", `^the session token is unchanged$`,
-			"The latest authentication on the session kept its token (a factor the session already had).",
-			tokenUnchanged},
-		{"the session expires in <n> minutes", `^the session expires in (\d+) minutes?$`,
-			"The current session's expires_at is n minutes from the target's now (± 1 minute).",
-			expiresIn},
-		{"no session was started", `^no session was started$`,
-			"The last call succeeded and returned no session.",
-			noSession},
-		{"the SMS factor was last authenticated <n> minutes ago", `^the SMS factor was last authenticated (\d+) minutes? ago$`,
-			"sessions.authenticate of the current token; its SMS factor's last_authenticated_at is n minutes before the target's now (± 10 s).",
-			smsFactorAge},
-		// Users.
-		{"the user's email is verified", `^the user's email is verified$`,
-			"users.get: the identity's email is verified.",
-			emailVerified},
-		{"the user's phone is unverified", `^the user's phone is unverified$`,
-			"users.get: the identity's phone number is attached and unverified.",
-			phoneUnverified},
-		{"the user has no phone", `^the user has no phone$`,
-			"users.get: the user has no phone number.",
-			noPhone},
-		// Outcomes.
-		{`the request fails with status <status> and error "<error_type>"`, `^the request fails with status (\d+) and error "([^"]*)"$`,
-			"The last call failed with that HTTP status and Stytch error_type.",
-			requestFails},
-		{"the result is a session of the sandbox user", `^the result is a session of the sandbox user$`,
-			"The last call succeeded and returned a session of Stytch's sandbox user.",
-			resultSandboxSession},
-		{`the result is the error "<error_type>"`, `^the result is the error "([^"]*)"$`,
-			"The last call failed with that Stytch error_type.",
-			resultError},
-		// Time and faults.
-		{"<n> seconds|minutes|hours pass", `^(\d+) (seconds?|minutes?|hours?) pass(?:es)?$`,
-			"Moves the target's time forward: the server clock and the app clock on an emulator (needs @requires:clock-control to expect server-side effects).",
-			advance},
-		{"<n> seconds|minutes|hours pass on the app's clock", `^(\d+) (seconds?|minutes?|hours?) pass(?:es)? on the app's clock$`,
-			"Moves the application's clock forward; this works on every target (on an emulator the server clock moves along).",
-			advance},
-		{`the next SMS send fails with status <status> and error "<error_type>"`, `^the next SMS send fails with status (\d+) and error "([^"]*)"$`,
-			"Injects a fault: the next otps.sms.send answers that status and error_type (needs @requires:fault-injection).",
-			nextSMSFails},
-		// The application (pkg/mfa's middleware).
-		{"the request to a <protected|TOTP-protected|magic-link-protected> page is allowed", `^the request to a (protected|TOTP-protected|magic-link-protected) page is allowed$`,
-			"A request with the session token in a cookie to a page behind mfa.Middleware (password + SMS, password + TOTP, or magic link + SMS) gets through; the middleware authenticates the session with the target at the target's clock.",
-			pageAllowed},
-		{`the request to a <protected|TOTP-protected|magic-link-protected> page is refused with "<reason>"`, `^the request to a (protected|TOTP-protected|magic-link-protected) page is refused with "([^"]*)"$`,
-			"The same request is refused with the middleware's reason (unauthenticated, missing_factor, stale_factor).",
-			pageRefused},
-		{"a sensitive action is allowed", `^a sensitive action is allowed$`,
-			"A request to a page behind mfa.Middleware requiring password + SMS with the SMS factor at most 5 minutes old (by the app's clock) gets through.",
-			sensitiveAllowed},
-		{"a sensitive action requires a fresh SMS code", `^a sensitive action requires a fresh SMS code$`,
-			"The same request is refused with stale_factor, naming the SMS factor.",
-			sensitiveStale},
+// catalogue returns every step, in sections. Each handler makes one harness call (Runner.Run) or,
+// for the Given steps that set up a user, the few a user needs. "When" steps keep their call's
+// Stytch error for a "Then the request fails ..." to judge (scenario.when); an error nobody judges
+// fails the scenario.
+func catalogue() []section {
+	return []section{
+		{"Identities", "", []definition{
+			{"a user with a verified email and a password", `^a user with a verified email and a password$`,
+				"A fresh identity whose codes the target can read; on the sandbox that is Stytch's sandbox user, which exists and is verified. Elsewhere, as in Stytch's email-verification guide, the user is created with a session (passwords.create) and the email verified by an email code authenticated with that session token (otps.email.send, otps.authenticate), which keeps the password usable; then the session is revoked, so that the scenario starts without one, as on the sandbox.",
+				"a user with a verified email and a password",
+				verifiedUser},
+			{"a new user signed up with a password", `^a new user signed up with a password$`,
+				"A fresh identity (never the sandbox one), created with passwords.create and no session: its email stays unverified.",
+				"a new user signed up with a password",
+				newUser},
+			{"a user who can receive email codes", `^a user who can receive email codes$`,
+				"A fresh identity whose codes the target can read (the sandbox user on the sandbox); elsewhere the user is created with its email only (users.create).",
+				"a user who can receive email codes",
+				emailUser},
+		}},
+		{"Primary factor", "", []definition{
+			{"the user signs in with their password for <n> minutes", `^the user signs in with their password for (\d+) minutes?$`,
+				"passwords.authenticate with session_duration_minutes n.",
+				"the user signs in with their password for 60 minutes",
+				signIn},
+			{"the user signs in with their password without a session", `^the user signs in with their password without a session$`,
+				"passwords.authenticate without session_duration_minutes.",
+				"the user signs in with their password without a session",
+				signInNoSession},
+			{"the user signs in with the wrong password", `^the user signs in with the wrong password$`,
+				"passwords.authenticate with a password that is not the user's.",
+				"the user signs in with the wrong password",
+				signInWrongPassword},
+			{"the sandbox user signs in with any password for <n> minutes", `^the sandbox user signs in with any password for (\d+) minutes?$`,
+				"The identity becomes Stytch's sandbox user (sandbox@stytch.com, +10000000000); passwords.authenticate with a random password, which the sandbox user accepts.",
+				"the sandbox user signs in with any password for 30 minutes",
+				sandboxSignIn},
+		}},
+		{"One-time passcodes", "The code is read from the target: the emulator's outbox, 000000 for the sandbox identities.", []definition{
+			{"a|an <SMS|WhatsApp|email> code is sent to the user's <phone|email> with the session token", `^an? (SMS|WhatsApp|email) code is sent to the user's (phone|email) with the session token$`,
+				"otps.<channel>.send to the identity's phone or email with the current session token, which attaches it to the session's user.",
+				"an SMS code is sent to the user's phone with the session token",
+				sendToUser},
+			{"a|an <SMS|WhatsApp|email> code is sent to a new <phone|email> with the session token", `^an? (SMS|WhatsApp|email) code is sent to a new (phone|email) with the session token$`,
+				"A fresh phone number or email becomes the identity's; then otps.<channel>.send to it with the current session token.",
+				"an SMS code is sent to a new phone with the session token",
+				sendToNew},
+			{`an SMS code is sent to "<phone>" with the session token`, `^an SMS code is sent to "([^"]*)" with the session token$`,
+				"otps.sms.send to the given phone number with the current session token.",
+				`an SMS code is sent to "+10000000000" with the session token`,
+				sendSMSTo},
+			{"an email code is sent to the user", `^an email code is sent to the user$`,
+				"otps.email.send to the identity's email, without a session.",
+				"an email code is sent to the user",
+				sendEmailToUser},
+			{`an email code is sent to "<email>"`, `^an email code is sent to "([^"]*)"$`,
+				"otps.email.send to the given email, without a session.",
+				`an email code is sent to "sandbox@stytch.com"`,
+				sendEmailTo},
+			{"the user enters the <SMS|WhatsApp|email> code with the session token", `^the user enters the (SMS|WhatsApp|email) code with the session token$`,
+				"otps.authenticate of the last code sent (which must have gone by that channel), read from the target, with the current session token: the step-up.",
+				"the user enters the SMS code with the session token",
+				enterCode},
+			{"the user enters the email code for <n> minutes", `^the user enters the email code for (\d+) minutes?$`,
+				"otps.authenticate of the last code sent (by email), with session_duration_minutes n and no session token.",
+				"the user enters the email code for 30 minutes",
+				enterEmailCodeFor},
+			{"the user enters a wrong SMS code with the session token", `^the user enters a wrong SMS code with the session token$`,
+				"otps.authenticate of a well-formed code that is not the one sent, with the current session token.",
+				"the user enters a wrong SMS code with the session token",
+				enterWrongCode},
+			{"the user enters the same SMS code again", `^the user enters the same SMS code again$`,
+				"otps.authenticate of the code just used, again, with the current session token.",
+				"the user enters the same SMS code again",
+				enterSameCode},
+			{"the previous SMS code is kept", `^the previous SMS code is kept$`,
+				"Reads the last code sent from the target and keeps it for a later step.",
+				"the previous SMS code is kept",
+				keepCode},
+			{"the user enters the previous SMS code with the session token", `^the user enters the previous SMS code with the session token$`,
+				"otps.authenticate of the code kept earlier, with the current session token.",
+				"the user enters the previous SMS code with the session token",
+				enterKeptCode},
+			{`the user enters the code "<code>" with the session token`, `^the user enters the code "([^"]*)" with the session token$`,
+				"otps.authenticate of the given code for the last code sent, with the current session token.",
+				`the user enters the code "000000" with the session token`,
+				enterLiteralWithSession},
+			{`the user enters the code "<code>" for <n> minutes`, `^the user enters the code "([^"]*)" for (\d+) minutes?$`,
+				"otps.authenticate of the given code for the last code sent, with session_duration_minutes n.",
+				`the user enters the code "000000" for 30 minutes`,
+				enterLiteralFor},
+		}},
+		{"TOTP", "The code is computed from the secret at the target's clock; 000000 for the sandbox user.", []definition{
+			{"the user registers an authenticator app", `^the user registers an authenticator app$`,
+				"totps.create for the user; keeps the secret and the recovery codes.",
+				"the user registers an authenticator app",
+				registerTOTP},
+			{"the user enters the authenticator code with the session token", `^the user enters the authenticator code with the session token$`,
+				"totps.authenticate with the code computed from the secret at the target's clock (000000 for the sandbox user), with the current session token.",
+				"the user enters the authenticator code with the session token",
+				enterTOTP},
+			{"the user recovers with a recovery code with the session token", `^the user recovers with a recovery code with the session token$`,
+				"totps.recover with an unused recovery code, with the current session token.",
+				"the user recovers with a recovery code with the session token",
+				recoverTOTP},
+			{"the user recovers with the same recovery code again", `^the user recovers with the same recovery code again$`,
+				"totps.recover with the recovery code used last, with the current session token.",
+				"the user recovers with the same recovery code again",
+				recoverTOTPAgain},
+		}},
+		{"Sessions", "", []definition{
+			{"the session is revoked", `^the session is revoked$`,
+				"sessions.revoke of the current session token.",
+				"the session is revoked",
+				revoke},
+			{"the session is authenticated for <n> more minutes", `^the session is authenticated for (\d+) more minutes?$`,
+				"sessions.authenticate of the current token with session_duration_minutes n (extends the session).",
+				"the session is authenticated for 60 more minutes",
+				extend},
+			{"the session is authenticated with both its token and its JWT", `^the session is authenticated with both its token and its JWT$`,
+				"sessions.authenticate with session_token and session_jwt together.",
+				"the session is authenticated with both its token and its JWT",
+				authenticateBoth},
+			{`the session token "<token>" is authenticated`, `^the session token "([^"]*)" is authenticated$`,
+				"sessions.authenticate of the given token (e.g. a sandbox token).",
+				`the session token "WJtR5BCy38Szd5AfoDpf0iqFKEt4EE5JhjlWUY7l3FtY" is authenticated`,
+				authenticateLiteral},
+			{"the session token authenticates", `^the (?:new )?session token authenticates$`,
+				"sessions.authenticate of the current token must succeed (also: the new session token authenticates).",
+				"the new session token authenticates",
+				tokenAuthenticates},
+			{"the session JWT authenticates", `^the session JWT authenticates$`,
+				"sessions.authenticate of the current session JWT must succeed.",
+				"the session JWT authenticates",
+				jwtAuthenticates},
+			{"the session JWT verifies locally with both factors", `^the session JWT verifies locally with both factors$`,
+				"The current JWT verifies with the target's JWKS, without a request (stytch-go's AuthenticateJWTLocal), and its claims carry exactly the password and SMS factors.",
+				"the session JWT verifies locally with both factors",
+				jwtVerifiesLocally},
+			{"the original session token still authenticates", `^the original session token still authenticates$`,
+				"sessions.authenticate of the token held before the latest step-up must succeed.",
+				"the original session token still authenticates",
+				originalAuthenticates},
+			{`the original session token is refused with "<error_type>"`, `^the original session token is refused with "([^"]*)"$`,
+				"sessions.authenticate of the token held before the latest step-up must fail with error_type.",
+				`the original session token is refused with "session_not_found"`,
+				originalRefused},
+			{`the session token is refused with "<error_type>"`, `^the session token is refused with "([^"]*)"$`,
+				"sessions.authenticate of the current token must fail with error_type.",
+				`the session token is refused with "session_not_found"`,
+				tokenRefused},
+			{"the session has exactly these factors:", `^the session has exactly these factors:$`,
+				"The current session's factors are exactly the table's rows (columns type and delivery_method), in any order.",
+				"the session has exactly these factors:",
+				exactFactors},
+			{`the session has the factor "<type>" delivered by "<delivery_method>"`, `^the session has the factor "([^"]*)" delivered by "([^"]*)"$`,
+				"The current session has a factor of that type and delivery method.",
+				`the session has the factor "otp" delivered by "sms"`,
+				hasFactor},
+			{"the SMS factor carries the phone number", `^the SMS factor carries the phone number$`,
+				"The session's SMS factor names the phone number the code was sent to.",
+				"the SMS factor carries the phone number",
+				smsFactorPhone},
+			{"the session id is unchanged", `^the session id is unchanged$`,
+				"The latest step-up kept the session_id.",
+				"the session id is unchanged",
+				sessionIDUnchanged},
+			{"the session token has changed", `^the session token has changed$`,
+				"The latest step-up returned a new session token.",
+				"the session token has changed",
+				tokenChanged},
+			{"the session token is unchanged", `^the session token is unchanged$`,
+				"The latest authentication on the session added no new factor (one it already had), so the session kept its token.",
+				"the session token is unchanged",
+				tokenUnchanged},
+			{"the session expires in <n> minutes", `^the session expires in (\d+) minutes?$`,
+				"The current session's expires_at is n minutes from the target's now (± 1 minute).",
+				"the session expires in 60 minutes",
+				expiresIn},
+			{"no session was started", `^no session was started$`,
+				"The last call succeeded and returned no session.",
+				"no session was started",
+				noSession},
+			{"the SMS factor was last authenticated <n> minutes ago", `^the SMS factor was last authenticated (\d+) minutes? ago$`,
+				"sessions.authenticate of the current token; its SMS factor's last_authenticated_at is n minutes before the target's now (± 10 s).",
+				"the SMS factor was last authenticated 6 minutes ago",
+				smsFactorAge},
+		}},
+		{"Users", "", []definition{
+			{"the user's email is verified", `^the user's email is verified$`,
+				"users.get: the identity's email is verified.",
+				"the user's email is verified",
+				emailVerified},
+			{"the user's phone is unverified", `^the user's phone is unverified$`,
+				"users.get: the identity's phone number is attached and unverified.",
+				"the user's phone is unverified",
+				phoneUnverified},
+			{"the user has no phone", `^the user has no phone$`,
+				"users.get: the user has no phone number.",
+				"the user has no phone",
+				noPhone},
+		}},
+		{"Outcomes of the last call", "They judge the outcome of the last call, which a \"When\" step leaves for them.", []definition{
+			{`the request fails with status <status> and error "<error_type>"`, `^the request fails with status (\d+) and error "([^"]*)"$`,
+				"The last call failed with that HTTP status and Stytch error_type.",
+				`the request fails with status 401 and error "unauthorized_credentials"`,
+				requestFails},
+			{"the result is a session of the sandbox user", `^the result is a session of the sandbox user$`,
+				"The last call succeeded and returned a session of Stytch's sandbox user.",
+				"the result is a session of the sandbox user",
+				resultSandboxSession},
+			{`the result is the error "<error_type>"`, `^the result is the error "([^"]*)"$`,
+				"The last call failed with that Stytch error_type.",
+				`the result is the error "session_not_found"`,
+				resultError},
+		}},
+		{"Time and faults", "", []definition{
+			{"<n> seconds|minutes|hours pass", `^(\d+) (seconds?|minutes?|hours?) pass(?:es)?$`,
+				"Moves the target's time forward: the server clock and the app clock on an emulator (needs @requires:clock-control to expect server-side effects).",
+				"6 minutes pass",
+				advance},
+			{"<n> seconds|minutes|hours pass on the app's clock", `^(\d+) (seconds?|minutes?|hours?) pass(?:es)? on the app's clock$`,
+				"Moves the application's clock forward; this works on every target (on an emulator the server clock moves along).",
+				"6 minutes pass on the app's clock",
+				advance},
+			{`the next SMS send fails with status <status> and error "<error_type>"`, `^the next SMS send fails with status (\d+) and error "([^"]*)"$`,
+				"Injects a fault: the next otps.sms.send answers that status and error_type (needs @requires:fault-injection).",
+				`the next SMS send fails with status 429 and error "too_many_requests"`,
+				nextSMSFails},
+		}},
+		magicLinkSection(),
+		{"The application", "The application is the reference app: pages behind pkg/mfa's middleware, which authenticates the session token (sent in a cookie) with the target and checks it at the target's clock. /account needs a password and an SMS factor, /transfer also an SMS factor at most 5 minutes old, /authenticator a password and a TOTP factor.", []definition{
+			{"the request to a <protected|TOTP-protected|magic-link-protected> page is allowed", `^the request to a (protected|TOTP-protected|magic-link-protected) page is allowed$`,
+				"A request with the session token in a cookie to a page behind mfa.Middleware (password + SMS, or password + TOTP) gets through; the middleware authenticates the session with the target at the target's clock.",
+				"the request to a protected page is allowed",
+				pageAllowed},
+			{`the request to a <protected|TOTP-protected|magic-link-protected> page is refused with "<reason>"`, `^the request to a (protected|TOTP-protected|magic-link-protected) page is refused with "([^"]*)"$`,
+				"The same request is refused with the middleware's reason (unauthenticated, missing_factor, stale_factor).",
+				`the request to a protected page is refused with "missing_factor"`,
+				pageRefused},
+			{"a sensitive action is allowed", `^a sensitive action is allowed$`,
+				"A request to a page behind mfa.Middleware requiring password + SMS with the SMS factor at most 5 minutes old (by the app's clock) gets through.",
+				"a sensitive action is allowed",
+				sensitiveAllowed},
+			{"a sensitive action requires a fresh SMS code", `^a sensitive action requires a fresh SMS code$`,
+				"The same request is refused with stale_factor, naming the SMS factor.",
+				"a sensitive action requires a fresh SMS code",
+				sensitiveStale},
+		}},
+		{"The application under test", "These steps drive the application through its app contract: the reference app (examples/goapp) unless WithApp or stytch-conform --app names another. The session is the one the app hands out (its cookie or header), not the steps' own; the codes come from the target. A scenario using a step whose route the contract lacks is skipped, naming it.", []definition{
+			{"a visitor signs up in the app", `^a visitor signs up in the app$`,
+				"A fresh identity (never the sandbox one) signs up through the app's sign_up route, which must succeed; the user is deleted after the scenario.",
+				"a visitor signs up in the app",
+				signUpInApp},
+			{"the user signs in to the app", `^the user signs in to the app$`,
+				"The identity's email and password go to the app's sign_in route, which must succeed.",
+				"the user signs in to the app",
+				signInToApp},
+			{"the user completes the SMS step-up in the app", `^the user completes the SMS step-up in the app$`,
+				"The app's send_sms_code route with the identity's phone, then its submit_sms_code route with the code the target read for that phone; both must succeed.",
+				"the user completes the SMS step-up in the app",
+				appStepUp},
+			{"the app allows the protected page", `^the app allows the protected page$`,
+				"The app's protected_page answers allowed.",
+				"the app allows the protected page",
+				appAllowsPage},
+			{"the app asks for the second factor on the protected page", `^the app asks for the second factor on the protected page$`,
+				"The app's protected_page answers needs_factor.",
+				"the app asks for the second factor on the protected page",
+				appNeedsFactor},
+			{"the app refuses the protected page as signed out", `^the app refuses the protected page as signed out$`,
+				"The app's protected_page answers unauthenticated.",
+				"the app refuses the protected page as signed out",
+				appSignedOut},
+			{"the app allows a sensitive action", `^the app allows a sensitive action$`,
+				"The app's sensitive_action answers allowed.",
+				"the app allows a sensitive action",
+				appAllowsAction},
+			{"the app asks for a fresh factor before a sensitive action", `^the app asks for a fresh factor before a sensitive action$`,
+				"The app's sensitive_action answers needs_fresh_factor.",
+				"the app asks for a fresh factor before a sensitive action",
+				appNeedsFreshFactor},
+			{"the user signs out of the app", `^the user signs out of the app$`,
+				"The app's sign_out route, which must succeed.",
+				"the user signs out of the app",
+				signOutOfApp},
+			{"the user registers an authenticator app in the app", `^the user registers an authenticator app in the app$`,
+				"The app's register_totp route, which must succeed and answer with the TOTP secret (in the contract's secret_field).",
+				"the user registers an authenticator app in the app",
+				registerTOTPInApp},
+			{"the user enters the authenticator code in the app", `^the user enters the authenticator code in the app$`,
+				"The app's submit_totp_code route with the code computed from that secret at the target's clock; it must succeed.",
+				"the user enters the authenticator code in the app",
+				enterTOTPInApp},
+			{"the app allows the TOTP page", `^the app allows the TOTP page$`,
+				"The app's totp_page answers allowed.",
+				"the app allows the TOTP page",
+				appAllowsTOTPPage},
+			{"the app asks for the second factor on the TOTP page", `^the app asks for the second factor on the TOTP page$`,
+				"The app's totp_page answers needs_factor.",
+				"the app asks for the second factor on the TOTP page",
+				appNeedsTOTP},
+			{"the app's session ages <n> minutes", `^the app's session ages (\d+) minutes?$`,
+				"Moves the target's sessions n minutes into the past, as if the app's user had signed in and stepped up that much earlier, whatever clock the app reads (needs @requires:session-ageing).",
+				"the app's session ages 6 minutes",
+				ageAppSession},
+		}},
 	}
 }
 
@@ -354,13 +514,12 @@ func sandboxSignIn(ctx context.Context, minutes int) error {
 	if err != nil {
 		return err
 	}
-	return sc.run(ctx, harness.TestStep{
+	return sc.when(ctx, harness.TestStep{
 		PreStep: func(_ context.Context, s *harness.State) error {
 			s.Identity = sandboxIdentity()
 			return nil
 		},
-		Action:     harness.PasswordsAuthenticate{SessionMinutes: int32(minutes)},
-		AllowError: true,
+		Action: harness.PasswordsAuthenticate{SessionMinutes: int32(minutes)},
 	})
 }
 
@@ -370,7 +529,7 @@ func when(ctx context.Context, a harness.Action) error {
 	if err != nil {
 		return err
 	}
-	return sc.run(ctx, harness.TestStep{Action: a, AllowError: true})
+	return sc.when(ctx, harness.TestStep{Action: a})
 }
 
 // must runs an action that must succeed (or fail as expect says), then a check: a "Then" step, or
@@ -385,6 +544,15 @@ func must(ctx context.Context, a harness.Action, expect *harness.ExpectError, ch
 
 // check runs a check-only step.
 func check(ctx context.Context, c harness.CheckFunc) error { return must(ctx, nil, nil, c) }
+
+// judge runs a check-only step that judges the outcome of the last call.
+func judge(ctx context.Context, c harness.CheckFunc) error {
+	sc, err := current(ctx)
+	if err != nil {
+		return err
+	}
+	return sc.judge(ctx, c)
+}
 
 // One-time passcodes.
 
@@ -430,7 +598,7 @@ func sendToNew(ctx context.Context, name, contact string) error {
 	if err != nil {
 		return err
 	}
-	return sc.run(ctx, harness.TestStep{
+	return sc.when(ctx, harness.TestStep{
 		// A fresh identity's phone or email, never handed out before, becomes the user's new one.
 		PreStep: func(ctx context.Context, s *harness.State) error {
 			fresh, err := s.Target().NewIdentity(ctx, false)
@@ -444,8 +612,7 @@ func sendToNew(ctx context.Context, name, contact string) error {
 			}
 			return nil
 		},
-		Action:     harness.OTPSend{Channel: ch, WithSession: true},
-		AllowError: true,
+		Action: harness.OTPSend{Channel: ch, WithSession: true},
 	})
 }
 
@@ -467,15 +634,14 @@ func enterOTP(ctx context.Context, ch harness.Channel, a harness.OTPAuthenticate
 	if err != nil {
 		return err
 	}
-	return sc.run(ctx, harness.TestStep{
+	return sc.when(ctx, harness.TestStep{
 		PreStep: func(_ context.Context, s *harness.State) error {
 			if got := s.LastOTP.Channel; got != ch {
 				return fmt.Errorf("the last code sent went by %q, not %q", orNone(string(got)), ch)
 			}
 			return nil
 		},
-		Action:     a,
-		AllowError: true,
+		Action: a,
 	})
 }
 
@@ -687,7 +853,7 @@ func expiresIn(ctx context.Context, minutes int) error {
 }
 
 func noSession(ctx context.Context) error {
-	return check(ctx, harness.ComposeCheckFunc(harness.CheckLastSucceeded(), harness.CheckNoSessionStarted()))
+	return judge(ctx, harness.ComposeCheckFunc(harness.CheckLastSucceeded(), harness.CheckNoSessionStarted()))
 }
 
 func smsFactorAge(ctx context.Context, minutes int) error {
@@ -715,15 +881,15 @@ func noPhone(ctx context.Context) error {
 // Outcomes.
 
 func requestFails(ctx context.Context, status int, errorType string) error {
-	return check(ctx, harness.CheckLastError(harness.ExpectError{Status: status, ErrorType: errorType}))
+	return judge(ctx, harness.CheckLastError(harness.ExpectError{Status: status, ErrorType: errorType}))
 }
 
 func resultError(ctx context.Context, errorType string) error {
-	return check(ctx, harness.CheckLastError(harness.ExpectError{ErrorType: errorType}))
+	return judge(ctx, harness.CheckLastError(harness.ExpectError{ErrorType: errorType}))
 }
 
 func resultSandboxSession(ctx context.Context) error {
-	return check(ctx, harness.ComposeCheckFunc(harness.CheckLastSucceeded(), func(s *harness.State) error {
+	return judge(ctx, harness.ComposeCheckFunc(harness.CheckLastSucceeded(), func(s *harness.State) error {
 		sess, ok := s.LastSession()
 		switch {
 		case !ok:

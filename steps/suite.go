@@ -19,7 +19,7 @@ import (
 )
 
 // RequiresTag starts the tags with which a scenario names a capability it needs:
-// @requires:clock-control (design.md §3.5).
+// @requires:clock-control.
 const RequiresTag = "@requires:"
 
 // cleanupTimeout bounds the After hook's cleanup of a scenario's users.
@@ -34,6 +34,9 @@ type Suite struct {
 	logf     func(ctx context.Context, format string, args ...any)
 	skipLogf func(ctx context.Context, format string, args ...any)
 	recorder *drift.Recorder
+	// app is the application under test the app steps drive; appRoutes the routes they use.
+	app       *harness.App
+	appRoutes []routeMatcher
 
 	mu      sync.Mutex
 	results []Result
@@ -76,11 +79,12 @@ func New(opener target.Opener, opts ...Option) *Suite {
 	for _, o := range opts {
 		o(s)
 	}
+	if s.app == nil {
+		s.app = defaultApp()
+	}
+	s.appRoutes = appRouteMatchers()
 	return s
 }
-
-// Target returns the name of the suite's targets, as reports show it.
-func (s *Suite) Target() string { return s.opener.Name() }
 
 // InitializeScenario registers every step of List and the hooks on sc: godog.TestSuite's
 // ScenarioInitializer.
@@ -124,8 +128,12 @@ func (s *Suite) before(ctx context.Context, p *godog.Scenario) (context.Context,
 	if err != nil {
 		return ctx, err
 	}
-	if c.missing = target.Missing(s.opener.Has, need...); len(c.missing) > 0 {
-		return ctx, s.skip(ctx, p, c, skipReason(s.opener.Name(), c.missing, target.IsShared(s.opener)))
+	var reason string
+	if c.missing, reason = target.Lacks(s.opener, need...); reason != "" {
+		return ctx, s.skip(ctx, p, c, reason)
+	}
+	if reason := s.appSkipReason(p); reason != "" {
+		return ctx, s.skip(ctx, p, c, reason)
 	}
 	tgt, err := s.opener.Open(ctx)
 	if err != nil {
@@ -133,15 +141,14 @@ func (s *Suite) before(ctx context.Context, p *godog.Scenario) (context.Context,
 	}
 	// The opener may have learnt at this Open that its targets share one project: the target
 	// has the last word on its capabilities.
-	if c.missing = target.Missing(tgt.Has, need...); len(c.missing) > 0 {
-		reason := skipReason(tgt.Name(), c.missing, target.IsShared(tgt))
+	if c.missing, reason = target.Lacks(tgt, need...); reason != "" {
 		if err := tgt.Close(); err != nil {
 			s.logf(ctx, "scenario %q: close target: %v", p.Name, err)
 		}
 		return ctx, s.skip(ctx, p, c, reason)
 	}
 	// The Given steps choose the identity: the runner starts with none.
-	r, err := harness.NewRunner(ctx, tgt, harness.RunnerOptions{Identity: &target.Identity{}})
+	r, err := harness.NewRunner(ctx, tgt, harness.RunnerOptions{Identity: &target.Identity{}, App: s.app})
 	if err != nil {
 		return ctx, errors.Join(err, tgt.Close())
 	}
@@ -168,7 +175,7 @@ func (s *Suite) after(ctx context.Context, p *godog.Scenario, stepErr error) (co
 	var afterErr error
 	if c != nil && c.runner != nil {
 		if stepErr == nil {
-			afterErr = unchecked(c.runner.UncheckedError())
+			afterErr = unchecked(c.takePending())
 		}
 		// Clean-up is not the scenario's own doing: drift does not record it.
 		cctx, cancel := context.WithTimeout(drift.Unrecorded(context.WithoutCancel(ctx)), cleanupTimeout)
@@ -192,7 +199,7 @@ func (s *Suite) after(ctx context.Context, p *godog.Scenario, stepErr error) (co
 		// A real failure wins over a skip: godog still fails a skipped scenario's undefined step
 		// (strict mode). Missing stays as context.
 		res.Outcome, res.Err = Failed, err
-	case len(res.Missing) > 0:
+	case len(res.Missing) > 0 || res.Reason != "":
 		res.Outcome = Skipped
 	case err != nil:
 		res.Outcome = Skipped
@@ -206,29 +213,6 @@ func (s *Suite) after(ctx context.Context, p *godog.Scenario, stepErr error) (co
 	s.results = append(s.results, res)
 	s.mu.Unlock()
 	return ctx, afterErr
-}
-
-// unchecked describes the error of a step that no later step judged.
-func unchecked(err error) error {
-	var se *harness.StepError
-	if errors.As(err, &se) {
-		return fmt.Errorf("no step checked the error of %w", &stepFailure{se})
-	}
-	return err
-}
-
-// skipReason says why a scenario is skipped on a target; shared says the target lacks the
-// capabilities because its project is shared (target.IsShared).
-func skipReason(targetName string, missing []target.Capability, shared bool) string {
-	names := make([]string, len(missing))
-	for i, c := range missing {
-		names[i] = string(c)
-	}
-	reason := fmt.Sprintf("target %s lacks %s", targetName, strings.Join(names, ", "))
-	if shared {
-		reason += " (" + target.SharedNote + ")"
-	}
-	return reason
 }
 
 // Outcome is how a scenario ended.
@@ -359,11 +343,11 @@ func (r Report) WriteSummary(w io.Writer) error {
 	for _, res := range r.Results {
 		switch res.Outcome {
 		case Skipped:
-			fmt.Fprintf(&b, "SKIP  Scenario %q (%s): %s\n", res.Scenario, res.Feature, res.reason(r.Target))
+			fmt.Fprintf(&b, "SKIP  Scenario %q (%s): %s\n", res.Scenario, res.Feature, res.reason())
 		case Failed:
 			fmt.Fprintf(&b, "FAIL  Scenario %q (%s): %s", res.Scenario, res.Feature, firstLine(res.Err))
 			if len(res.Missing) > 0 {
-				fmt.Fprintf(&b, " (it would have been skipped: %s)", res.reason(r.Target))
+				fmt.Fprintf(&b, " (it would have been skipped: %s)", res.reason())
 			}
 			b.WriteString("\n")
 		}
@@ -378,13 +362,10 @@ func (r Report) WriteSummary(w io.Writer) error {
 	return err
 }
 
-// reason says why the scenario was (or would have been) skipped on the target named targetName.
-func (res Result) reason(targetName string) string {
-	switch {
-	case res.Reason != "":
+// reason says why the scenario was (or would have been) skipped.
+func (res Result) reason() string {
+	if res.Reason != "" {
 		return res.Reason
-	case len(res.Missing) > 0:
-		return skipReason(targetName, res.Missing, false)
 	}
 	return "skipped by a step"
 }

@@ -3,13 +3,19 @@
 //
 //	stytch-conform [--target emulator|http://host:port|sandbox] [--tags EXPR]
 //	               [--format pretty|progress|junit:FILE|cucumber:FILE,...] [--features DIR]
-//	               [--concurrency N] [--record DIR] [--base-url URL]
+//	               [--concurrency N] [--record DIR] [--base-url URL] [--app URL --app-contract FILE]
 //	stytch-conform diff DIR_A DIR_B
 //
 // --target emulator (the default) is an in-process emulator: no network, no credentials, a fresh
 // project per scenario. http://host:port is a running stytch-emulator (start it with
 // --auto-provision to isolate the scenarios). sandbox is Stytch's real test environment, with the
 // credentials of STYTCH_PROJECT_ID and STYTCH_SECRET; it refuses project-live- projects.
+//
+// --app URL --app-contract FILE runs the app features (@app, unless --tags says otherwise) against
+// your running application instead of the reference app, one at a time on the project it is
+// configured with (STYTCH_PROJECT_ID / STYTCH_SECRET, else the emulator's default project), which
+// the emulator empties before each scenario; it prints how to configure the app. A contract that
+// is invalid, or does not match the app, or an app that does not answer, stops the run at once.
 //
 // Scenarios tagged @requires:<capability> that the target lacks are skipped; the final summary
 // lists each with the capability, then the counts. The pretty, progress and junit formats report
@@ -80,6 +86,8 @@ type config struct {
 	concurrency int
 	recordDir   string
 	baseURL     string
+	appURL      string // --app: the running application under test
+	appContract string // --app-contract: its contract
 }
 
 // run runs the command with args (without the program name) and returns its exit status.
@@ -110,6 +118,8 @@ func parseFlags(args []string, stderr io.Writer, getenv func(string) string) (co
 	fset.IntVar(&c.concurrency, "concurrency", defaultConcurrency, "how many scenarios run at once")
 	fset.StringVar(&c.recordDir, "record", "", "record the shape of every Stytch response per scenario into this directory (compare two with \"stytch-conform diff\")")
 	fset.StringVar(&c.baseURL, "base-url", "", "for testing: point --target sandbox at another base URL, such as an emulator's (default $"+EnvBaseURL+", else https://test.stytch.com)")
+	fset.StringVar(&c.appURL, "app", "", "the URL of your running application, configured with the target's project, to run the app features (@app) against it instead of the reference app")
+	fset.StringVar(&c.appContract, "app-contract", "", "the app contract (YAML or JSON) that says how to drive --app")
 	fset.Usage = func() {
 		fmt.Fprintln(stderr, "usage: stytch-conform [flags]\n       stytch-conform diff DIR_A DIR_B\n\nRuns the Gherkin MFA and step-up suite against a target.\n\nflags:")
 		fset.PrintDefaults()
@@ -140,6 +150,9 @@ func parseFlags(args []string, stderr io.Writer, getenv func(string) string) (co
 		if err := checkRecordDir(c.recordDir); err != nil {
 			return config{}, err
 		}
+	}
+	if err := checkAppFlags(c); err != nil {
+		return config{}, err
 	}
 	return c, nil
 }
@@ -175,6 +188,24 @@ func runSuite(ctx context.Context, cfg config, stdout, stderr io.Writer, getenv 
 		rec = drift.NewRecorder()
 		opts = append(opts, target.WithTransport(rec.Wrap))
 	}
+	var appOpt steps.Option
+	if cfg.appURL != "" {
+		setupOut := stdout
+		if !humanOnStdout(cfg.format) {
+			setupOut = stderr // not into a JUnit or Cucumber document
+		}
+		o, topts, err := setUpApp(ctx, cfg, setupOut, getenv)
+		if err != nil {
+			fmt.Fprintln(stderr, "stytch-conform:", err)
+			return exitUsage
+		}
+		appOpt, opts = o, append(opts, topts...)
+		// The app has one project: its scenarios run one at a time, and only they by default.
+		cfg.concurrency = 1
+		if cfg.tags == "" {
+			cfg.tags = appTag
+		}
+	}
 	opener, err := target.NewOpener(cfg.target, opts...)
 	if err != nil {
 		fmt.Fprintln(stderr, "stytch-conform:", err)
@@ -194,6 +225,9 @@ func runSuite(ctx context.Context, cfg config, stdout, stderr io.Writer, getenv 
 	if rec != nil {
 		// Skipped scenarios are recorded with the reason, so that diff lists them apart.
 		suiteOpts = append(suiteOpts, steps.WithRecorder(rec))
+	}
+	if appOpt != nil {
+		suiteOpts = append(suiteOpts, appOpt)
 	}
 	suite := steps.New(opener, suiteOpts...)
 	start := time.Now()

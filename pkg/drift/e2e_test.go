@@ -40,7 +40,7 @@ func recordStepUp(t *testing.T, rotation emulator.Rotation) drift.Recording {
 	t.Helper()
 	rec := drift.NewRecorder()
 	e := emulator.New(emulator.WithAutoProvision(), emulator.WithTokenRotation(rotation, 0))
-	tg, err := target.NewInProcessOpener(e, target.WithTransport(rec.Wrap)).OpenInProcess(context.Background())
+	tg, err := target.NewInProcessOpener(e, target.WithTransport(rec.Wrap)).Open(context.Background())
 	require.NoError(t, err)
 	t.Cleanup(func() {
 		assert.NoError(t, tg.Cleanup(context.Background()))

@@ -17,13 +17,14 @@ type TestCase struct {
 	PreCheck func()
 	// Target opens the case's target (Test opens one per case and closes it). Nil: the target
 	// named by STYTCH_TARGET (EnvTarget), the in-process emulator when unset; see OpenerFromEnv.
-	// Targets of Sandbox() or *target.SandboxOpener reach the real Stytch sandbox, which makes the
-	// case an acceptance case gated by STYTCH_ACC (EnvAcc); so does any opener with an
-	// Acceptance() bool method reporting true.
+	// An opener whose Acceptance reports true (Sandbox(), *target.SandboxOpener) makes the case
+	// an acceptance case, gated by STYTCH_ACC (EnvAcc).
 	Target target.Opener
 	// Requires lists the capabilities the case needs; on a target lacking any, the case is
 	// skipped with a message naming them.
 	Requires []target.Capability
+	// App, when set, is the application under test that the case's AppRequest steps drive.
+	App *App
 	// Identity, when set, is the test identity; nil asks the target for a fresh one whose OTP
 	// codes it can read (on the sandbox: the sandbox identity).
 	Identity *target.Identity
@@ -40,12 +41,20 @@ func (c TestCase) validate() error {
 		return errors.New("the test case has no steps")
 	}
 	var errs []error
+	if c.App != nil {
+		if err := c.App.validate(); err != nil {
+			errs = append(errs, fmt.Errorf("app: %w", err))
+		}
+	}
 	for i, s := range c.Steps {
+		if _, ok := s.Action.(AppRequest); ok && c.App == nil {
+			errs = append(errs, fmt.Errorf("step %d/%d (%s) makes an app request but the case has no App", i+1, len(c.Steps), s.label()))
+		}
 		if s.Action == nil && s.Check == nil {
 			errs = append(errs, fmt.Errorf("step %d/%d (%s) has neither an action nor a check", i+1, len(c.Steps), s.label()))
 		}
-		if s.Action == nil && (s.ExpectError != nil || s.AllowError) {
-			errs = append(errs, fmt.Errorf("step %d/%d (%s) expects or allows an error but has no action", i+1, len(c.Steps), s.label()))
+		if s.Action == nil && s.ExpectError != nil {
+			errs = append(errs, fmt.Errorf("step %d/%d (%s) expects an error but has no action", i+1, len(c.Steps), s.label()))
 		}
 	}
 	return errors.Join(errs...)

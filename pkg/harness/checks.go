@@ -238,17 +238,15 @@ func CheckFactorPhoneNumber(k FactorKind, phone string) CheckFunc {
 	}
 }
 
-// CheckLastError checks that the last action failed with the Stytch error want describes, and
-// marks the error judged (see TestStep.AllowError).
+// CheckLastError checks that the last action failed with the Stytch error want describes.
 func CheckLastError(want ExpectError) CheckFunc {
-	return func(s *State) error { return want.Match(s.ConsumeLastErr()) }
+	return func(s *State) error { return want.Match(s.LastErr) }
 }
 
-// CheckLastSucceeded checks that the last action succeeded, and marks its outcome judged (see
-// TestStep.AllowError).
+// CheckLastSucceeded checks that the last action succeeded.
 func CheckLastSucceeded() CheckFunc {
 	return func(s *State) error {
-		if err := s.ConsumeLastErr(); err != nil {
+		if err := s.LastErr; err != nil {
 			return fmt.Errorf("want the last call to succeed, got: %w", err)
 		}
 		return nil

@@ -52,6 +52,8 @@ func TestCompareValue(t *testing.T) {
 		{"case=value missing now", harness.CompareValue(harness.ValueUserID(), harness.AtStep(1), harness.Same()),
 			"compare user_id with step 1: missing input: no user_id in the state"},
 		{"case=same id shorthand", harness.CheckSessionIDSameAs(harness.AtStep(1)), ""},
+		{"case=expiry missing", harness.CompareValue(harness.ValueSessionExpiresAt(), harness.AtStep(1), harness.Newer()),
+			"compare session expires_at with step 1: missing input: no session expiry"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -11,14 +11,13 @@ import (
 	"github.com/stytch-emulator/stytchemu/pkg/target"
 )
 
-// Environment variables the harness reads (design.md §3.3, §3.4).
+// Environment variables the harness reads.
 const (
 	// EnvAcc gates acceptance cases, those against the real Stytch sandbox: they run only when it
 	// is set to a true value ("1"), like Terraform's TF_ACC. Emulator cases always run.
 	EnvAcc = "STYTCH_ACC"
 	// EnvTarget names the target of cases whose TestCase.Target is nil: "emulator" (the default),
-	// "sandbox", or the URL of a running emulator, as stytch-conform's --target. When it is unset
-	// and STYTCH_ACC is on, such cases run on the emulator and on the sandbox (see Test).
+	// "sandbox", or the URL of a running emulator, as stytch-conform's --target.
 	EnvTarget = "STYTCH_TARGET"
 	// EnvProjectID and EnvSecret are the sandbox credentials: a Stytch test project's.
 	EnvProjectID = target.EnvProjectID
@@ -65,16 +64,6 @@ type sandboxOpener struct {
 	opener *target.SandboxOpener
 }
 
-// Acceptance reports true: the targets reach the real sandbox.
-func (o *sandboxOpener) Acceptance() bool { return true }
-
-// CheckCredentials reads the credentials from the environment and builds the opener; it fails
-// naming the missing variables, or refusing a live project.
-func (o *sandboxOpener) CheckCredentials() error {
-	_, err := o.get()
-	return err
-}
-
 // get returns the underlying opener, building it on first use.
 func (o *sandboxOpener) get() (*target.SandboxOpener, error) {
 	o.mu.Lock()
@@ -109,36 +98,20 @@ func (o *sandboxOpener) Name() string {
 	return target.SpecSandbox
 }
 
-// Has reports the sandbox's capabilities (false without valid credentials).
-func (o *sandboxOpener) Has(c target.Capability) bool {
-	so, err := o.get()
-	return err == nil && so.Has(c)
-}
+// Has reports false: the sandbox has no capability.
+func (o *sandboxOpener) Has(target.Capability) bool { return false }
 
-// Open opens a sandbox target.
+// Shared reports false.
+func (o *sandboxOpener) Shared() bool { return false }
+
+// Acceptance reports true: the targets reach the real sandbox.
+func (o *sandboxOpener) Acceptance() bool { return true }
+
+// Open opens a sandbox target; it fails naming the missing variables, or refusing a live project.
 func (o *sandboxOpener) Open(ctx context.Context) (target.Target, error) {
 	so, err := o.get()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s is set but the sandbox cannot be used: %w", EnvAcc, err)
 	}
 	return so.Open(ctx)
-}
-
-// isAcceptance reports whether o's targets reach the real Stytch sandbox.
-func isAcceptance(o target.Opener) bool {
-	switch v := o.(type) {
-	case *target.SandboxOpener:
-		return true
-	case interface{ Acceptance() bool }:
-		return v.Acceptance()
-	}
-	return false
-}
-
-// checkCredentials runs o's credential check, when it has one.
-func checkCredentials(o target.Opener) error {
-	if c, ok := o.(interface{ CheckCredentials() error }); ok {
-		return c.CheckCredentials()
-	}
-	return nil
 }

@@ -29,10 +29,11 @@ type fakeT struct {
 
 var _ harness.ParallelT = (*fakeT)(nil)
 
-func (f *fakeT) Helper()           {}
-func (f *fakeT) Name() string      { return "fake" }
-func (f *fakeT) Parallel()         { f.mu.Lock(); f.parallel = true; f.mu.Unlock() }
-func (f *fakeT) Cleanup(fn func()) { f.mu.Lock(); f.cleanups = append(f.cleanups, fn); f.mu.Unlock() }
+func (f *fakeT) Helper()                  {}
+func (f *fakeT) Context() context.Context { return context.Background() }
+func (f *fakeT) Name() string             { return "fake" }
+func (f *fakeT) Parallel()                { f.mu.Lock(); f.parallel = true; f.mu.Unlock() }
+func (f *fakeT) Cleanup(fn func())        { f.mu.Lock(); f.cleanups = append(f.cleanups, fn); f.mu.Unlock() }
 
 func (f *fakeT) add(to *[]string, format string, args ...any) {
 	f.mu.Lock()
@@ -160,7 +161,7 @@ func newRunner(t *testing.T) *harness.Runner {
 	return r
 }
 
-// lacking is an opener that hides some capabilities of another.
+// lacking is an opener that hides some capabilities of another, and of the targets it opens.
 type lacking struct {
 	target.Opener
 	missing []target.Capability
@@ -173,4 +174,22 @@ func (l lacking) Has(c target.Capability) bool {
 		}
 	}
 	return l.Opener.Has(c)
+}
+
+func (l lacking) Open(ctx context.Context) (target.Target, error) {
+	tg, err := l.Opener.Open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return lackingTarget{tg, l.missing}, nil
+}
+
+// lackingTarget is a target that hides some capabilities of another.
+type lackingTarget struct {
+	target.Target
+	missing []target.Capability
+}
+
+func (l lackingTarget) Has(c target.Capability) bool {
+	return !slices.Contains(l.missing, c) && l.Target.Has(c)
 }

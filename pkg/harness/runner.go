@@ -18,9 +18,6 @@ import (
 type Runner struct {
 	target target.Target
 	state  *State
-
-	// pending is the failure of an AllowError step that no later step has judged yet.
-	pending *StepError
 }
 
 // RunnerOptions configures NewRunner. The zero value is the usual choice.
@@ -28,6 +25,8 @@ type RunnerOptions struct {
 	// Identity, when set, is the test identity; nil asks the target for a fresh one whose OTP codes
 	// it can read (target.NewIdentity(ctx, true)).
 	Identity *target.Identity
+	// App, when set, is the application under test that AppRequest steps drive.
+	App *App
 }
 
 // NewRunner returns a Runner for tgt whose State holds the test identity. When the scenario is
@@ -45,7 +44,15 @@ func NewRunner(ctx context.Context, tgt target.Target, opts RunnerOptions) (*Run
 			return nil, fmt.Errorf("harness: new identity on %s: %w", tgt.Name(), err)
 		}
 	}
-	return &Runner{target: tgt, state: &State{Identity: ident, target: tgt}}, nil
+	s := &State{Identity: ident, target: tgt}
+	if opts.App != nil {
+		c, err := opts.App.open(tgt)
+		if err != nil {
+			return nil, err
+		}
+		s.app = c
+	}
+	return &Runner{target: tgt, state: s}, nil
 }
 
 // State returns the runner's state, which checks read and actions write.
@@ -59,16 +66,6 @@ func (r *Runner) Target() target.Target { return r.target }
 // ErrStepSkipped. Either way the step is recorded in State.History.
 func (r *Runner) Run(ctx context.Context, step TestStep) error {
 	return r.run(ctx, step, 0)
-}
-
-// UncheckedError returns the failure of an AllowError step that no later step checked (as a
-// *StepError naming that step), or nil. Call it when the scenario ends: an error nobody judged is
-// a failure.
-func (r *Runner) UncheckedError() error {
-	if r.pending == nil || r.state.lastErrJudged {
-		return nil
-	}
-	return r.pending
 }
 
 // Cleanup deletes the users the target tracked (target.Cleanup). Call it once the scenario is
@@ -109,12 +106,6 @@ func (r *Runner) run(ctx context.Context, step TestStep, total int) error {
 		rec.Skipped = true
 		return fail(errors.New("the step has neither an action nor a check"))
 	}
-	if step.Action != nil {
-		if err := r.takeUnchecked(); err != nil {
-			rec.Skipped = true
-			return fail(err)
-		}
-	}
 	if step.PreStep != nil {
 		if err := step.PreStep(ctx, s); err != nil {
 			rec.Skipped = true
@@ -136,57 +127,21 @@ func (r *Runner) run(ctx context.Context, step TestStep, total int) error {
 	if step.Action != nil {
 		var resp ActionResponse
 		step.Action.Do(ctx, ActionRequest{Target: r.target, State: s}, &resp)
-		s.LastResponse, s.LastErr, s.lastErrJudged = resp.Response, resp.Err, false
+		s.LastResponse, s.LastErr = resp.Response, resp.Err
 		rec.Response, rec.Err = resp.Response, resp.Err
 		// The record is complete before the checks run, so a check may compare with this very step.
 		record()
-		if err := r.judge(step, resp.Err, fail); err != nil {
-			return err
+		if err := outcome(step.ExpectError, resp.Err); err != nil {
+			return fail(fmt.Errorf("%s: %w", describe(step.Action), err))
 		}
 	}
 	record()
 	if step.Check != nil {
 		if err := step.Check(s); err != nil {
-			if step.Action == nil {
-				// An earlier error nobody checked is likely why this check fails: say so first.
-				err = errors.Join(r.takeUnchecked(), err)
-			}
-			return fail(err)
-		}
-	}
-	if step.Action == nil {
-		if err := r.takeUnchecked(); err != nil {
 			return fail(err)
 		}
 	}
 	return nil
-}
-
-// judge checks an action's outcome against the step's expectation; an error the step allows
-// becomes pending.
-func (r *Runner) judge(step TestStep, err error, fail func(error) error) error {
-	if _, ok := target.AsStytchError(err); ok && step.AllowError && step.ExpectError == nil {
-		r.pending = fail(fmt.Errorf("%s: unexpected error: %w", describe(step.Action), err)).(*StepError)
-		return nil
-	}
-	if err := outcome(step.ExpectError, err); err != nil {
-		return fail(fmt.Errorf("%s: %w", describe(step.Action), err))
-	}
-	return nil
-}
-
-// takeUnchecked returns (and forgets) the pending failure of an earlier AllowError step that no
-// step has checked since.
-func (r *Runner) takeUnchecked() error {
-	p := r.pending
-	if p == nil {
-		return nil
-	}
-	r.pending = nil
-	if r.state.lastErrJudged {
-		return nil
-	}
-	return fmt.Errorf("no step checked the error of %w", p)
 }
 
 // describe names an action for messages.

@@ -20,28 +20,22 @@ func mustRun(t *testing.T, r *harness.Runner, step harness.TestStep) {
 	}
 }
 
-// TestRunner_GherkinStyle drives a scenario the way the godog steps do: one Run per Gherkin step,
-// "When" steps allowing the error and "Then" steps judging it.
+// TestRunner_GherkinStyle drives a scenario the way the godog steps do: one Run per Gherkin step.
 func TestRunner_GherkinStyle(t *testing.T) {
 	ctx := context.Background()
 	r := newRunner(t)
 	for _, step := range verifiedUser() {
 		mustRun(t, r, step)
 	}
-	// When the user signs in with the wrong password
+	// When the user signs in with the wrong password, then the request fails with 401.
 	mustRun(t, r, harness.TestStep{Name: "the user signs in with the wrong password",
-		Action: harness.PasswordsAuthenticate{Password: "wrong-password-but-strong-7!"}, AllowError: true})
-	if r.UncheckedError() == nil {
-		t.Fatal("want an unchecked error after a failed When")
-	}
-	// Then the request fails with status 401 and error "unauthorized_credentials"
+		Action:      harness.PasswordsAuthenticate{Password: "wrong-password-but-strong-7!"},
+		ExpectError: &harness.ExpectError{Status: 401, ErrorType: "unauthorized_credentials"}})
+	// The last error stays in the state for checks.
 	mustRun(t, r, harness.TestStep{Name: "the request fails",
 		Check: harness.CheckLastError(harness.ExpectError{Status: 401, ErrorType: "unauthorized_credentials"})})
-	if err := r.UncheckedError(); err != nil {
-		t.Fatalf("the error was checked, got %v", err)
-	}
 	// When the user signs in with their password
-	mustRun(t, r, harness.TestStep{Name: "the user signs in", Action: harness.PasswordsAuthenticate{}, AllowError: true})
+	mustRun(t, r, harness.TestStep{Name: "the user signs in", Action: harness.PasswordsAuthenticate{}})
 	// Then the request succeeded and the session has exactly these factors
 	mustRun(t, r, harness.TestStep{Check: harness.ComposeCheckFunc(
 		harness.CheckLastSucceeded(), harness.CheckSessionFactors(harness.FactorPassword))})
@@ -61,27 +55,21 @@ func TestRunner_GherkinStyle(t *testing.T) {
 	}
 }
 
-func TestRunner_UncheckedErrorFailsTheNextAction(t *testing.T) {
-	ctx := context.Background()
+// TestRunner_UnexpectedErrorKeepsTheOutcome: a step whose action fails unexpectedly fails, and
+// its Stytch error is in the state and the step's record.
+func TestRunner_UnexpectedErrorKeepsTheOutcome(t *testing.T) {
 	r := newRunner(t)
 	mustRun(t, r, harness.TestStep{Name: "sign up", Action: harness.PasswordsCreate{}})
-	mustRun(t, r, harness.TestStep{Name: "bad token", Action: harness.SessionsAuthenticate{Token: harness.LiteralToken("nope")}, AllowError: true})
-	err := r.Run(ctx, harness.TestStep{Name: "next", Action: harness.SessionsAuthenticate{}})
-	if err == nil || !strings.HasPrefix(err.Error(), "step 3 (next): no step checked the error of step 2 (bad token): sessions.authenticate: unexpected error:") {
+	err := r.Run(context.Background(), harness.TestStep{Name: "bad token", Action: harness.SessionsAuthenticate{Token: harness.LiteralToken("nope")}})
+	if err == nil || !strings.HasPrefix(err.Error(), "step 2 (bad token): sessions.authenticate: unexpected error:") {
 		t.Fatalf("got %v", err)
 	}
-	// Reported once: the scenario can go on.
-	mustRun(t, r, harness.TestStep{Name: "again", Action: harness.SessionsAuthenticate{}})
-	if err := r.UncheckedError(); err != nil {
-		t.Fatal(err)
+	s := r.State()
+	if _, ok := target.AsStytchError(s.LastErr); !ok {
+		t.Fatalf("want the Stytch error in State.LastErr, got %v", s.LastErr)
 	}
-}
-
-func TestRunner_AllowErrorDoesNotHideHarnessErrors(t *testing.T) {
-	r := newRunner(t)
-	err := r.Run(context.Background(), harness.TestStep{Action: harness.OTPAuthenticate{}, AllowError: true})
-	if !errors.Is(err, harness.ErrMissingState) {
-		t.Fatalf("want ErrMissingState, got %v", err)
+	if rec := s.History[len(s.History)-1]; rec.Err == nil || rec.Err.Error() != s.LastErr.Error() || rec.Skipped {
+		t.Fatalf("want the error in the step's record, got %+v", rec)
 	}
 }
 
@@ -190,7 +178,7 @@ func TestRunner_ZeroValue(t *testing.T) {
 	if err := r.Cleanup(ctx); err == nil {
 		t.Error("Cleanup: want an error")
 	}
-	if r.State() != nil || r.Target() != nil || r.UncheckedError() != nil {
-		t.Error("want nil State, Target and UncheckedError")
+	if r.State() != nil || r.Target() != nil {
+		t.Error("want nil State and Target")
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/stytchauth/stytch-go/v16/stytch/consumer/totps"
 	"github.com/stytchauth/stytch-go/v16/stytch/consumer/users"
 
+	"github.com/stytch-emulator/stytchemu/pkg/app"
 	"github.com/stytch-emulator/stytchemu/pkg/target"
 )
 
@@ -65,16 +66,13 @@ type State struct {
 	// History has one record per step run so far, in order: History[k-1] is step k.
 	History []StepRecord
 
-	target        target.Target
-	lastErrJudged bool // a check has judged LastErr
+	target target.Target
+	app    *app.Client // the case's app, when it has one
 }
 
-// ConsumeLastErr returns LastErr and marks it judged, which settles a TestStep.AllowError step.
-// Checks of your own that decide about the last action's outcome call it.
-func (s *State) ConsumeLastErr() error {
-	s.lastErrJudged = true
-	return s.LastErr
-}
+// App returns the client of the case's application under test (nil without one): it carries the
+// session the app handed out.
+func (s *State) App() *app.Client { return s.app }
 
 // Target returns the target the state's actions run against (nil for a zero State).
 func (s *State) Target() target.Target { return s.target }

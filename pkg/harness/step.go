@@ -10,8 +10,8 @@ import (
 	"github.com/stytch-emulator/stytchemu/pkg/target"
 )
 
-// TestStep is one step of a case: an optional PreStep and SkipFunc, then exactly one Action, whose
-// outcome must match ExpectError, then Check. A step without an Action is a check-only step: it
+// TestStep is one step of a case: an optional PreStep and SkipFunc, then exactly one Action, which
+// must fail as ExpectError says or else succeed, then Check. A step without an Action is a check-only step: it
 // runs Check against the state as the earlier steps left it (a Gherkin "Then").
 type TestStep struct {
 	// Name names the step in messages: "step 2/4 (step up)". Empty: the action's description.
@@ -24,14 +24,9 @@ type TestStep struct {
 	// Action is the step's one Stytch call; nil makes a check-only step, which needs a Check.
 	Action Action
 	// ExpectError, when set, requires the action to fail with a matching Stytch error; "expected an
-	// error but got none" is a failure. Nil: the action must succeed, unless AllowError.
+	// error but got none" is a failure. Nil: the action must succeed.
 	ExpectError *ExpectError
-	// AllowError defers the judgement of a Stytch error to a later step: the step passes, the error
-	// stays in State.LastErr, and a later step must check it (CheckLastError, CheckLastSucceeded or
-	// State.ConsumeLastErr), or that step fails. It suits Gherkin, where "When" makes the call and
-	// "Then the request fails with ..." judges it. Errors raised by the harness itself still fail.
-	AllowError bool
-	// Check, when set, runs after the action, also after an expected or allowed error.
+	// Check, when set, runs after the action, also after an expected error.
 	Check CheckFunc
 }
 

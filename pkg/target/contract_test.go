@@ -2,6 +2,7 @@ package target_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/stytchauth/stytch-go/v16/stytch/consumer/otp"
 	"github.com/stytchauth/stytch-go/v16/stytch/consumer/otp/email"
 	"github.com/stytchauth/stytch-go/v16/stytch/consumer/passwords"
+	"github.com/stytchauth/stytch-go/v16/stytch/consumer/sessions"
 	"github.com/stytchauth/stytch-go/v16/stytch/consumer/users"
 	"github.com/stytchauth/stytch-go/v16/stytch/stytcherror"
 
@@ -115,6 +117,24 @@ func (c contract) run(t *testing.T, tg target.Target) {
 		require.NoError(t, err, "cleared faults do not apply")
 	})
 
+	t.Run("case=age-sessions", func(t *testing.T) {
+		if !tg.Has(target.SessionAgeing) {
+			require.ErrorIs(t, tg.AgeSessions(ctx, time.Minute), target.ErrUnsupported)
+			return
+		}
+		id, err := tg.NewIdentity(ctx, false)
+		require.NoError(t, err)
+		created, err := tg.Client().Passwords.Create(ctx, &passwords.CreateParams{Email: id.Email, Password: id.Password, SessionDurationMinutes: 60})
+		require.NoError(t, err)
+		tg.Track(created.UserID)
+		before := *created.Session.AuthenticationFactors[0].LastAuthenticatedAt
+		require.NoError(t, tg.AgeSessions(ctx, 6*time.Minute))
+		got, err := tg.Client().Sessions.Authenticate(ctx, &sessions.AuthenticateParams{SessionToken: created.SessionToken})
+		require.NoError(t, err)
+		assert.WithinDuration(t, before.Add(-6*time.Minute), *got.Session.AuthenticationFactors[0].LastAuthenticatedAt, time.Second)
+		require.Error(t, tg.AgeSessions(ctx, -time.Minute), "ageing goes into the past only")
+	})
+
 	t.Run("case=cleanup", func(t *testing.T) {
 		id, err := tg.NewIdentity(ctx, false)
 		require.NoError(t, err)
@@ -140,6 +160,29 @@ func requireErrorType(t *testing.T, err error, errorType string) {
 	require.Equal(t, errorType, string(se.ErrorType), "error: %v", err)
 }
 
+// openAs opens a target of o as its concrete type.
+func openAs[T target.Target](ctx context.Context, o target.Opener) (T, error) {
+	var zero T
+	tg, err := o.Open(ctx)
+	if err != nil {
+		return zero, err
+	}
+	c, ok := tg.(T)
+	if !ok {
+		return zero, fmt.Errorf("opened a %T", tg)
+	}
+	return c, nil
+}
+
+// newSandbox opens a sandbox target on creds.
+func newSandbox(ctx context.Context, creds target.Credentials, opts ...target.Option) (*target.Sandbox, error) {
+	o, err := target.NewSandboxOpener(creds, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return openAs[*target.Sandbox](ctx, o)
+}
+
 // closeAtEnd closes tg when the test ends, after checking Cleanup left nothing behind.
 func closeAtEnd(t *testing.T, tg target.Target) {
 	t.Helper()
@@ -152,7 +195,7 @@ func closeAtEnd(t *testing.T, tg target.Target) {
 func TestInProcess_Contract(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	tg, err := target.NewInProcessOpener(nil).OpenInProcess(ctx)
+	tg, err := openAs[*target.InProcess](ctx, target.NewInProcessOpener(nil))
 	require.NoError(t, err)
 	closeAtEnd(t, tg)
 	assert.Equal(t, "emulator", tg.Name())
@@ -164,29 +207,13 @@ func TestInProcess_Contract(t *testing.T) {
 	}.run(t, tg)
 }
 
-func TestInProcess_ExistingProject(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	e := emulator.New(emulator.WithProject("project-test-fixed", "secret-test-fixed"))
-	tg, err := target.NewInProcess(ctx, e, target.Credentials{ProjectID: "project-test-fixed", Secret: "secret-test-fixed"})
-	require.NoError(t, err)
-	closeAtEnd(t, tg)
-	contract{
-		caps:      target.AllCapabilities(),
-		serverNow: func(context.Context) time.Time { return e.Project("project-test-fixed").Clock().Now() },
-	}.run(t, tg)
-
-	_, err = target.NewInProcess(ctx, e, target.Credentials{ProjectID: "project-test-unknown", Secret: "x"})
-	require.Error(t, err, "a project the emulator does not know is refused")
-}
-
 func TestRemote_Contract(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	ts := emulator.NewTestServer(t, emulator.WithAutoProvision())
 	o, err := target.NewRemoteOpener(ts.URL)
 	require.NoError(t, err)
-	tg, err := o.OpenRemote(ctx)
+	tg, err := openAs[*target.Remote](ctx, o)
 	require.NoError(t, err)
 	closeAtEnd(t, tg)
 	assert.Equal(t, ts.URL, tg.Name())
@@ -209,7 +236,7 @@ func TestSandbox_ContractAgainstEmulator(t *testing.T) {
 	ctx := context.Background()
 	ts := emulator.NewTestServer(t, emulator.WithAutoProvision())
 	creds := target.Credentials{ProjectID: emulator.DefaultProjectID, Secret: emulator.DefaultSecret}
-	tg, err := target.NewSandbox(ctx, creds, target.WithBaseURL(ts.URL))
+	tg, err := newSandbox(ctx, creds, target.WithBaseURL(ts.URL))
 	require.NoError(t, err)
 	closeAtEnd(t, tg)
 	assert.Equal(t, "sandbox("+ts.URL+")", tg.Name())

@@ -17,8 +17,8 @@ import (
 // maxControlBody bounds a control API response read into memory.
 const maxControlBody = 16 << 20
 
-// ControlClient is a typed client of the emulator-only control API under /emulator/v1/
-// (design.md §3.2), authenticated with the Basic credentials of the project it acts on. It is the
+// ControlClient is a typed client of the emulator-only control API under /emulator/v1/,
+// authenticated with the Basic credentials of the project it acts on. It is the
 // one hand-written HTTP client of the harness: the control API is not a Stytch endpoint.
 //
 // Its zero value is not usable: set BaseURL and Credentials (NewControlClient does).
@@ -129,6 +129,12 @@ func (c *ControlClient) SetTime(ctx context.Context, t time.Time) (time.Time, er
 // Reset empties the project's state and restores the sandbox fixtures (POST /emulator/v1/reset).
 func (c *ControlClient) Reset(ctx context.Context) error {
 	return c.do(ctx, http.MethodPost, "/emulator/v1/reset", nil, struct{}{}, nil)
+}
+
+// AgeSessions moves every session of the project d into the past (POST /emulator/v1/sessions/age
+// {"by": d}): its times, its factors' timestamps and its rotated-out tokens' grace.
+func (c *ControlClient) AgeSessions(ctx context.Context, d time.Duration) error {
+	return c.do(ctx, http.MethodPost, "/emulator/v1/sessions/age", nil, map[string]string{"by": d.String()}, nil)
 }
 
 // AddFault installs a fault in the project (POST /emulator/v1/faults).

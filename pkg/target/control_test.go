@@ -23,7 +23,7 @@ func TestControlClient(t *testing.T) {
 	ts := emulator.NewTestServer(t, emulator.WithAutoProvision())
 	o, err := target.NewRemoteOpener(ts.URL)
 	require.NoError(t, err)
-	tg, err := o.OpenRemote(ctx)
+	tg, err := openAs[*target.Remote](ctx, o)
 	require.NoError(t, err)
 	closeAtEnd(t, tg)
 	ctl := tg.Control()

@@ -13,8 +13,8 @@ import (
 // InProcess is a Target on an *emulator.Emulator in the same process, with no socket: the client's
 // requests are served through the emulator's in-memory transport. Codes come from the emulator's
 // outbox, time is the project's virtual clock, faults are installed directly. It has every
-// capability, except on a shared project (see Shared). Create it with NewInProcess or an
-// InProcessOpener; its zero value is not usable.
+// capability, except on a shared project (see Shared). Open it with an InProcessOpener; its zero
+// value is not usable.
 type InProcess struct {
 	*base
 	e      *emulator.Emulator
@@ -28,18 +28,7 @@ type InProcess struct {
 
 var _ Target = (*InProcess)(nil)
 
-// NewInProcess returns a target on project creds of e. The project must exist (WithProject) or e
-// must auto-provision it (WithAutoProvision); NewInProcess makes one authenticated request, which
-// provisions it. Options used: WithLogger, WithIdentityPrefix, WithTransport.
-func NewInProcess(ctx context.Context, e *emulator.Emulator, creds Credentials, opts ...Option) (*InProcess, error) {
-	o := newOptions(opts)
-	hc := e.HTTPClient()
-	if _, err := probeInProcess(hc)(ctx, creds); err != nil {
-		return nil, fmt.Errorf("in-process emulator project %s (create it with WithProject or WithAutoProvision): %w", creds.ProjectID, err)
-	}
-	return newInProcess(ctx, e, hc, creds, false, o)
-}
-
+// newInProcess returns a target on project creds of e, which must exist.
 func newInProcess(ctx context.Context, e *emulator.Emulator, hc *http.Client, creds Credentials, shared bool, o options) (*InProcess, error) {
 	p := e.Project(creds.ProjectID)
 	if p == nil {
@@ -52,7 +41,8 @@ func newInProcess(ctx context.Context, e *emulator.Emulator, hc *http.Client, cr
 	return &InProcess{base: b, e: e, creds: creds, clock: p.Clock(), shared: shared}, nil
 }
 
-// probeInProcess makes an authenticated control request through the in-process transport.
+// probeInProcess makes an authenticated control request through the in-process transport (which
+// provisions the project on an emulator that auto-provisions).
 func probeInProcess(hc *http.Client) probeFunc {
 	return func(ctx context.Context, creds Credentials) (time.Time, error) {
 		return NewControlClient(emulator.InProcessURL, creds, hc).Now(ctx)
@@ -131,6 +121,14 @@ func (t *InProcess) ClearFaults(ctx context.Context) error {
 	return nil
 }
 
+// AgeSessions moves the project's sessions d into the past.
+func (t *InProcess) AgeSessions(ctx context.Context, d time.Duration) error {
+	if _, err := t.e.Project(t.creds.ProjectID).AgeSessions(d); err != nil {
+		return fmt.Errorf("age sessions %s: %w", d, err)
+	}
+	return nil
+}
+
 // InProcessOpener opens InProcess targets on one emulator, each on a fresh project-test-<uuid>
 // project. When the emulator does not auto-provision, every target shares the fallback project
 // (see WithCredentials), a log line says so, and from then on the opener and its targets lack
@@ -157,7 +155,10 @@ func NewInProcessOpener(e *emulator.Emulator, opts ...Option) *InProcessOpener {
 		e:    e,
 		hc:   e.HTTPClient(),
 		opts: o,
-		prov: &provisioner{name: "in-process emulator", hint: "create it with emulator.WithAutoProvision()", fallback: fallback, logf: o.logf},
+		prov: &provisioner{name: "in-process emulator", hint: "create it with emulator.WithAutoProvision()", fallback: fallback, logf: o.logf,
+			one: o.oneProject, reset: func(ctx context.Context, creds Credentials) error {
+				return NewControlClient(emulator.InProcessURL, creds, e.HTTPClient()).Reset(ctx)
+			}},
 	}
 }
 
@@ -177,13 +178,11 @@ func (o *InProcessOpener) Has(c Capability) bool {
 	return emulatorHas(c, o.prov.isShared(), o.e.TokenRotation() == emulator.KeepTokens)
 }
 
-// Open returns an InProcess target on a fresh project (or the shared fallback project).
-func (o *InProcessOpener) Open(ctx context.Context) (Target, error) {
-	return o.OpenInProcess(ctx)
-}
+// Acceptance reports false: the targets are the emulator's.
+func (o *InProcessOpener) Acceptance() bool { return false }
 
-// OpenInProcess is Open returning the concrete type.
-func (o *InProcessOpener) OpenInProcess(ctx context.Context) (*InProcess, error) {
+// Open returns an *InProcess target on a fresh project (or the shared fallback project).
+func (o *InProcessOpener) Open(ctx context.Context) (Target, error) {
 	creds, _, shared, err := o.prov.provision(ctx, probeInProcess(o.hc))
 	if err != nil {
 		return nil, err

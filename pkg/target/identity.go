@@ -23,9 +23,6 @@ type identities struct {
 	phones map[string]struct{}
 }
 
-// withIdentities makes a constructor use an opener's shared generator.
-func withIdentities(ids *identities) Option { return func(o *options) { o.ids = ids } }
-
 func newIdentities(prefix string) *identities {
 	return &identities{prefix: prefix, phones: map[string]struct{}{}}
 }

@@ -15,7 +15,7 @@ import (
 func TestNewIdentity_UniqueAndStrong(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	tg, err := target.NewInProcessOpener(nil, target.WithIdentityPrefix("ci-job-7")).OpenInProcess(ctx)
+	tg, err := openAs[*target.InProcess](ctx, target.NewInProcessOpener(nil, target.WithIdentityPrefix("ci-job-7")))
 	require.NoError(t, err)
 	closeAtEnd(t, tg)
 

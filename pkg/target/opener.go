@@ -14,7 +14,7 @@ import (
 	"github.com/stytch-emulator/stytchemu/emulator"
 )
 
-// Spec values of NewOpener besides emulator URLs (design.md §3.3).
+// Spec values of NewOpener besides emulator URLs.
 const (
 	// SpecEmulator is the in-process emulator, no network and no credentials (the default).
 	SpecEmulator = "emulator"
@@ -47,17 +47,6 @@ func NewOpener(spec string, opts ...Option) (Opener, error) {
 	default:
 		return nil, fmt.Errorf("unknown target %q: want %q, %q, or an emulator URL such as http://127.0.0.1:9010", spec, SpecEmulator, SpecSandbox)
 	}
-}
-
-// Open opens one Target from a setting, as NewOpener(spec, opts...).Open(ctx) does. Each call with
-// "emulator" starts a new in-process emulator; to open one target per scenario, call NewOpener once
-// and its Open per scenario.
-func Open(ctx context.Context, spec string, opts ...Option) (Target, error) {
-	o, err := NewOpener(spec, opts...)
-	if err != nil {
-		return nil, err
-	}
-	return o.Open(ctx)
 }
 
 // checkEmulatorURL validates an emulator base URL and refuses Stytch's own hosts, which have no
@@ -96,8 +85,11 @@ type provisioner struct {
 	name     string
 	hint     string // how to make the emulator auto-provision
 	fallback Credentials
-	logf     func(format string, args ...any)
-	logOnce  sync.Once
+	// one puts every target on the fallback project, reset first, rather than a fresh one.
+	one     bool
+	reset   func(ctx context.Context, creds Credentials) error
+	logf    func(format string, args ...any)
+	logOnce sync.Once
 
 	mu     sync.Mutex
 	shared bool
@@ -110,6 +102,16 @@ type probeFunc func(ctx context.Context, creds Credentials) (time.Time, error)
 // provision returns the credentials of a new target, the project's time, and whether the project
 // is the shared fallback.
 func (p *provisioner) provision(ctx context.Context, probe probeFunc) (Credentials, time.Time, bool, error) {
+	if p.one {
+		if err := p.reset(ctx, p.fallback); err != nil {
+			return Credentials{}, time.Time{}, false, fmt.Errorf("%s: reset project %s: %w", p.name, p.fallback.ProjectID, err)
+		}
+		now, err := probe(ctx, p.fallback)
+		if err != nil {
+			return Credentials{}, time.Time{}, false, fmt.Errorf("%s: project %s: %w", p.name, p.fallback.ProjectID, err)
+		}
+		return p.fallback, now, false, nil
+	}
 	p.mu.Lock()
 	shared := p.shared
 	p.mu.Unlock()
@@ -148,7 +150,9 @@ func (p *provisioner) isShared() bool {
 // sharedLacks are the capabilities an emulator target lacks when its project is shared with every
 // other target of its opener (the fallback when the emulator does not auto-provision): concurrent
 // scenarios would see each other's clock moves and faults, and so break each other.
-func sharedLacks() []Capability { return []Capability{ClockControl, FaultInjection, RevocationTiming} }
+func sharedLacks() []Capability {
+	return []Capability{ClockControl, FaultInjection, RevocationTiming, SessionAgeing}
+}
 
 // emulatorHas is the capability set of the emulator targets: everything on a project of their
 // own, everything but sharedLacks on the shared fallback project.
@@ -162,22 +166,14 @@ func emulatorHas(c Capability, shared, keepsTokens bool) bool {
 		return false
 	}
 	switch c {
-	case ClockControl, ReadCodes, FaultInjection, RealPasswordCheck, RevocationTiming:
+	case ClockControl, ReadCodes, FaultInjection, RealPasswordCheck, RevocationTiming, SessionAgeing:
 		return true
 	}
 	return false
 }
 
-// IsShared reports whether v (a Target or an Opener) has a Shared() bool method reporting true:
-// an emulator target or opener that fell back on one project shared by every scenario, which
-// therefore lacks clock-control, fault-injection and revocation-timing.
-func IsShared(v any) bool {
-	s, ok := v.(interface{ Shared() bool })
-	return ok && s.Shared()
-}
-
-// SharedNote is what skip messages add when a capability is missing because the project is
-// shared (see IsShared).
+// SharedNote is what Lacks adds to a skip reason when a capability is missing because the
+// project is shared (see Capable.Shared).
 const SharedNote = "its scenarios share one project, since the emulator does not auto-provision"
 
 // joinCapabilities names capabilities for messages: "a, b, c".

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/stytchauth/stytch-go/v16/stytch/consumer/otp/email"
 	"github.com/stytchauth/stytch-go/v16/stytch/consumer/passwords"
+	"github.com/stytchauth/stytch-go/v16/stytch/consumer/users"
 
 	"github.com/stytch-emulator/stytchemu/emulator"
 	"github.com/stytch-emulator/stytchemu/pkg/target"
@@ -75,7 +76,10 @@ func TestNewOpener_Specs(t *testing.T) {
 func TestOpen_Emulator(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	tg, err := target.Open(ctx, "emulator")
+	o, err := target.NewOpener("emulator")
+	require.NoError(t, err)
+	assert.False(t, o.Acceptance())
+	tg, err := o.Open(ctx)
 	require.NoError(t, err)
 	closeAtEnd(t, tg)
 	id, err := tg.NewIdentity(ctx, true)
@@ -237,7 +241,7 @@ func TestRemoteOpener_FallbackWithoutAutoProvision(t *testing.T) {
 	o, err := target.NewRemoteOpener(ts.URL, target.WithLogger(logs.logf), target.WithEnv(noEnv))
 	require.NoError(t, err)
 	fallback(t, o, logs, "without --auto-provision=false")
-	tg, err := o.OpenRemote(context.Background())
+	tg, err := openAs[*target.Remote](context.Background(), o)
 	require.NoError(t, err)
 	closeAtEnd(t, tg)
 	assert.True(t, tg.Shared())
@@ -249,7 +253,7 @@ func TestInProcessOpener_FallbackWithoutAutoProvision(t *testing.T) {
 	logs := &logRecorder{}
 	o := target.NewInProcessOpener(emulator.New(), target.WithLogger(logs.logf), target.WithEnv(noEnv))
 	fallback(t, o, logs, "emulator.WithAutoProvision()")
-	tg, err := o.OpenInProcess(context.Background())
+	tg, err := openAs[*target.InProcess](context.Background(), o)
 	require.NoError(t, err)
 	closeAtEnd(t, tg)
 	assert.True(t, tg.Shared())
@@ -262,7 +266,7 @@ func TestRemoteOpener_FallbackCredentialsFromEnv(t *testing.T) {
 	env := map[string]string{target.EnvProjectID: "project-test-ci", target.EnvSecret: "secret-test-ci"}
 	o, err := target.NewRemoteOpener(ts.URL, target.WithLogger(func(string, ...any) {}), target.WithEnv(func(k string) string { return env[k] }))
 	require.NoError(t, err)
-	tg, err := o.OpenRemote(context.Background())
+	tg, err := openAs[*target.Remote](context.Background(), o)
 	require.NoError(t, err)
 	closeAtEnd(t, tg)
 	assert.Equal(t, "project-test-ci", tg.ProjectID())
@@ -282,24 +286,12 @@ func TestRemoteOpener_NoEmulator(t *testing.T) {
 
 	closed := httptest.NewServer(http.NotFoundHandler())
 	closed.Close()
-	_, err = target.NewRemote(ctx, closed.URL, target.NewTestCredentials())
+	o, err = target.NewRemoteOpener(closed.URL)
+	require.NoError(t, err)
+	_, err = o.Open(ctx)
 	require.Error(t, err)
 	assert.False(t, errors.As(err, &ce), "a connection error is not a control error")
 	assert.True(t, strings.Contains(err.Error(), closed.URL))
-}
-
-func TestNewRemote_ExistingProject(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	ts := emulator.NewTestServer(t)
-	tg, err := target.NewRemote(ctx, ts.URL, target.Credentials{ProjectID: emulator.DefaultProjectID, Secret: emulator.DefaultSecret})
-	require.NoError(t, err)
-	closeAtEnd(t, tg)
-	assert.False(t, tg.Shared())
-	_, err = target.NewRemote(ctx, ts.URL, target.NewTestCredentials())
-	var ce *target.ControlError
-	require.ErrorAs(t, err, &ce)
-	assert.Equal(t, http.StatusUnauthorized, ce.StatusCode)
 }
 
 func TestParseCapability(t *testing.T) {
@@ -311,7 +303,6 @@ func TestParseCapability(t *testing.T) {
 	}
 	_, err := target.ParseCapability("time-travel")
 	require.ErrorContains(t, err, `unknown capability "time-travel"`)
-	assert.Equal(t, []target.Capability{target.ReadCodes}, target.Missing(func(c target.Capability) bool { return c != target.ReadCodes }, target.ClockControl, target.ReadCodes))
 }
 
 // sharedOpener is an emulator opener that may fall back on a shared project.
@@ -357,8 +348,7 @@ func TestOpeners_SharedProjectLacksIsolationCapabilities(t *testing.T) {
 			require.NoError(t, err)
 			closeAtEnd(t, tg)
 			require.True(t, o.Shared())
-			assert.True(t, target.IsShared(o))
-			assert.True(t, target.IsShared(tg))
+			assert.True(t, tg.Shared())
 			for _, c := range isolationCaps {
 				assert.False(t, o.Has(c), "opener claims %s on a shared project", c)
 				assert.False(t, tg.Has(c), "target claims %s on a shared project", c)
@@ -367,8 +357,9 @@ func TestOpeners_SharedProjectLacksIsolationCapabilities(t *testing.T) {
 				assert.True(t, o.Has(c), "opener lost %s", c)
 				assert.True(t, tg.Has(c), "target lost %s", c)
 			}
-			assert.Equal(t, []target.Capability{target.ClockControl, target.RevocationTiming},
-				target.Missing(tg.Has, target.ReadCodes, target.ClockControl, target.RevocationTiming))
+			missing, reason := target.Lacks(tg, target.ReadCodes, target.ClockControl, target.RevocationTiming)
+			assert.Equal(t, []target.Capability{target.ClockControl, target.RevocationTiming}, missing)
+			assert.Equal(t, "target "+tg.Name()+" lacks clock-control, revocation-timing ("+target.SharedNote+")", reason)
 			lines := logs.all()
 			require.Len(t, lines, 1)
 			assert.Contains(t, lines[0], "no longer claim clock-control, fault-injection, revocation-timing")
@@ -379,15 +370,18 @@ func TestOpeners_SharedProjectLacksIsolationCapabilities(t *testing.T) {
 			tg, err := o.Open(ctx)
 			require.NoError(t, err)
 			closeAtEnd(t, tg)
-			assert.False(t, target.IsShared(o))
-			assert.False(t, target.IsShared(tg))
+			assert.False(t, o.Shared())
+			assert.False(t, tg.Shared())
+			missing, reason := target.Lacks(tg, target.AllCapabilities()...)
+			assert.Empty(t, missing)
+			assert.Empty(t, reason)
 			for _, c := range target.AllCapabilities() {
 				assert.True(t, o.Has(c), "opener lacks %s", c)
 				assert.True(t, tg.Has(c), "target lacks %s", c)
 			}
 		})
 	}
-	assert.False(t, target.IsShared(mustSandbox(t)), "a target without Shared() is not shared")
+	assert.False(t, mustSandbox(t).Shared(), "the sandbox is never shared")
 }
 
 // mustSandbox returns a sandbox opener on made-up test credentials (no I/O).
@@ -424,4 +418,46 @@ func TestRemoteOpener_RefusesLiveFallbackCredentials(t *testing.T) {
 	// Test credentials and the emulator's defaults are fine.
 	_, err = target.NewRemoteOpener("http://127.0.0.1:9010", target.WithEnv(noEnv))
 	require.NoError(t, err)
+}
+
+// TestWithOneProject: every target of the opener is on the one project, emptied first, with every
+// capability; an auto-provisioning emulator creates it on first use.
+func TestWithOneProject(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	creds := target.NewTestCredentials()
+	ts := emulator.NewTestServer(t, emulator.WithAutoProvision())
+	for name, o := range map[string]target.Opener{
+		"remote":     mustRemote(t, ts.URL, target.WithOneProject(), target.WithCredentials(creds)),
+		"in-process": target.NewInProcessOpener(emulator.New(emulator.WithAutoProvision()), target.WithOneProject(), target.WithCredentials(creds)),
+	} {
+		t.Run("case="+name, func(t *testing.T) {
+			first, err := o.Open(ctx)
+			require.NoError(t, err)
+			closeAtEnd(t, first)
+			id, err := first.NewIdentity(ctx, false)
+			require.NoError(t, err)
+			created, err := first.Client().Passwords.Create(ctx, &passwords.CreateParams{Email: id.Email, Password: id.Password})
+			require.NoError(t, err)
+			require.NoError(t, first.Advance(ctx, time.Hour))
+
+			second, err := o.Open(ctx)
+			require.NoError(t, err)
+			closeAtEnd(t, second)
+			assert.False(t, second.Shared())
+			missing, _ := target.Lacks(second, target.AllCapabilities()...)
+			assert.Empty(t, missing)
+			_, err = second.Client().Users.Get(ctx, &users.GetParams{UserID: created.UserID})
+			requireErrorType(t, err, "user_not_found")
+			assert.WithinDuration(t, time.Now(), second.Now(), time.Minute, "the clock is back on real time")
+		})
+	}
+}
+
+// mustRemote returns a remote opener on url.
+func mustRemote(t *testing.T, url string, opts ...target.Option) target.Opener {
+	t.Helper()
+	o, err := target.NewRemoteOpener(url, opts...)
+	require.NoError(t, err)
+	return o
 }

@@ -13,7 +13,7 @@ import (
 	"github.com/google/uuid"
 )
 
-// Environment variables read for the sandbox credentials (design.md §3.3, §3.4).
+// Environment variables read for the sandbox credentials.
 const (
 	EnvProjectID = "STYTCH_PROJECT_ID"
 	EnvSecret    = "STYTCH_SECRET"
@@ -95,8 +95,9 @@ type options struct {
 	baseURL    string
 	creds      *Credentials
 	getenv     func(string) string
-	ids        *identities
+	ids        *identities // one per opener, shared by its targets
 	wrap       func(http.RoundTripper) http.RoundTripper
+	oneProject bool
 }
 
 // newOptions applies opts over the defaults.
@@ -166,7 +167,7 @@ func WithIdentityPrefix(prefix string) Option {
 
 // WithBaseURL points a sandbox target at another Stytch-compatible base URL than SandboxURL, such
 // as a running emulator: that runs exactly the sandbox code path (no control API). Empty means
-// SandboxURL. Used by NewSandbox, NewSandboxOpener and the "sandbox" spec.
+// SandboxURL. Used by NewSandboxOpener and the "sandbox" spec.
 func WithBaseURL(url string) Option {
 	return func(o *options) { o.baseURL = strings.TrimSuffix(url, "/") }
 }
@@ -179,8 +180,15 @@ func WithBaseURL(url string) Option {
 // go over the network.
 func WithCredentials(c Credentials) Option { return func(o *options) { o.creds = &c } }
 
-// WithEnv sets how environment variables are read (nil means os.Getenv). Used by NewOpener, Open
-// and the emulator openers' fallback credentials.
+// WithOneProject makes an emulator opener put every target on one project, the one
+// WithCredentials names (else STYTCH_PROJECT_ID / STYTCH_SECRET, else the emulator's defaults),
+// emptied and its clock put back on real time before each target opens (the control API's
+// reset). It is for an application under test that is configured with that one project. The
+// targets keep every capability, so run their scenarios one at a time.
+func WithOneProject() Option { return func(o *options) { o.oneProject = true } }
+
+// WithEnv sets how environment variables are read (nil means os.Getenv). Used by NewOpener and the
+// emulator openers' fallback credentials.
 func WithEnv(getenv func(string) string) Option {
 	return func(o *options) {
 		if getenv != nil {

@@ -12,7 +12,7 @@ import (
 // Remote is a Target on a running emulator reached at a URL (stytch-emulator, or
 // emulator.NewTestServer). Stytch calls go through stytch-go with that base URL; codes, time and
 // faults through the control API (ControlClient). It has every capability, except on a shared
-// project (see Shared). Create it with NewRemote or a RemoteOpener; its zero value is not usable.
+// project (see Shared). Open it with a RemoteOpener; its zero value is not usable.
 //
 // Now follows the project's server clock without a request per call: it is the server time seen
 // at creation and at each Advance, carried forward by the local clock (so it assumes the server's
@@ -34,29 +34,8 @@ type Remote struct {
 
 var _ Target = (*Remote)(nil)
 
-// NewRemote returns a target on project creds of the emulator at baseURL. The project must exist
-// on the emulator, or the emulator must run with --auto-provision; NewRemote makes one
-// authenticated control request, which provisions it. Options used: WithHTTPClient, WithLogger,
-// WithIdentityPrefix, WithTransport.
-func NewRemote(ctx context.Context, baseURL string, creds Credentials, opts ...Option) (*Remote, error) {
-	u, err := checkEmulatorURL(baseURL)
-	if err != nil {
-		return nil, err
-	}
-	o := newOptions(opts)
-	ctl := NewControlClient(u, creds, o.httpClient)
-	start := time.Now()
-	now, err := ctl.Now(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("emulator at %s, project %s: %w", u, creds.ProjectID, err)
-	}
-	rotation, err := ctl.TokenRotation(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("emulator at %s: %w", u, err)
-	}
-	return newRemote(ctx, u, creds, now, start, false, rotation == emulator.KeepTokens, o)
-}
-
+// newRemote returns a target on project creds of the emulator at u, whose time was serverNow
+// when a request sent at sent read it.
 func newRemote(ctx context.Context, u string, creds Credentials, serverNow, sent time.Time, shared, keeps bool, o options) (*Remote, error) {
 	b, err := newBase(ctx, u, creds, u, o.httpClient, o)
 	if err != nil {
@@ -158,6 +137,14 @@ func (t *Remote) ClearFaults(ctx context.Context) error {
 	return nil
 }
 
+// AgeSessions moves the project's sessions d into the past.
+func (t *Remote) AgeSessions(ctx context.Context, d time.Duration) error {
+	if err := t.ctl.AgeSessions(ctx, d); err != nil {
+		return fmt.Errorf("age sessions %s: %w", d, err)
+	}
+	return nil
+}
+
 // RemoteOpener opens Remote targets on one running emulator, each on a fresh project-test-<uuid>
 // project; the emulator must run with --auto-provision for that. When it does not (the first fresh
 // project answers 401), every target shares the fallback project (WithCredentials, else
@@ -196,7 +183,10 @@ func NewRemoteOpener(baseURL string, opts ...Option) (*RemoteOpener, error) {
 	return &RemoteOpener{
 		url:  u,
 		opts: o,
-		prov: &provisioner{name: "emulator at " + u, hint: "start stytch-emulator without --auto-provision=false", fallback: fallback, logf: o.logf},
+		prov: &provisioner{name: "emulator at " + u, hint: "start stytch-emulator without --auto-provision=false", fallback: fallback, logf: o.logf,
+			one: o.oneProject, reset: func(ctx context.Context, creds Credentials) error {
+				return NewControlClient(u, creds, o.httpClient).Reset(ctx)
+			}},
 	}, nil
 }
 
@@ -216,13 +206,11 @@ func (o *RemoteOpener) Has(c Capability) bool {
 // Shared reports whether the opener has fallen back on one shared project.
 func (o *RemoteOpener) Shared() bool { return o.prov.isShared() }
 
-// Open returns a Remote target on a fresh project (or the shared fallback project).
-func (o *RemoteOpener) Open(ctx context.Context) (Target, error) {
-	return o.OpenRemote(ctx)
-}
+// Acceptance reports false: the targets are an emulator's.
+func (o *RemoteOpener) Acceptance() bool { return false }
 
-// OpenRemote is Open returning the concrete type.
-func (o *RemoteOpener) OpenRemote(ctx context.Context) (*Remote, error) {
+// Open returns a *Remote target on a fresh project (or the shared fallback project).
+func (o *RemoteOpener) Open(ctx context.Context) (Target, error) {
 	var sent time.Time
 	probe := func(ctx context.Context, creds Credentials) (time.Time, error) {
 		sent = time.Now()

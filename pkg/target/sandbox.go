@@ -16,8 +16,8 @@ import (
 // It has none of the capabilities: the server clock cannot move, only the sandbox identities'
 // codes are known (000000), faults cannot be injected, and the sandbox identity accepts any
 // password. Now and Advance move an application-side clock only (real time plus what Advance
-// added), which is enough for step-up policy checks but not for server-side expiry. Create it with
-// NewSandbox or a SandboxOpener; its zero value is not usable.
+// added), which is enough for step-up policy checks but not for server-side expiry. Open it with a
+// SandboxOpener; its zero value is not usable.
 type Sandbox struct {
 	*base
 	creds Credentials
@@ -28,17 +28,11 @@ type Sandbox struct {
 
 var _ Target = (*Sandbox)(nil)
 
-// NewSandbox returns a sandbox target for the test project creds. It refuses project-live- ids
-// (and anything that is not project-test-), since the suite creates and deletes users. Options
-// used: WithBaseURL, WithHTTPClient, WithLogger, WithIdentityPrefix, WithTransport.
-func NewSandbox(ctx context.Context, creds Credentials, opts ...Option) (*Sandbox, error) {
-	if err := creds.checkTestProject(); err != nil {
-		return nil, fmt.Errorf("sandbox target: %w", err)
-	}
-	o := newOptions(opts)
-	u, name := SandboxURL, SpecSandbox
-	if o.baseURL != "" && o.baseURL != SandboxURL {
-		u, name = o.baseURL, SpecSandbox+"("+o.baseURL+")"
+// newSandbox returns a sandbox target for the test project creds, checked by NewSandboxOpener.
+func newSandbox(ctx context.Context, creds Credentials, name string, o options) (*Sandbox, error) {
+	u := SandboxURL
+	if o.baseURL != "" {
+		u = o.baseURL
 	}
 	b, err := newBase(ctx, name, creds, u, o.httpClient, o)
 	if err != nil {
@@ -52,6 +46,9 @@ func (t *Sandbox) ProjectID() string { return t.creds.ProjectID }
 
 // Has reports false for every capability.
 func (t *Sandbox) Has(c Capability) bool { return sandboxHas(c) }
+
+// Shared reports false: the capabilities the sandbox lacks are not for sharing its project.
+func (t *Sandbox) Shared() bool { return false }
 
 // sandboxHas is the sandbox's capability set: empty.
 func sandboxHas(Capability) bool { return false }
@@ -106,31 +103,37 @@ func (t *Sandbox) ClearFaults(ctx context.Context) error {
 	return fmt.Errorf("clear faults on %s: %w (no %s)", t.name, ErrUnsupported, FaultInjection)
 }
 
+// AgeSessions wraps ErrUnsupported: the sandbox's sessions age only by waiting.
+func (t *Sandbox) AgeSessions(ctx context.Context, d time.Duration) error {
+	return fmt.Errorf("age sessions on %s: %w (no %s)", t.name, ErrUnsupported, SessionAgeing)
+}
+
 // SandboxOpener opens Sandbox targets on the one real test project: each has its own application
 // clock and its own tracked users, and all share one identity generator, so parallel scenarios do
 // not collide. Create it with NewSandboxOpener.
 type SandboxOpener struct {
 	creds Credentials
 	name  string
-	opts  []Option
+	opts  options
 }
 
 var _ Opener = (*SandboxOpener)(nil)
 
 // NewSandboxOpener returns an opener on the test project creds; it refuses project-live- ids at
-// once. It does no I/O. Options used: as NewSandbox.
+// once (and anything that is not project-test-), since the suite creates and deletes users. It
+// does no I/O. Options used: WithBaseURL, WithHTTPClient, WithLogger, WithIdentityPrefix,
+// WithTransport.
 func NewSandboxOpener(creds Credentials, opts ...Option) (*SandboxOpener, error) {
 	if err := creds.checkTestProject(); err != nil {
 		return nil, fmt.Errorf("sandbox target: %w", err)
 	}
+	// One set of options, so the targets share the HTTP client and the identity generator.
 	o := newOptions(opts)
 	name := SpecSandbox
 	if o.baseURL != "" && o.baseURL != SandboxURL {
 		name = SpecSandbox + "(" + o.baseURL + ")"
 	}
-	// Share the HTTP client and the identity generator between the targets.
-	shared := append(append([]Option{}, opts...), WithHTTPClient(o.httpClient), withIdentities(o.ids))
-	return &SandboxOpener{creds: creds, name: name, opts: shared}, nil
+	return &SandboxOpener{creds: creds, name: name, opts: o}, nil
 }
 
 // Name returns "sandbox", or "sandbox(<url>)" with WithBaseURL.
@@ -139,12 +142,13 @@ func (o *SandboxOpener) Name() string { return o.name }
 // Has reports false for every capability.
 func (o *SandboxOpener) Has(c Capability) bool { return sandboxHas(c) }
 
-// Open returns a Sandbox target with a fresh application clock.
-func (o *SandboxOpener) Open(ctx context.Context) (Target, error) {
-	return o.OpenSandbox(ctx)
-}
+// Shared reports false.
+func (o *SandboxOpener) Shared() bool { return false }
 
-// OpenSandbox is Open returning the concrete type.
-func (o *SandboxOpener) OpenSandbox(ctx context.Context) (*Sandbox, error) {
-	return NewSandbox(ctx, o.creds, o.opts...)
+// Acceptance reports true: the targets reach the real Stytch test environment.
+func (o *SandboxOpener) Acceptance() bool { return true }
+
+// Open returns a *Sandbox target with a fresh application clock.
+func (o *SandboxOpener) Open(ctx context.Context) (Target, error) {
+	return newSandbox(ctx, o.creds, o.name, o.opts)
 }

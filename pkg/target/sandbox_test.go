@@ -19,7 +19,7 @@ import (
 func newSandboxOnEmulator(t *testing.T) (*target.Sandbox, *emulator.TestServer) {
 	t.Helper()
 	ts := emulator.NewTestServer(t, emulator.WithAutoProvision())
-	tg, err := target.NewSandbox(context.Background(),
+	tg, err := newSandbox(context.Background(),
 		target.Credentials{ProjectID: emulator.DefaultProjectID, Secret: emulator.DefaultSecret},
 		target.WithBaseURL(ts.URL))
 	require.NoError(t, err)
@@ -91,24 +91,20 @@ func TestSandbox_AppClockOnly(t *testing.T) {
 
 func TestSandbox_RefusesLiveProjects(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
 	live := target.Credentials{ProjectID: "project-live-5e7c8a3b-0000-4000-8000-000000000000", Secret: "secret-live-x"}
 
-	_, err := target.NewSandbox(ctx, live)
+	_, err := target.NewSandboxOpener(live)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "live project")
 	assert.Contains(t, err.Error(), "only against a test project")
-
-	_, err = target.NewSandboxOpener(live)
-	require.ErrorContains(t, err, "live project")
 
 	env := map[string]string{target.EnvProjectID: live.ProjectID, target.EnvSecret: live.Secret}
 	_, err = target.NewOpener("sandbox", target.WithEnv(func(k string) string { return env[k] }))
 	require.ErrorContains(t, err, "live project")
 
-	_, err = target.NewSandbox(ctx, target.Credentials{ProjectID: "my-project", Secret: "s"})
+	_, err = target.NewSandboxOpener(target.Credentials{ProjectID: "my-project", Secret: "s"})
 	require.ErrorContains(t, err, "not a Stytch test project")
-	_, err = target.NewSandbox(ctx, target.Credentials{ProjectID: "project-test-x"})
+	_, err = target.NewSandboxOpener(target.Credentials{ProjectID: "project-test-x"})
 	require.ErrorContains(t, err, "empty secret")
 }
 
@@ -120,8 +116,10 @@ func TestSandboxOpener_ScenariosHaveOwnClocks(t *testing.T) {
 	o, err := target.NewOpener("sandbox", target.WithEnv(func(k string) string { return env[k] }), target.WithBaseURL(ts.URL))
 	require.NoError(t, err)
 	assert.Equal(t, "sandbox("+ts.URL+")", o.Name())
-	assert.Empty(t, target.Missing(func(target.Capability) bool { return true }, target.AllCapabilities()...))
-	assert.Equal(t, target.AllCapabilities(), target.Missing(o.Has, target.AllCapabilities()...))
+	missing, reason := target.Lacks(o, target.AllCapabilities()...)
+	assert.Equal(t, target.AllCapabilities(), missing)
+	assert.Equal(t, "target sandbox("+ts.URL+") lacks clock-control, read-codes, fault-injection, real-password-check, revocation-timing, session-ageing", reason)
+	assert.True(t, o.Acceptance())
 
 	a, err := o.Open(ctx)
 	require.NoError(t, err)

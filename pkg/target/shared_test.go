@@ -35,7 +35,7 @@ func TestSharedProject_AdvanceMovesOnlyTheAppClock(t *testing.T) {
 			a, err := tc.open()
 			require.NoError(t, err)
 			closeAtEnd(t, a)
-			require.True(t, target.IsShared(a))
+			require.True(t, a.Shared())
 			b, err := tc.open()
 			require.NoError(t, err)
 			closeAtEnd(t, b)

@@ -17,7 +17,7 @@ import (
 func TestSweep(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	tg, err := target.NewInProcessOpener(nil).OpenInProcess(ctx)
+	tg, err := openAs[*target.InProcess](ctx, target.NewInProcessOpener(nil))
 	require.NoError(t, err)
 	closeAtEnd(t, tg)
 	c := tg.Client()
@@ -70,7 +70,7 @@ func TestSweep_Pages(t *testing.T) {
 	}
 	t.Parallel()
 	ctx := context.Background()
-	tg, err := target.NewInProcessOpener(nil).OpenInProcess(ctx)
+	tg, err := openAs[*target.InProcess](ctx, target.NewInProcessOpener(nil))
 	require.NoError(t, err)
 	closeAtEnd(t, tg)
 	const n = 1005 // more than one page of 1000

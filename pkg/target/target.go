@@ -5,9 +5,9 @@
 //
 // A Target serves one scenario (or one harness TestCase). An Opener makes a fresh, isolated Target
 // per scenario: on an emulator, a new project-test-<uuid> project on an emulator that auto-provisions
-// projects; on the sandbox, the one real project with a per-scenario application clock. NewOpener
-// and Open build them from the single setting of design.md §3.3 ("emulator", an emulator URL, or
-// "sandbox").
+// projects; on the sandbox, the one real project with a per-scenario application clock. Each kind
+// has one constructor (NewInProcessOpener, NewRemoteOpener, NewSandboxOpener), and NewOpener picks
+// one from a single setting ("emulator", an emulator URL, or "sandbox").
 //
 // Calls to Stytch endpoints go through the official client (stytch-go); the only hand-written HTTP
 // client is ControlClient, for the emulator-only control API.
@@ -24,12 +24,12 @@ import (
 	"github.com/stytch-emulator/stytchemu/emulator"
 )
 
-// Capability is something a target can do that a scenario may require (design.md §3.5). Scenarios
+// Capability is something a target can do that a scenario may require. Scenarios
 // say what they need with the tag @requires:<capability>. The zero value names no capability and
 // no target has it.
 type Capability string
 
-// The capabilities of design.md §3.5.
+// The capabilities a scenario may require.
 const (
 	// ClockControl: the server's time can be moved (session and code expiry can be tested).
 	ClockControl Capability = "clock-control"
@@ -41,11 +41,14 @@ const (
 	RealPasswordCheck Capability = "real-password-check"
 	// RevocationTiming: a rotated-out session token's death can be observed on a moved clock.
 	RevocationTiming Capability = "revocation-timing"
+	// SessionAgeing: the project's sessions can be moved into the past (AgeSessions), so that an
+	// application on real time sees its factors grow old.
+	SessionAgeing Capability = "session-ageing"
 )
 
 // AllCapabilities returns every capability, in a stable order (a new slice each call).
 func AllCapabilities() []Capability {
-	return []Capability{ClockControl, ReadCodes, FaultInjection, RealPasswordCheck, RevocationTiming}
+	return []Capability{ClockControl, ReadCodes, FaultInjection, RealPasswordCheck, RevocationTiming, SessionAgeing}
 }
 
 // ParseCapability returns the capability named s (as written after @requires:), or an error for a
@@ -59,16 +62,36 @@ func ParseCapability(s string) (Capability, error) {
 	return "", fmt.Errorf("unknown capability %q (known: %v)", s, AllCapabilities())
 }
 
-// Missing returns those of need that has reports absent, in the order given; nil when none is
-// missing. Pass a Target's or an Opener's Has method.
-func Missing(has func(Capability) bool, need ...Capability) []Capability {
-	var out []Capability
-	for _, c := range need {
-		if !has(c) {
-			out = append(out, c)
+// Capable is what a Target and an Opener both say about their capabilities.
+type Capable interface {
+	// Name identifies the target in reports.
+	Name() string
+	// Has reports whether the target has a capability.
+	Has(Capability) bool
+	// Shared reports whether the target's project is shared with every other target of its
+	// opener (an emulator that does not auto-provision), which is why it lacks clock-control,
+	// fault-injection and revocation-timing. Always false on the sandbox.
+	Shared() bool
+}
+
+// Lacks returns those of need that c lacks, in the order given, and the one-line reason a case or
+// a scenario requiring them is skipped: "target sandbox lacks clock-control, read-codes", with why
+// when the project is shared. Both are empty when nothing is missing.
+func Lacks(c Capable, need ...Capability) ([]Capability, string) {
+	var missing []Capability
+	for _, n := range need {
+		if !c.Has(n) {
+			missing = append(missing, n)
 		}
 	}
-	return out
+	if len(missing) == 0 {
+		return nil, ""
+	}
+	reason := "target " + c.Name() + " lacks " + joinCapabilities(missing)
+	if c.Shared() {
+		reason += " (" + SharedNote + ")"
+	}
+	return missing, reason
 }
 
 // ErrCodeUnavailable is returned (wrapped) by Target.Code when the target cannot know the code
@@ -101,13 +124,11 @@ type Fault = emulator.Fault
 
 // Target is where a suite runs. Implementations are safe for concurrent use by parallel scenarios.
 type Target interface {
-	// Name identifies the target in reports: "emulator", the emulator URL, or "sandbox".
-	Name() string
+	// Capable: Name is "emulator", the emulator URL, or "sandbox"; an emulator target on a shared
+	// project lacks clock-control, fault-injection and revocation-timing.
+	Capable
 	// Client is a stytch-go client configured for the target.
 	Client() *stytchapi.API
-	// Has reports whether the target has a capability. Emulator targets on a shared project (see
-	// IsShared) lack clock-control, fault-injection and revocation-timing.
-	Has(Capability) bool
 	// Code returns the latest OTP code sent to an identity (E.164 phone or email). It wraps
 	// ErrCodeUnavailable when the target cannot read that identity's codes and ErrNoCode when none
 	// was sent.
@@ -127,6 +148,10 @@ type Target interface {
 	// ClearFaults removes the faults injected so far; it wraps ErrUnsupported on a target without
 	// FaultInjection.
 	ClearFaults(ctx context.Context) error
+	// AgeSessions moves every session of the target's project d into the past, factors, times and
+	// rotated-out tokens' grace alike, without moving the clock; it wraps ErrUnsupported on a
+	// target without SessionAgeing.
+	AgeSessions(ctx context.Context, d time.Duration) error
 	// Track records a user created through the target, to be deleted by Cleanup. The sandbox user
 	// is ignored.
 	Track(userID string)
@@ -141,12 +166,13 @@ type Target interface {
 // Opener makes a fresh, isolated Target per scenario (a factory, like the conformance suites'
 // newBackend). Implementations are safe for concurrent use.
 type Opener interface {
-	// Name identifies the targets it opens, as Target.Name does.
-	Name() string
-	// Has reports whether the targets it opens have a capability, without opening one. An emulator
-	// opener learns at its first Open whether it must fall back on a shared project, which lacks
-	// clock-control, fault-injection and revocation-timing: check the opened Target's Has too.
-	Has(Capability) bool
+	// Capable says what the targets it opens can do, without opening one. An emulator opener
+	// learns at its first Open whether it must fall back on a shared project, which lacks
+	// clock-control, fault-injection and revocation-timing: the opened Target has the last word.
+	Capable
+	// Acceptance reports whether its targets reach the real Stytch test environment (the
+	// sandbox), so that test runners gate them as acceptance tests.
+	Acceptance() bool
 	// Open returns a new Target for one scenario; the caller closes it.
 	Open(ctx context.Context) (Target, error)
 }

@@ -65,7 +65,7 @@ func TestWithTransport_InProcess(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	var l pathLog
-	tg, err := target.NewInProcessOpener(nil, target.WithTransport(l.wrap)).OpenInProcess(ctx)
+	tg, err := openAs[*target.InProcess](ctx, target.NewInProcessOpener(nil, target.WithTransport(l.wrap)))
 	require.NoError(t, err)
 	closeAtEnd(t, tg)
 	callUser(t, tg)
@@ -83,7 +83,7 @@ func TestWithTransport_Remote(t *testing.T) {
 	var l pathLog
 	o, err := target.NewRemoteOpener(ts.URL, target.WithTransport(l.wrap))
 	require.NoError(t, err)
-	tg, err := o.OpenRemote(ctx)
+	tg, err := openAs[*target.Remote](ctx, o)
 	require.NoError(t, err)
 	closeAtEnd(t, tg)
 	callUser(t, tg)
@@ -105,7 +105,7 @@ func TestWithTransport_SandboxWrapsGivenClient(t *testing.T) {
 	given := hc.Transport
 	var l pathLog
 	creds := target.Credentials{ProjectID: emulator.DefaultProjectID, Secret: emulator.DefaultSecret}
-	tg, err := target.NewSandbox(ctx, creds, target.WithBaseURL(ts.URL), target.WithHTTPClient(hc), target.WithTransport(l.wrap))
+	tg, err := newSandbox(ctx, creds, target.WithBaseURL(ts.URL), target.WithHTTPClient(hc), target.WithTransport(l.wrap))
 	require.NoError(t, err)
 	closeAtEnd(t, tg)
 	callUser(t, tg)
@@ -125,7 +125,7 @@ func TestWithTransport_UnsetChangesNothing(t *testing.T) {
 	var inner pathLog
 	hc := &http.Client{Transport: inner.wrap(http.DefaultTransport)}
 	creds := target.Credentials{ProjectID: emulator.DefaultProjectID, Secret: emulator.DefaultSecret}
-	tg, err := target.NewSandbox(ctx, creds, target.WithBaseURL(ts.URL), target.WithHTTPClient(hc), target.WithTransport(nil))
+	tg, err := newSandbox(ctx, creds, target.WithBaseURL(ts.URL), target.WithHTTPClient(hc), target.WithTransport(nil))
 	require.NoError(t, err)
 	closeAtEnd(t, tg)
 	callUser(t, tg)

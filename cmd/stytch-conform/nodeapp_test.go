@@ -1,0 +1,71 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"regexp"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/stytch-emulator/stytchemu/emulator"
+	"github.com/stytch-emulator/stytchemu/examples/goapp"
+)
+
+// nodeappDir is the Express app on the Node SDK.
+const nodeappDir = "../../examples/nodeapp"
+
+// needNode returns the paths of node and npm. Without them the test is skipped with one line,
+// except in CI (CI set), where their absence is a failure.
+func needNode(t *testing.T) (node, npm string) {
+	t.Helper()
+	node, errNode := exec.LookPath("node")
+	npm, errNpm := exec.LookPath("npm")
+	if errNode != nil || errNpm != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("node and npm must be installed in CI (the Node app test needs them)")
+		}
+		t.Skip("SKIP nodeapp: node and npm are not installed (the Node app test needs them)")
+	}
+	return node, npm
+}
+
+// TestApp_NodeappOverHTTP: stytch-conform --app drives examples/nodeapp (Express on
+// stytch@14.2.0) against a running emulator: the app features pass, and each planted defect fails
+// them. Its dependencies are installed first (npm ci, from the lockfile).
+func TestApp_NodeappOverHTTP(t *testing.T) {
+	if testing.Short() {
+		t.Skip("installs the Node app's dependencies and starts it")
+	}
+	node, npm := needNode(t)
+	install := exec.CommandContext(t.Context(), npm, "ci", "--no-audit", "--no-fund", "--loglevel=error")
+	install.Dir = nodeappDir
+	if out, err := install.CombinedOutput(); err != nil {
+		t.Fatalf("npm ci in examples/nodeapp: %v\n%s", err, out)
+	}
+	ts := emulator.NewTestServer(t, emulator.WithAutoProvision())
+	ready := regexp.MustCompile(`^nodeapp ready on (http://\S+)`)
+	start := func(t *testing.T, defect string) (map[string]string, string) {
+		vars, creds := appEnv()
+		cmd := exec.Command(node, "server.mjs", "--addr", "127.0.0.1:0", "--defect", defect)
+		cmd.Dir = nodeappDir
+		return vars, startApp(t, cmd, ready,
+			"STYTCH_PROJECT_ID="+creds.ProjectID, "STYTCH_SECRET="+creds.Secret, "STYTCH_BASE_URL="+ts.URL)
+	}
+	const contract = nodeappDir + "/app.yaml"
+
+	vars, appURL := start(t, "none")
+	code, out, errOut := conform(t, vars, "--target", ts.URL, "--app", appURL, "--app-contract", contract)
+	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
+	assert.Contains(t, out, "7 passed, 0 failed, 0 skipped")
+
+	for _, d := range goapp.Defects() {
+		t.Run("case="+string(d), func(t *testing.T) {
+			vars, appURL := start(t, string(d))
+			code, out, errOut := conform(t, vars, "--target", ts.URL, "--app", appURL, "--app-contract", contract)
+			assert.Equal(t, exitFailed, code, "the defect %s went unnoticed:\n%s\n%s", d, out, errOut)
+			assert.Regexp(t, `\d passed, [1-9]\d* failed`, out)
+		})
+	}
+}

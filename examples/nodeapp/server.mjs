@@ -1,0 +1,237 @@
+// The guide's MFA and step-up flow as a small Express service on the official Stytch Node SDK
+// (stytch@14.2.0), the Node twin of examples/goapp: same routes, same answers, same contract
+// (app.yaml). A user signs up or in with a password; asks for an SMS code with the session, which
+// attaches the phone to the user; submits the code with the session, which steps the session up;
+// the app stores the session token Stytch rotated. GET /account needs a password and an SMS
+// factor; POST /transfer also an SMS factor at most 5 minutes old, by the app's own clock. A user
+// who registers an authenticator app and submits its code opens GET /authenticator (a password
+// and a TOTP factor).
+//
+//   STYTCH_PROJECT_ID=project-test-... STYTCH_SECRET=secret-test-... STYTCH_BASE_URL=http://127.0.0.1:9010 \
+//     node server.mjs [--addr 127.0.0.1:8080] [--defect keeps-old-token|skips-factor-check|ignores-factor-age|code-without-session]
+//
+// STYTCH_BASE_URL is the Stytch API it uses (an emulator's URL; https://test.stytch.com when
+// unset). It prints "nodeapp ready on http://ADDR" once it listens. --defect (or NODEAPP_DEFECT)
+// plants one integration bug, to prove that the app features catch it.
+import express from "express";
+import * as stytch from "stytch";
+
+const DEFECTS = ["keeps-old-token", "skips-factor-check", "ignores-factor-age", "code-without-session"];
+const SESSION_COOKIE = "stytch_session";
+const PHONE_COOKIE = "mfa_phone_id";
+const SESSION_MINUTES = 60;
+const STEP_UP_WINDOW_MS = 5 * 60 * 1000;
+const CLOCK_SKEW_MS = 60 * 1000; // a factor this far in the future still counts as fresh
+
+function flag(name, fallback) {
+  const i = process.argv.indexOf(name);
+  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
+}
+
+const defect = flag("--defect", process.env.NODEAPP_DEFECT || "none");
+if (defect !== "none" && !DEFECTS.includes(defect)) {
+  console.error(`nodeapp: unknown defect "${defect}" (known: none, ${DEFECTS.join(", ")})`);
+  process.exit(1);
+}
+const [host, port] = splitAddr(flag("--addr", "127.0.0.1:8080"));
+if (!process.env.STYTCH_PROJECT_ID || !process.env.STYTCH_SECRET) {
+  console.error("nodeapp: set STYTCH_PROJECT_ID and STYTCH_SECRET (and STYTCH_BASE_URL for an emulator)");
+  process.exit(1);
+}
+
+const config = { project_id: process.env.STYTCH_PROJECT_ID, secret: process.env.STYTCH_SECRET };
+if (process.env.STYTCH_BASE_URL) {
+  // The SDK takes any base URL as env; it must end with a slash.
+  config.env = process.env.STYTCH_BASE_URL.replace(/\/*$/, "/");
+}
+const client = new stytch.Client(config);
+
+const app = express();
+app.use(express.json({ limit: "16kb" }));
+
+app.post("/signup", async (req, res) => {
+  const { email, password } = req.body ?? {};
+  if (!email || !password) return res.status(400).json({ error: "bad_request" });
+  try {
+    const r = await client.passwords.create({ email, password, session_duration_minutes: SESSION_MINUTES });
+    setSession(res, r.session_token);
+    res.json({ user_id: r.user_id });
+  } catch (err) {
+    refuse(res, 400, "sign_up_failed", err);
+  }
+});
+
+app.post("/login", async (req, res) => {
+  const { email, password } = req.body ?? {};
+  if (!email || !password) return res.status(400).json({ error: "bad_request" });
+  try {
+    const r = await client.passwords.authenticate({ email, password, session_duration_minutes: SESSION_MINUTES });
+    setSession(res, r.session_token);
+    res.json({ user_id: r.user_id });
+  } catch (err) {
+    refuse(res, 401, "invalid_credentials", err);
+  }
+});
+
+// Sends an SMS code with the session, which attaches the phone number to the session's user.
+app.post("/mfa/sms/send", async (req, res) => {
+  const token = cookie(req, SESSION_COOKIE);
+  if (!token) return res.status(401).json({ error: "unauthenticated" });
+  const { phone_number } = req.body ?? {};
+  if (!phone_number) return res.status(400).json({ error: "bad_request" });
+  try {
+    const r = await client.otps.sms.send({ phone_number, session_token: token });
+    res.cookie(PHONE_COOKIE, r.phone_id, cookieOptions());
+    res.json({ phone_id: r.phone_id });
+  } catch (err) {
+    refuse(res, 400, "send_failed", err);
+  }
+});
+
+// Authenticates the code with the session: Stytch adds the SMS factor to the session and, since
+// the session did not have it, rotates its token; the app stores the new one.
+app.post("/mfa/sms/verify", async (req, res) => {
+  const token = cookie(req, SESSION_COOKIE);
+  const phoneID = cookie(req, PHONE_COOKIE);
+  if (!token || !phoneID) return res.status(401).json({ error: "unauthenticated" });
+  const { code } = req.body ?? {};
+  if (!code) return res.status(400).json({ error: "bad_request" });
+  const params = { method_id: phoneID, code, session_duration_minutes: SESSION_MINUTES };
+  if (defect !== "code-without-session") params.session_token = token;
+  try {
+    const r = await client.otps.authenticate(params);
+    if (defect !== "keeps-old-token") setSession(res, r.session_token);
+    res.json({ user_id: r.user_id });
+  } catch (err) {
+    refuse(res, 401, "invalid_code", err);
+  }
+});
+
+app.post("/logout", async (req, res) => {
+  const token = cookie(req, SESSION_COOKIE);
+  if (token) {
+    try {
+      await client.sessions.revoke({ session_token: token });
+    } catch (err) {
+      log("sessions.revoke", err); // a session already gone is signed out all the same
+    }
+  }
+  res.clearCookie(SESSION_COOKIE, cookieOptions());
+  res.clearCookie(PHONE_COOKIE, cookieOptions());
+  res.json({ signed_out: "true" });
+});
+
+// Registers an authenticator app for the signed-in user; the answer carries the secret the
+// user's authenticator app takes (a QR code in a real app).
+app.post("/mfa/totp/register", requireMFA({ need: [] }), async (req, res) => {
+  try {
+    const r = await client.totps.create({ user_id: req.session.user_id });
+    res.json({ totp_id: r.totp_id, secret: r.secret });
+  } catch (err) {
+    refuse(res, 400, "register_failed", err);
+  }
+});
+
+// Authenticates the authenticator app's code with the session, which adds the TOTP factor and
+// rotates the token; the app stores the new one.
+app.post("/mfa/totp/verify", requireMFA({ need: [] }), async (req, res) => {
+  const { code } = req.body ?? {};
+  if (!code) return res.status(400).json({ error: "bad_request" });
+  try {
+    const r = await client.totps.authenticate({
+      user_id: req.session.user_id,
+      totp_code: code,
+      session_token: cookie(req, SESSION_COOKIE),
+      session_duration_minutes: SESSION_MINUTES,
+    });
+    setSession(res, r.session_token);
+    res.json({ user_id: r.user_id });
+  } catch (err) {
+    refuse(res, 401, "invalid_code", err);
+  }
+});
+
+const SMS = ["otp", "sms"];
+const TOTP = ["totp", "authenticator_app"];
+app.get("/account", requireMFA({ need: [SMS] }), page);
+app.post("/transfer", requireMFA({ need: [SMS], stepUp: defect !== "ignores-factor-age" }), page);
+app.get("/authenticator", requireMFA({ need: [TOTP] }), page);
+
+// requireMFA lets a request through only if its session, authenticated with Stytch, has a
+// password and the factors need lists (none: any signed-in session), and with stepUp an SMS
+// factor authenticated within the window.
+function requireMFA({ need, stepUp = false }) {
+  return async (req, res, next) => {
+    const token = cookie(req, SESSION_COOKIE);
+    if (!token) return res.status(401).json({ error: "unauthenticated" });
+    let session;
+    try {
+      const r = await client.sessions.authenticate({ session_token: token });
+      session = r.session;
+      setSession(res, r.session_token);
+    } catch (err) {
+      log("sessions.authenticate", err);
+      if (err?.status_code >= 400 && err?.status_code < 500) {
+        res.clearCookie(SESSION_COOKIE, cookieOptions());
+        return res.status(401).json({ error: "unauthenticated" });
+      }
+      return res.status(502).json({ error: "upstream_error" });
+    }
+    const factors = session.authentication_factors ?? [];
+    const has = ([type, method]) => factors.find((f) => f.type === type && f.delivery_method === method);
+    const sms = has(SMS);
+    const lacking = need.length > 0 && (!has(["password", "knowledge"]) || need.some((f) => !has(f)));
+    if (defect !== "skips-factor-check" && lacking) {
+      return res.status(403).json({ error: "missing_factor" });
+    }
+    if (stepUp) {
+      const at = Date.parse(sms?.last_authenticated_at ?? "");
+      const age = Date.now() - at;
+      if (Number.isNaN(at) || age > STEP_UP_WINDOW_MS || age < -CLOCK_SKEW_MS) {
+        return res.status(403).json({ error: "stale_factor" });
+      }
+    }
+    req.session = session;
+    next();
+  };
+}
+
+function page(req, res) {
+  res.json({ page: req.path, user_id: req.session.user_id });
+}
+
+function setSession(res, token) {
+  if (token) res.cookie(SESSION_COOKIE, token, cookieOptions());
+}
+
+function cookieOptions() {
+  return { path: "/", httpOnly: true, secure: true, sameSite: "lax" };
+}
+
+function cookie(req, name) {
+  for (const part of (req.headers.cookie ?? "").split(";")) {
+    const [k, ...v] = part.trim().split("=");
+    if (k === name) return decodeURIComponent(v.join("="));
+  }
+  return "";
+}
+
+function refuse(res, status, reason, err) {
+  log(reason, err);
+  res.status(status).json({ error: reason });
+}
+
+function log(what, err) {
+  console.error(`nodeapp: stytch refused ${what}: ${err?.error_type ?? err?.message ?? err}`);
+}
+
+function splitAddr(addr) {
+  const i = addr.lastIndexOf(":");
+  return [addr.slice(0, i), Number(addr.slice(i + 1))];
+}
+
+const server = app.listen(port, host, () => {
+  const a = server.address();
+  console.log(`nodeapp ready on http://${a.address}:${a.port} (defect: ${defect})`);
+});
+for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => server.close(() => process.exit(0)));

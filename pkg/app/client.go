@@ -1,0 +1,320 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+)
+
+// maxBody bounds how much of an answer the client reads.
+const maxBody = 1 << 20
+
+// defaultTimeout bounds each request of a Client on an app over HTTP.
+const defaultTimeout = 30 * time.Second
+
+// Vars are the test user's values a route's template may use.
+type Vars struct {
+	Email, Password, Phone, Code, TOTPCode string
+}
+
+// Kind is how the app answered a page or an action, as the contract's Answers recognise it.
+type Kind string
+
+// The kinds of answers.
+const (
+	Allowed          Kind = "allowed"
+	Unauthenticated  Kind = "unauthenticated"
+	NeedsFactor      Kind = "needs_factor"
+	NeedsFreshFactor Kind = "needs_fresh_factor"
+	// Other is an answer none of the contract's Answers recognises.
+	Other Kind = "other"
+)
+
+// Response is the app's answer to one request.
+type Response struct {
+	// Route is the route requested.
+	Route RouteName
+	// Request is "METHOD /path", for messages.
+	Request string
+	// Status is the HTTP status.
+	Status int
+	// Body is the answer's body (at most 1 MiB).
+	Body []byte
+	// Kind is how the contract's Answers classify the answer.
+	Kind Kind
+	// Secret is the TOTP secret a register_totp answer carried ("" for other routes).
+	Secret string
+}
+
+// OK reports whether the request succeeded (a 2xx or 3xx status).
+func (r *Response) OK() bool { return okStatus(r.Status) }
+
+// String describes the answer: "GET /account: 403 {"error":"missing_factor",...}".
+func (r *Response) String() string {
+	body := strings.TrimSpace(string(r.Body))
+	if len(body) > 300 {
+		body = body[:300] + "..."
+	}
+	return fmt.Sprintf("%s: %d %s", r.Request, r.Status, body)
+}
+
+// Client drives one app for one test user: it makes the contract's requests and carries the
+// session the app hands out, as a browser would. It is not safe for concurrent use; each scenario
+// has its own.
+type Client struct {
+	contract *Contract
+	base     string
+	hc       *http.Client
+	cookies  map[string]string // every cookie the app set, by name (the session cookie among them)
+	token    string            // with a header session: the credential the app handed out
+}
+
+// NewClient returns a client of the app at baseURL (http://host:port), reached over HTTP.
+func NewClient(c *Contract, baseURL string) *Client {
+	return &Client{contract: c, base: strings.TrimSuffix(baseURL, "/"), cookies: map[string]string{}, hc: &http.Client{
+		Timeout: defaultTimeout,
+		// The app's redirects are answers to judge, not to follow.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}}
+}
+
+// NewInProcessClient returns a client of the app served by h in the same process, with no socket.
+func NewInProcessClient(c *Contract, h http.Handler) *Client {
+	return &Client{contract: c, base: "http://app.invalid", cookies: map[string]string{}, hc: &http.Client{
+		Transport:     handlerTransport{h},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}}
+}
+
+// Contract returns the client's contract.
+func (c *Client) Contract() *Contract { return c.contract }
+
+// Do makes the named request with v filled into its template and returns the app's answer; an
+// error means the request could not be made or answered (a contract without the route, a network
+// error), not that the app said no.
+func (c *Client) Do(ctx context.Context, name RouteName, v Vars) (*Response, error) {
+	r := c.contract.Route(name)
+	if r == nil {
+		return nil, fmt.Errorf("the app contract has no %s route", name)
+	}
+	req, err := c.request(ctx, r, v)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %s %s: %w", name, r.Method, req.URL.Path, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	if err != nil {
+		return nil, fmt.Errorf("%s: read the answer: %w", name, err)
+	}
+	c.keepSession(resp, body)
+	out := &Response{Route: name, Request: r.Method + " " + req.URL.Path, Status: resp.StatusCode, Body: body,
+		Kind: c.contract.classify(resp.StatusCode, body)}
+	if r.SecretField != "" {
+		out.Secret, _ = jsonField(body, r.SecretField)
+	}
+	return out, nil
+}
+
+// request builds the HTTP request of route r, carrying the session.
+func (c *Client) request(ctx context.Context, r *Route, v Vars) (*http.Request, error) {
+	form := r.ContentType == formType
+	path := fill(r.Path, v, url.PathEscape)
+	var body io.Reader
+	if r.Body != "" {
+		esc := jsonEscape
+		if form {
+			esc = url.QueryEscape
+		}
+		body = strings.NewReader(fill(r.Body, v, esc))
+	}
+	req, err := http.NewRequestWithContext(ctx, r.Method, c.base+path, body)
+	if err != nil {
+		return nil, err
+	}
+	if body != nil {
+		ct := r.ContentType
+		if ct == "" {
+			ct = "application/json"
+		}
+		req.Header.Set("Content-Type", ct)
+	}
+	req.Header.Set("Accept", "application/json")
+	for _, name := range slices.Sorted(maps.Keys(c.cookies)) {
+		req.AddCookie(&http.Cookie{Name: name, Value: c.cookies[name]})
+	}
+	if s := c.contract.Session; s.Header != "" && c.token != "" {
+		val := c.token
+		if s.Scheme != "" {
+			val = s.Scheme + " " + val
+		}
+		req.Header.Set(s.Header, val)
+	}
+	return req, nil
+}
+
+// keepSession keeps what an answer hands out, as a browser would: every cookie it sets (dropped
+// when it expires them; Domain, Path and Secure are ignored), and with a header session the token
+// field of a JSON answer.
+func (c *Client) keepSession(resp *http.Response, body []byte) {
+	for _, ck := range resp.Cookies() {
+		if ck.Value == "" || ck.MaxAge < 0 || (!ck.Expires.IsZero() && ck.Expires.Before(time.Unix(1, 0))) {
+			delete(c.cookies, ck.Name)
+		} else if len(c.cookies) < maxCookies || c.cookies[ck.Name] != "" {
+			c.cookies[ck.Name] = ck.Value
+		}
+	}
+	if s := c.contract.Session; s.Header != "" {
+		if v, ok := jsonField(body, s.TokenField); ok && v != "" {
+			c.token = v
+		}
+	}
+}
+
+// maxCookies bounds how many cookies a client keeps.
+const maxCookies = 50
+
+// classify says which of the contract's Answers an answer is.
+func (c *Contract) classify(status int, body []byte) Kind {
+	for _, a := range [...]struct {
+		kind Kind
+		a    *Answer
+	}{
+		// The most specific first: a field-matching answer wins over a status-only one.
+		{NeedsFreshFactor, c.Answers.NeedsFreshFactor}, {NeedsFactor, c.Answers.NeedsFactor},
+		{Unauthenticated, c.Answers.Unauthenticated}, {Allowed, c.Answers.Allowed},
+	} {
+		if a.a != nil && a.a.Field != "" && a.a.matches(status, body) {
+			return a.kind
+		}
+	}
+	for _, a := range [...]struct {
+		kind Kind
+		a    *Answer
+	}{
+		{Allowed, c.Answers.Allowed}, {Unauthenticated, c.Answers.Unauthenticated},
+		{NeedsFactor, c.Answers.NeedsFactor}, {NeedsFreshFactor, c.Answers.NeedsFreshFactor},
+	} {
+		if a.a != nil && a.a.Field == "" && a.a.matches(status, body) {
+			return a.kind
+		}
+	}
+	return Other
+}
+
+// matches reports whether an answer is this one.
+func (a *Answer) matches(status int, body []byte) bool {
+	if status != a.Status {
+		return false
+	}
+	if a.Field == "" {
+		return true
+	}
+	v, ok := jsonField(body, a.Field)
+	return ok && v == a.Equals
+}
+
+// jsonField returns a top-level field of a JSON object as text.
+func jsonField(body []byte, field string) (string, bool) {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(body, &m) != nil {
+		return "", false
+	}
+	raw, ok := m[field]
+	if !ok {
+		return "", false
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s, true
+	}
+	return string(bytes.TrimSpace(raw)), true
+}
+
+// fill replaces the template's {{name}}s by v's values, escaped by esc.
+func fill(tmpl string, v Vars, esc func(string) string) string {
+	return templateVar.ReplaceAllStringFunc(tmpl, func(m string) string {
+		switch templateVar.FindStringSubmatch(m)[1] {
+		case "email":
+			return esc(v.Email)
+		case "password":
+			return esc(v.Password)
+		case "phone":
+			return esc(v.Phone)
+		case "code":
+			return esc(v.Code)
+		case "totp_code":
+			return esc(v.TOTPCode)
+		}
+		return m
+	})
+}
+
+// jsonEscape escapes s for use inside a JSON string.
+func jsonEscape(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b[1 : len(b)-1])
+}
+
+// Check makes each route's request without a body or a session, and fails naming the first route
+// the app does not serve: a 404 (a wrong path) or a 405 (a wrong method). It is how a contract
+// that does not match the app fails before any scenario runs. The app should answer each such
+// request with a refusal (400 or 401) and change nothing.
+func (c *Client) Check(ctx context.Context) error {
+	for _, name := range allRoutes() {
+		r := c.contract.Route(name)
+		if r == nil {
+			continue
+		}
+		req, err := http.NewRequestWithContext(ctx, r.Method, c.base+fill(r.Path, Vars{}, url.PathEscape), nil)
+		if err != nil {
+			return fmt.Errorf("routes.%s: %w", name, err)
+		}
+		resp, err := c.hc.Do(req)
+		if err != nil {
+			var ue *url.Error
+			if errors.As(err, &ue) {
+				err = ue.Err
+			}
+			return fmt.Errorf("the app at %s is unreachable: %w", c.base, err)
+		}
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxBody))
+		resp.Body.Close()
+		switch resp.StatusCode {
+		case http.StatusNotFound:
+			return fmt.Errorf("routes.%s.path: the app at %s answers 404 to %s %s", name, c.base, r.Method, r.Path)
+		case http.StatusMethodNotAllowed:
+			return fmt.Errorf("routes.%s.method: the app at %s answers 405 to %s %s", name, c.base, r.Method, r.Path)
+		}
+	}
+	return nil
+}
+
+// handlerTransport serves requests with an in-process handler.
+type handlerTransport struct{ h http.Handler }
+
+// RoundTrip serves r with the handler, as a server would see it.
+func (t handlerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	in := r.Clone(r.Context())
+	if in.Body == nil {
+		in.Body = http.NoBody
+	}
+	in.RequestURI = r.URL.RequestURI()
+	in.RemoteAddr = "192.0.2.1:1234"
+	w := httptest.NewRecorder()
+	t.h.ServeHTTP(w, in)
+	return w.Result(), nil
+}

@@ -1,0 +1,182 @@
+package app_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/stytch-emulator/stytchemu/pkg/app"
+)
+
+// toyApp is an app of the test's own: /login sets the session cookie to "s1", /mfa/sms/verify
+// checks the code and rotates it to "s2", /account needs "s2", /logout expires the cookie.
+func toyApp(t *testing.T) http.Handler {
+	mux := http.NewServeMux()
+	setCookie := func(w http.ResponseWriter, v string, maxAge int) {
+		http.SetCookie(w, &http.Cookie{Name: "stytch_session", Value: v, MaxAge: maxAge, Secure: true, HttpOnly: true})
+	}
+	session := func(r *http.Request) string {
+		c, err := r.Cookie("stytch_session")
+		if err != nil {
+			return ""
+		}
+		return c.Value
+	}
+	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
+		var in struct{ Email, Password string }
+		if err := json.NewDecoder(r.Body).Decode(&in); err != nil || in.Password != `p"w` {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		setCookie(w, "s1", 0)
+	})
+	mux.HandleFunc("POST /mfa/sms/send", func(w http.ResponseWriter, r *http.Request) {
+		if session(r) == "" {
+			w.WriteHeader(http.StatusUnauthorized)
+		}
+	})
+	mux.HandleFunc("POST /mfa/sms/verify", func(w http.ResponseWriter, r *http.Request) {
+		var in struct{ Code string }
+		if session(r) != "s1" || json.NewDecoder(r.Body).Decode(&in) != nil || in.Code != "123456" {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		setCookie(w, "s2", 0)
+	})
+	mux.HandleFunc("GET /account", func(w http.ResponseWriter, r *http.Request) {
+		switch session(r) {
+		case "s2":
+			_, _ = w.Write([]byte(`{"page":"/account"}`))
+		case "s1":
+			w.WriteHeader(http.StatusForbidden)
+			_, _ = w.Write([]byte(`{"error":"missing_factor"}`))
+		default:
+			w.WriteHeader(http.StatusUnauthorized)
+			_, _ = w.Write([]byte(`{"error":"unauthenticated"}`))
+		}
+	})
+	mux.HandleFunc("POST /logout", func(w http.ResponseWriter, r *http.Request) { setCookie(w, "", -1) })
+	return mux
+}
+
+// toyContract is toyApp's contract.
+const toyContract = `
+session: {cookie: stytch_session}
+routes:
+  sign_in:         {method: POST, path: /login, body: '{"email":"{{email}}","password":"{{password}}"}'}
+  send_sms_code:   {method: POST, path: /mfa/sms/send, body: '{"phone_number":"{{phone}}"}'}
+  submit_sms_code: {method: POST, path: /mfa/sms/verify, body: '{"code":"{{code}}"}'}
+  protected_page:  {method: GET, path: /account}
+  sign_out:        {method: POST, path: /logout}
+answers:
+  allowed:         {status: 200}
+  unauthenticated: {status: 401}
+  needs_factor:    {status: 403, field: error, equals: missing_factor}
+`
+
+// TestClient_CarriesTheSession: in process and over HTTP, the client fills the templates
+// (JSON-escaping the values), keeps the session cookie the app sets, rotates it, and drops it
+// when the app expires it; answers are classified by the contract.
+func TestClient_CarriesTheSession(t *testing.T) {
+	c, err := app.Parse([]byte(toyContract))
+	require.NoError(t, err)
+	srv := httptest.NewServer(toyApp(t))
+	t.Cleanup(srv.Close)
+	for name, cl := range map[string]*app.Client{
+		"in-process": app.NewInProcessClient(c, toyApp(t)),
+		"http":       app.NewClient(c, srv.URL),
+	} {
+		t.Run("case="+name, func(t *testing.T) {
+			ctx := context.Background()
+			v := app.Vars{Email: "a@example.com", Password: `p"w`, Phone: "+15550001234", Code: "123456"}
+			do := func(r app.RouteName) *app.Response {
+				resp, err := cl.Do(ctx, r, v)
+				require.NoError(t, err)
+				return resp
+			}
+			assert.Equal(t, app.Unauthenticated, do(app.ProtectedPage).Kind)
+			require.True(t, do(app.SignIn).OK())
+			page := do(app.ProtectedPage)
+			assert.Equal(t, app.NeedsFactor, page.Kind, "%s", page)
+			require.True(t, do(app.SendSMSCode).OK())
+			require.True(t, do(app.SubmitSMSCode).OK())
+			page = do(app.ProtectedPage)
+			assert.Equal(t, app.Allowed, page.Kind, "%s", page)
+			assert.Equal(t, "GET /account", page.Request)
+			require.True(t, do(app.SignOut).OK())
+			assert.Equal(t, app.Unauthenticated, do(app.ProtectedPage).Kind)
+			_, err := cl.Do(ctx, app.SensitiveAction, v)
+			require.ErrorContains(t, err, "no sensitive_action route")
+			require.NoError(t, cl.Check(ctx))
+		})
+	}
+}
+
+// TestClient_Check: a route the app does not serve, or an app that is not there, fails naming it.
+func TestClient_Check(t *testing.T) {
+	srv := httptest.NewServer(toyApp(t))
+	t.Cleanup(srv.Close)
+	ctx := context.Background()
+	for _, tt := range []struct{ from, to, want string }{
+		{"path: /account", "path: /acount", "routes.protected_page.path: the app at " + srv.URL + " answers 404 to GET /acount"},
+		{"{method: GET, path: /account}", "{method: PUT, path: /account}", "routes.protected_page.method: the app at " + srv.URL + " answers 405 to PUT /account"},
+	} {
+		c, err := app.Parse([]byte(replace(t, toyContract, tt.from, tt.to)))
+		require.NoError(t, err)
+		assert.EqualError(t, app.NewClient(c, srv.URL).Check(ctx), tt.want)
+	}
+	c, err := app.Parse([]byte(toyContract))
+	require.NoError(t, err)
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close()
+	err = app.NewClient(c, closed.URL).Check(ctx)
+	require.ErrorContains(t, err, "the app at "+closed.URL+" is unreachable: ")
+	assert.NotContains(t, err.Error(), "\n")
+}
+
+// TestClient_HeaderSession: an app that hands out its session in a JSON field and reads it from a
+// header.
+func TestClient_HeaderSession(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte(`{"session_token":"tok-1"}`))
+	})
+	mux.HandleFunc("GET /account", func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer tok-1" {
+			w.WriteHeader(http.StatusUnauthorized)
+		}
+	})
+	c, err := app.Parse([]byte(`
+session: {header: Authorization, scheme: Bearer, token_field: session_token}
+routes:
+  sign_in:         {method: POST, path: /login, body: 'password={{password}}', content_type: application/x-www-form-urlencoded}
+  send_sms_code:   {method: POST, path: /sms}
+  submit_sms_code: {method: POST, path: '/sms/{{code}}'}
+  protected_page:  {method: GET, path: /account}
+answers: {allowed: {status: 200}, unauthenticated: {status: 401}, needs_factor: {status: 403}}
+`))
+	require.NoError(t, err)
+	cl := app.NewInProcessClient(c, mux)
+	ctx := context.Background()
+	resp, err := cl.Do(ctx, app.ProtectedPage, app.Vars{})
+	require.NoError(t, err)
+	assert.Equal(t, app.Unauthenticated, resp.Kind)
+	_, err = cl.Do(ctx, app.SignIn, app.Vars{Password: "x y"})
+	require.NoError(t, err)
+	resp, err = cl.Do(ctx, app.ProtectedPage, app.Vars{})
+	require.NoError(t, err)
+	assert.Equal(t, app.Allowed, resp.Kind)
+}
+
+func replace(t *testing.T, s, from, to string) string {
+	t.Helper()
+	out := strings.Replace(s, from, to, 1)
+	require.NotEqual(t, s, out)
+	return out
+}

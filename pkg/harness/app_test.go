@@ -1,0 +1,108 @@
+package harness_test
+
+import (
+	"errors"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stytch-emulator/stytchemu/examples/goapp"
+	"github.com/stytch-emulator/stytchemu/pkg/app"
+	"github.com/stytch-emulator/stytchemu/pkg/harness"
+	"github.com/stytch-emulator/stytchemu/pkg/mfa"
+	"github.com/stytch-emulator/stytchemu/pkg/target"
+)
+
+// referenceApp is the reference app (examples/goapp), built for each case on its own target,
+// with one planted defect or none.
+func referenceApp(d goapp.Defect) *harness.App {
+	return &harness.App{Contract: goapp.Contract(), New: func(tgt target.Target) (http.Handler, error) {
+		return goapp.New(goapp.Config{Client: tgt.Client(), Clock: mfa.ClockFunc(tgt.Now), Defect: d})
+	}}
+}
+
+// appFlow is the guide's flow driven through the app, for a user with a verified email and a
+// password: sign in, the protected page needs the
+// second factor, the SMS step-up opens it and the sensitive action, which asks for a fresh code
+// once the factor is 6 minutes old; signing out closes the page.
+func appFlow() []harness.TestStep {
+	stepUp := []harness.TestStep{
+		{Name: "send SMS code", Action: harness.AppRequest{Route: app.SendSMSCode}, Check: harness.CheckAppOK()},
+		{Name: "submit SMS code", Action: harness.AppRequest{Route: app.SubmitSMSCode}, Check: harness.CheckAppOK()},
+	}
+	steps := append(verifiedUser(),
+		harness.TestStep{Name: "sign in", Action: harness.AppRequest{Route: app.SignIn}, Check: harness.CheckAppOK()},
+		harness.TestStep{Name: "page needs the SMS factor", Action: harness.AppRequest{Route: app.ProtectedPage}, Check: harness.CheckAppAnswer(app.NeedsFactor)},
+	)
+	steps = append(steps, stepUp...)
+	steps = append(steps,
+		harness.TestStep{Name: "page opens", Action: harness.AppRequest{Route: app.ProtectedPage}, Check: harness.CheckAppAnswer(app.Allowed)},
+		harness.TestStep{Name: "sensitive action", Action: harness.AppRequest{Route: app.SensitiveAction}, Check: harness.CheckAppAnswer(app.Allowed)},
+		harness.TestStep{Name: "six minutes", Action: harness.AgeSessions{D: 6 * time.Minute}},
+		harness.TestStep{Name: "fresh code needed", Action: harness.AppRequest{Route: app.SensitiveAction}, Check: harness.CheckAppAnswer(app.NeedsFreshFactor)},
+	)
+	steps = append(steps, stepUp...)
+	return append(steps,
+		harness.TestStep{Name: "sensitive action again", Action: harness.AppRequest{Route: app.SensitiveAction}, Check: harness.CheckAppAnswer(app.Allowed)},
+		harness.TestStep{Name: "sign out", Action: harness.AppRequest{Route: app.SignOut}, Check: harness.CheckAppOK()},
+		harness.TestStep{Name: "page closed", Action: harness.AppRequest{Route: app.ProtectedPage}, Check: harness.CheckAppAnswer(app.Unauthenticated)},
+	)
+}
+
+// TestApp_ReferenceAppFlow drives the reference app through the guide's flow: it passes, and each
+// planted defect makes it fail at the step that shows the bug.
+func TestApp_ReferenceAppFlow(t *testing.T) {
+	o, _ := emulatorOpener(t)
+	requirePassed(t, runCase(harness.TestCase{Target: o, App: referenceApp(goapp.NoDefect),
+		Requires: []target.Capability{target.SessionAgeing}, Steps: appFlow(), CheckDestroy: harness.CheckUsersDeleted()}))
+
+	wants := map[goapp.Defect]string{
+		goapp.SkipsFactorCheck:   "(page needs the SMS factor): app: want needs_factor, got allowed",
+		goapp.CodeWithoutSession: "(page opens): app: want allowed, got needs_factor",
+		goapp.IgnoresFactorAge:   "(fresh code needed): app: want needs_fresh_factor, got allowed",
+		goapp.KeepsOldToken:      "(fresh code needed): app: want needs_fresh_factor, got unauthenticated",
+	}
+	for _, d := range goapp.Defects() {
+		t.Run("case="+string(d), func(t *testing.T) {
+			ft := runCase(harness.TestCase{Target: o, App: referenceApp(d), Steps: appFlow()})
+			requireFailure(t, ft, wants[d])
+		})
+	}
+}
+
+// TestApp_Invalid: a case that makes app requests without an app, or with an app that has
+// neither New nor URL, fails before any step runs.
+func TestApp_Invalid(t *testing.T) {
+	o, _ := emulatorOpener(t)
+	steps := []harness.TestStep{{Action: harness.AppRequest{Route: app.SignIn}}}
+	requireFailure(t, runCase(harness.TestCase{Target: o, Steps: steps}), "makes an app request but the case has no App")
+	requireFailure(t, runCase(harness.TestCase{Target: o, App: &harness.App{Contract: goapp.Contract()}, Steps: steps}), "the app needs New or URL")
+}
+
+// TestApp_SignUp: a visitor who signs up in the app has a password session, which the protected
+// page refuses until the second factor.
+func TestApp_SignUp(t *testing.T) {
+	o, _ := emulatorOpener(t)
+	requirePassed(t, runCase(harness.TestCase{Target: o, App: referenceApp(goapp.NoDefect), Steps: []harness.TestStep{
+		{Name: "sign up", Action: harness.AppRequest{Route: app.SignUp}, Check: harness.CheckAppOK()},
+		{Name: "page needs the SMS factor", Action: harness.AppRequest{Route: app.ProtectedPage}, Check: harness.CheckAppAnswer(app.NeedsFactor)},
+	}}))
+}
+
+// TestApp_TOTP: a user registers an authenticator app through the app, whose answer carries the
+// secret; the code computed from it opens the TOTP page.
+func TestApp_TOTP(t *testing.T) {
+	o, _ := emulatorOpener(t)
+	requirePassed(t, runCase(harness.TestCase{Target: o, App: referenceApp(goapp.NoDefect), Steps: []harness.TestStep{
+		{Name: "sign up", Action: harness.AppRequest{Route: app.SignUp}, Check: harness.CheckAppOK()},
+		{Name: "page needs TOTP", Action: harness.AppRequest{Route: app.TOTPPage}, Check: harness.CheckAppAnswer(app.NeedsFactor)},
+		{Name: "register", Action: harness.AppRequest{Route: app.RegisterTOTP}, Check: func(s *harness.State) error {
+			if s.TOTP.Secret == "" {
+				return errors.New("no TOTP secret kept")
+			}
+			return nil
+		}},
+		{Name: "submit code", Action: harness.AppRequest{Route: app.SubmitTOTPCode}, Check: harness.CheckAppOK()},
+		{Name: "page opens", Action: harness.AppRequest{Route: app.TOTPPage}, Check: harness.CheckAppAnswer(app.Allowed)},
+	}}))
+}
