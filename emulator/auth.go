@@ -29,7 +29,7 @@ type factorAuth struct {
 	// it changes nothing, but for counting a failed attempt toward the user's lock.
 	verify func(tx *authTx, u *user) (*factor, error)
 	// keepToken says the endpoint never rotates the session's token, even when the factor is new
-	// to the session: passwords/session/reset keeps the session used (design.md §4).
+	// to the session: passwords/session/reset keeps the session used.
 	keepToken bool
 }
 

@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// The control API (design.md §3.2): emulator-only endpoints under /emulator/v1/, authenticated with
+// The control API: emulator-only endpoints under /emulator/v1/, authenticated with
 // the Basic credentials of the project they act on (health excepted). Each has a Go twin on the
 // project handle, *Project, for in-process use.
 

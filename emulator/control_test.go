@@ -1,6 +1,6 @@
 package emulator_test
 
-// The emulator-only control API (design.md §3.2), over real HTTP with net/http.
+// The emulator-only control API, over real HTTP with net/http.
 
 import (
 	"context"

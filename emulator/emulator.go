@@ -1,12 +1,28 @@
 // Package emulator is an in-memory emulator of the Stytch Consumer API (users, passwords, OTP by
-// SMS/WhatsApp/email, TOTP, sessions with RS256 JWTs) for tests and local development.
+// SMS/WhatsApp/email, TOTP, email magic links, sessions with RS256 JWTs) for tests and local
+// development. The official SDKs work against it unchanged but for the base URL.
 //
-// An *Emulator is an http.Handler: mount it in httptest, serve it with net/http, or use it with no
-// socket at all through Transport / Responder. The official SDKs work against it unchanged but for
-// the base URL. State is kept per project (keyed by project_id, authenticated with HTTP Basic like the
-// real API), each with its own virtual Clock. The emulator-only control API lives under /emulator/v1/;
-// in the same process, Emulator.Project returns a project's handle (*Project) with the same powers:
-// its outbox, clock, faults, reset and request log.
+// In a test, serve it on a loopback port (closed by t.Cleanup) and read what it "sent":
+//
+//	ts := emulator.NewTestServer(t)
+//	client, err := stytchapi.NewClient(emulator.DefaultProjectID, emulator.DefaultSecret,
+//		stytchapi.WithBaseURI(ts.URL))
+//	// ... your code sends an SMS code through client ...
+//	msgs := ts.Project(emulator.DefaultProjectID).Messages("+15555550123")
+//
+// or with no socket at all, through its in-process HTTP client:
+//
+//	e := emulator.New()
+//	client, err := stytchapi.NewClient(emulator.DefaultProjectID, emulator.DefaultSecret,
+//		stytchapi.WithHTTPClient(e.HTTPClient()), stytchapi.WithBaseURI(emulator.InProcessURL))
+//
+// Both are runnable examples of this package (those of NewTestServer and Emulator.HTTPClient).
+//
+// An *Emulator is an http.Handler: mount it in httptest, serve it with net/http, or use it through
+// Transport / Responder. State is kept per project (keyed by project_id, authenticated with HTTP
+// Basic like the real API), each with its own virtual Clock. The emulator-only control API lives
+// under /emulator/v1/; in the same process, Emulator.Project returns a project's handle (*Project)
+// with the same powers: its outbox, clock, faults, reset and request log.
 //
 // Every request takes one path: decode and validate without any lock, verify what needs crypto (a
 // session JWT's signature, a password hash) before the project lock, change the project's state in
@@ -38,7 +54,7 @@ import (
 	"github.com/stytch-emulator/stytchemu/emulator/internal/password"
 )
 
-// Default credentials of the emulator's built-in project (design.md §3.1).
+// Default credentials of the emulator's built-in project.
 const (
 	DefaultProjectID = "project-test-00000000-0000-4000-8000-000000000000"
 	DefaultSecret    = "secret-test-emulator"
@@ -48,7 +64,7 @@ const (
 const MaxBodyBytes = 1 << 20
 
 // Rotation says what happens to a session token when a factor is authenticated on an existing
-// session (step-up). See design.md §4. The zero value "" means RotateTokens; any other value makes
+// session (step-up). The zero value "" means RotateTokens; any other value makes
 // New fail.
 type Rotation string
 

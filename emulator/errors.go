@@ -130,8 +130,8 @@ func errorURL(status int, errorType string) string {
 }
 
 // StatusOf returns the HTTP status the emulator answers for a Stytch error_type: the single error
-// catalogue used by every handler and checked for every injected fault. Types marked UNCONFIRMED in
-// stytch-api.md §2.2 take the most likely status (400 for argument errors). A type that is not in
+// catalogue used by every handler and checked for every injected fault. Types whose status no Stytch source
+// confirms take the most likely status (400 for argument errors). A type that is not in
 // the catalogue maps to 400.
 func StatusOf(errorType string) int {
 	status, _ := catalogued(errorType)

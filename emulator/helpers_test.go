@@ -4,7 +4,7 @@ package emulator_test
 // in-process (e.HTTPClient-style transport, emulator.InProcessURL) and over real HTTP
 // (emulator.NewTestServer), a capturing http.RoundTripper so every raw response body can be checked
 // against the SDK's own response types with DisallowUnknownFields, and assertion helpers for
-// Stytch-shaped errors and the key sets of stytch-api.md §3/§4.
+// Stytch-shaped errors and the key sets of Stytch's user, session and auth responses.
 
 import (
 	"bytes"
@@ -58,7 +58,7 @@ var (
 	recoveryPattern  = regexp.MustCompile(`^[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}$`)
 )
 
-// Key sets of stytch-api.md §3 and §4: every one must be present in a real response.
+// Key sets of Stytch's user, session and auth objects (its user-object doc page and stytch-go's types): every one must be present in a real response.
 var (
 	userKeys = []string{"user_id", "emails", "status", "phone_numbers", "webauthn_registrations", "providers",
 		"totps", "crypto_wallets", "biometric_registrations", "is_locked", "roles", "name", "created_at",
@@ -400,7 +400,7 @@ func dig(m map[string]any, path string) any {
 	return cur
 }
 
-// requireUserShape checks a raw user object: every key of §3.1, arrays never null, nulls where the
+// requireUserShape checks a raw user object: every key of the user object, arrays never null, nulls where the
 // real API sends them, well-formed ids.
 func requireUserShape(t testing.TB, u map[string]any) {
 	t.Helper()
@@ -438,7 +438,7 @@ func requireUserShape(t testing.TB, u map[string]any) {
 	require.Contains(t, u["roles"], "stytch_user")
 }
 
-// requireSessionShape checks a raw session object (§3.2, §3.3).
+// requireSessionShape checks a raw session object.
 func requireSessionShape(t testing.TB, s map[string]any) {
 	t.Helper()
 	requireKeys(t, s, "", sessionKeys...)
@@ -484,7 +484,7 @@ func requireSessionShape(t testing.TB, s map[string]any) {
 	}
 }
 
-// requireAuthShape checks a standard auth response (§4 "standard auth response"): every key,
+// requireAuthShape checks a standard auth response: every key,
 // user complete, session complete or null, token/JWT empty when there is no session.
 func requireAuthShape(t testing.TB, m map[string]any, wantSession bool) {
 	t.Helper()

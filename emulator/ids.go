@@ -11,7 +11,7 @@ import (
 	"github.com/google/uuid"
 )
 
-// ID prefixes in Stytch's test-environment formats (stytch-api.md §9).
+// ID prefixes in Stytch's test-environment formats.
 const (
 	prefixUser      = "user-test-"
 	prefixEmail     = "email-test-"

@@ -174,7 +174,7 @@ func newSigner(key *rsa.PrivateKey, cert []byte, kid string) *signer {
 	return s
 }
 
-// sessionJWT mints the session JWT of stytch-api.md §5.1 for a session snapshot at now.
+// sessionJWT mints the session JWT (claims as in Stytch's session-JWT docs and stytch-go's shared/jwt.go) for a session snapshot at now.
 func (s *signer) sessionJWT(projectID string, sess *wireSession, now time.Time) (string, error) {
 	claims := jwt.MapClaims{}
 	for k, v := range sess.CustomClaims {

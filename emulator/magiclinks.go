@@ -265,7 +265,7 @@ func (p *Project) sweepLinksLocked(now time.Time) {
 }
 
 // issueLinkLocked stores a new token of kind for e of u and puts the email in the outbox. The
-// sandbox identity gets no token and no email (stytch-api.md §8).
+// sandbox identity gets no token and no email (Stytch's sandbox values page, https://stytch.com/docs/guides/testing/sandbox-values).
 func (p *Project) issueLinkLocked(u *user, e *contact, kind string, pl *linkPlan, now time.Time) {
 	if u.sandbox {
 		return

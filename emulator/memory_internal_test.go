@@ -6,8 +6,8 @@ import (
 	"time"
 )
 
-// BenchmarkSessionMemory measures the heap held per live session with 100k sessions in a project
-// (issue 7 (d)); make bench reads its B/session metric. Sessions are made through the same code
+// BenchmarkSessionMemory measures the heap held per live session with 100k sessions in a project;
+// make bench reads its B/session metric. Sessions are made through the same code
 // path as every authenticate endpoint (applyFactorLocked), without the HTTP round trip and JWT.
 func BenchmarkSessionMemory(b *testing.B) {
 	const n = 100_000

@@ -21,7 +21,7 @@ type user struct {
 	password   *storedPassword
 	totps      []*totpRecord
 
-	// Lockout bookkeeping (issue 6): failed password/OTP attempts inside the window.
+	// Lockout bookkeeping: failed password/OTP attempts inside the window.
 	failures    []time.Time
 	lockCreated time.Time
 	lockExpires time.Time
@@ -120,7 +120,7 @@ type resetToken struct {
 	codeChallenge string // the PKCE code_challenge given at start, if any
 }
 
-// Wire types: the JSON the real API sends, every key present (no omitempty), as in stytch-api.md §3.
+// Wire types: the JSON the real API sends, every key present (no omitempty), as in Stytch's user-object doc page and stytch-go's types.
 
 type wireName struct {
 	FirstName  string `json:"first_name"`

@@ -146,7 +146,7 @@ func createPassword(c *call) (int, metaSetter, error) {
 			u := p.ownerLocked(mediumEmail, req.Email, tx.now)
 			switch {
 			case sandbox && u != nil:
-				// The sandbox email answers 200 whatever the password (stytch-api.md §8).
+				// The sandbox email answers 200 whatever the password (Stytch's sandbox values page, https://stytch.com/docs/guides/testing/sandbox-values).
 				return u, nil
 			case u != nil:
 				return nil, newError("duplicate_email", "A user with this email already exists; use migrate or a reset flow to add a password.")
@@ -747,7 +747,7 @@ func resetBySession(c *call) (int, metaSetter, error) {
 	resp := &authResponse{}
 	return reply(resp, c.authenticate(resp, factorAuth{
 		// The session used keeps its token; the user's other sessions are revoked (stytch-go
-		// passwords_session.go; design.md §4).
+		// passwords_session.go).
 		keepToken: true,
 		session:   &req.sessionParams,
 		find: func(tx *authTx) (*user, error) {

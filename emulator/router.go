@@ -139,7 +139,7 @@ func newRouter() *router {
 	rr.add(&route{method: "GET", pattern: "/v1/sessions/jwks/{}", h: getJWKS, public: true})
 	api("GET", "/v1/rbac/policy", getRBACPolicy)
 
-	// Control API (design.md §3.2).
+	// Control API.
 	ctl := func(method, pattern string, h handler) {
 		rr.add(&route{method: method, pattern: pattern, h: h, control: true})
 	}

@@ -2,7 +2,7 @@ package emulator
 
 import "time"
 
-// Stytch's sandbox values (stytch-api.md §8, https://stytch.com/docs/guides/testing/sandbox-values):
+// Stytch's sandbox values (https://stytch.com/docs/guides/testing/sandbox-values):
 // inputs that the real test environment answers the same way in every project. This file is the
 // one table of them; installSandbox puts the fixtures into each project.
 const (
@@ -22,7 +22,7 @@ const (
 
 	// SandboxEmailID and SandboxPhoneID are the fixed method ids of the sandbox identities: the
 	// sends to them return these ids, and otps/authenticate takes either with code 000000, even
-	// without a prior send (stytch-api.md §8; public client code hard-codes them).
+	// without a prior send (Stytch's sandbox values page; public client code hard-codes them).
 	SandboxEmailID = "email-test-23873e89-d4ed-4e92-b3b9-e5c7198fa286"
 	SandboxPhoneID = "phone-number-test-98cfbe19-6c8f-4b8b-b62a-e78a5a7bdff3"
 

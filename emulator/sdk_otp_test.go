@@ -716,7 +716,7 @@ func TestGuideFlow(t *testing.T) {
 }
 
 // SMS goes only to the US and Canada by default, so +1 numbers of other countries (Jamaica +1 876,
-// the Bahamas +1 242) are invalid_phone_number_country_code (stytch-api.md §6). Regression: any
+// the Bahamas +1 242) are invalid_phone_number_country_code (Stytch projects allow US and Canada by default). Regression: any
 // +1 number was accepted.
 func TestOTPSMSToOtherNANPCountriesRefused(t *testing.T) {
 	h := newH(t, "inprocess")

@@ -196,7 +196,7 @@ func TestSandboxSessionTokenNeverExpires(t *testing.T) {
 }
 
 // GET /v1/sessions?user_id=<sandbox user> is 404 user_not_found: the sandbox user is not a user of
-// your project (stytch-api.md §8, from Stytch's .NET integration test).
+// your project (Stytch's .NET integration test, stytch-dotnet ConsumerSessions.cs).
 func TestSandboxUserSessionsNotListed(t *testing.T) {
 	e := emulator.New()
 	status, body := serve(e, "GET", "/v1/sessions?user_id="+emulator.SandboxUserID, nil, authHeader(emulator.DefaultProjectID, emulator.DefaultSecret))

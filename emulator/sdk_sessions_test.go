@@ -207,7 +207,7 @@ func TestSessionsRevoke(t *testing.T) {
 			_, err = h.C.Sessions.AuthenticateJWT(h.Ctx, 0, &sessions.AuthenticateParams{SessionJWT: r.SessionJWT})
 			requireAPIError(t, h, err, 404, "session_not_found")
 		}
-		// A revoked session's JWT still verifies locally until it expires (stytch-api.md §5).
+		// A revoked session's JWT still verifies locally until it expires.
 		_, err = h.C.Sessions.AuthenticateJWTLocal(byJWT.SessionJWT, time.Minute)
 		require.NoError(t, err)
 		// Other sessions are untouched.
@@ -249,7 +249,7 @@ func TestSessionsJWKS(t *testing.T) {
 			require.Equal(t, "sig", km["use"])
 			require.Regexp(t, `^jwk-test-`+uuidSuffix, km["kid"])
 			// Real responses carry x5tS256 (camelCase) where the SDK's struct says x5t_s256
-			// (stytch-api.md §4.4: ignore the SDK tag); drop it before the strict decode.
+			// (the real JWKS says x5tS256: ignore the SDK's tag); drop it before the strict decode.
 			delete(km, "x5tS256")
 		}
 		cleaned, err := json.Marshal(m)

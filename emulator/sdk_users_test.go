@@ -408,7 +408,7 @@ func TestAutoProvisionedProject(t *testing.T) {
 	}, emulator.WithAutoProvision())
 }
 
-// Every filter name of stytch-api.md §4.1 is accepted, matching nothing for the factor types the
+// Every filter name of stytch-go's users.SearchUsersQueryOperand is accepted, matching nothing for the factor types the
 // emulator does not model. Regression: created_at_between, oauth_provider, webauthn_* and
 // crypto_wallet_* were refused with user_search_filter_name_not_recognized.
 func TestSearchDocumentedFiltersAccepted(t *testing.T) {

@@ -19,7 +19,7 @@ import (
 	"github.com/stytch-emulator/stytchemu/emulator"
 )
 
-// Security properties of issue 6 that the other suites do not already pin down.
+// Security properties that the other suites do not already pin down.
 
 const (
 	secA, secretA = "project-test-aaaaaaaa-0000-4000-8000-000000000000", "secret-test-a"

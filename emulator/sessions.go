@@ -168,7 +168,7 @@ func getSessions(c *call) (int, metaSetter, error) {
 	return reply(resp, p.update(func(now time.Time) error {
 		u := p.userLocked(userID, now)
 		// The real API answers user_not_found for the sandbox user here: it is not a user of your
-		// project (stytch-api.md §8, Stytch's .NET integration test).
+		// project (Stytch's .NET integration test, stytch-dotnet ConsumerSessions.cs).
 		if u == nil || u.sandbox {
 			return newError("user_not_found", "User %s not found.", userID)
 		}
@@ -232,7 +232,7 @@ func revokeSession(c *call) (int, metaSetter, error) {
 		if err != nil {
 			return err
 		}
-		if !s.sandbox { // the sandbox session cannot be revoked (stytch-api.md §8)
+		if !s.sandbox { // the sandbox session cannot be revoked (Stytch's sandbox values page, https://stytch.com/docs/guides/testing/sandbox-values)
 			p.dropSessionLocked(s)
 		}
 		return nil
@@ -268,7 +268,7 @@ type rbacRole struct {
 }
 
 // getRBACPolicy serves GET /v1/rbac/policy: the default consumer policy, stytch_user without
-// permissions (the real default document is unconfirmed, stytch-api.md §4.6).
+// permissions (the real default document is unconfirmed).
 func getRBACPolicy(c *call) (int, metaSetter, error) {
 	return http.StatusOK, &rbacPolicyResponse{Policy: rbacPolicy{
 		Roles:     []rbacRole{{RoleID: "stytch_user", Description: "Granted to every user.", Permissions: []any{}}},

@@ -33,7 +33,7 @@ import (
 	"github.com/stytch-emulator/stytchemu/emulator"
 )
 
-// The wire-conformance test (issue 6): for every emulated endpoint, the emulator's success and
+// The wire-conformance test: for every emulated endpoint, the emulator's success and
 // error bodies are compared with the field lists of stytch-go v16's own response types — a key the
 // SDK does not know, or a key of the SDK type the body lacks, fails — and IDs, tokens and
 // timestamps are checked for Stytch's formats.
@@ -54,7 +54,7 @@ var wireOptional = map[string]string{
 
 // wireAllowedExtra lists keys the real API sends that the SDK type spells differently.
 var wireAllowedExtra = map[string]string{
-	"JWK.x5tS256": "the real JWKS says x5tS256; stytch-go's struct tag says x5t_s256 (stytch-api.md §4.4)",
+	"JWK.x5tS256": "the real JWKS says x5tS256; stytch-go's struct tag says x5t_s256",
 }
 
 // wireCase is one endpoint with a request that succeeds, the SDK type of its body, and a request

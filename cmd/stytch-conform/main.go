@@ -1,5 +1,5 @@
 // Command stytch-conform runs the Gherkin MFA and step-up suite (the features embedded in the
-// binary, or --features DIR) against a target and reports, design.md §3.3:
+// binary, or --features DIR) against a target and reports:
 //
 //	stytch-conform [--target emulator|http://host:port|sandbox] [--tags EXPR]
 //	               [--format pretty|progress|junit:FILE|cucumber:FILE,...] [--features DIR]
@@ -181,7 +181,7 @@ func runSuite(ctx context.Context, cfg config, stdout, stderr io.Writer, getenv 
 	if cfg.baseURL != "" {
 		opts = append(opts, target.WithBaseURL(cfg.baseURL))
 	}
-	// Drift recording (issue 6): every Stytch call of the targets' clients goes through the
+	// Drift recording: every Stytch call of the targets' clients goes through the
 	// recorder, under the scenario the steps put in the context; Save writes it at the end.
 	var rec *drift.Recorder
 	if cfg.recordDir != "" {

@@ -563,7 +563,7 @@ func TestSkippedScenarioThatFailsIsAFailure(t *testing.T) {
 }
 
 // TestBaseURLVariableOnlyConcernsTheSandbox: $STYTCH_BASE_URL left in the environment must not
-// break the in-process run (design.md §3.3: the emulator target needs nothing).
+// break the in-process run (the emulator target needs nothing).
 func TestBaseURLVariableOnlyConcernsTheSandbox(t *testing.T) {
 	var stdout, stderr strings.Builder
 	env := func(k string) string {

@@ -143,7 +143,7 @@ func (f Factor) Kind() FactorKind { return FactorKind(f.Type + "/" + f.DeliveryM
 // factors by kind; any kind Stytch reports can be written as a FactorKind literal.
 type FactorKind string
 
-// The factor kinds of the MFA flows (stytch-api.md §3.3).
+// The factor kinds of the MFA flows.
 const (
 	FactorPassword     FactorKind = "password/knowledge"
 	FactorSMS          FactorKind = "otp/sms"

@@ -23,7 +23,7 @@ const projectID = requiredEnv("STYTCH_PROJECT_ID");
 const secret = requiredEnv("STYTCH_SECRET");
 
 // custom_base_url must be https in stytch@14.2.0, so the plain-http emulator goes in env
-// (docs/stytch-api.md §1.1); a non-standard env only makes the SDK print a warning.
+// (stytch@14.2.0's dist/shared/client.js); a non-standard env only makes the SDK print a warning.
 const client = new stytch.Client({ project_id: projectID, secret, env: baseURL + "/" });
 
 const runID = `${Date.now().toString(36)}${randomBytes(4).toString("hex")}`;
@@ -165,7 +165,7 @@ test("wrong password: StytchError 401 unauthorized_credentials", TIMEOUT, async 
   );
 });
 
-test("MFA: password session stepped up with SMS OTP (issue 3)", TIMEOUT, async () => {
+test("MFA: password session stepped up with SMS OTP", TIMEOUT, async () => {
   const email = uniqueEmail("mfa");
   const created = await client.passwords.create({ email, password, session_duration_minutes: 60 });
 
