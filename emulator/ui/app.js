@@ -269,7 +269,14 @@
     $('confirm-text').textContent = text;
     $('confirm-ok').textContent = okLabel || 'Confirm';
     return new Promise((resolve) => {
-      d.addEventListener('close', () => resolve(d.returnValue === 'ok'), { once: true });
+      // The close event is queued: one from the previous dialog may arrive after this one opened.
+      // It is stale while the dialog is open again, and must not answer this question.
+      const onClose = () => {
+        if (d.open) return;
+        d.removeEventListener('close', onClose);
+        resolve(d.returnValue === 'ok');
+      };
+      d.addEventListener('close', onClose);
       d.returnValue = '';
       d.showModal();
       $('confirm-cancel').focus();
