@@ -423,3 +423,26 @@ func (p *Project) revokeUserSessionsLocked(userID, keepID string) {
 		}
 	}
 }
+
+// sendTargetLocked resolves the user a send is for: the user of the request's session, if any, or
+// the user named by userID (which must then be the same user). It answers nil when the send names
+// neither, so the address alone decides.
+func (p *Project) sendTargetLocked(cred credential, userID string, now time.Time) (*user, error) {
+	var target *user
+	if s, err := p.sessionLocked(cred, now); err != nil {
+		return nil, err
+	} else if s != nil {
+		target = p.userLocked(s.userID, now)
+	}
+	if userID != "" {
+		u := p.userLocked(userID, now)
+		if u == nil {
+			return nil, newError("user_not_found", "User %s not found.", userID)
+		}
+		if target != nil && target != u {
+			return nil, newError("bad_request", "user_id and the session belong to different users.")
+		}
+		target = u
+	}
+	return target, nil
+}

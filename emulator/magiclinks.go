@@ -331,21 +331,9 @@ func magicLinkSend(c *call) (int, metaSetter, error) {
 		if err := p.linkRoomLocked(now); err != nil {
 			return err
 		}
-		var target *user
-		if s, err := p.sessionLocked(cred, now); err != nil {
+		target, err := p.sendTargetLocked(cred, req.UserID, now)
+		if err != nil {
 			return err
-		} else if s != nil {
-			target = p.userLocked(s.userID, now)
-		}
-		if req.UserID != "" {
-			u := p.userLocked(req.UserID, now)
-			if u == nil {
-				return newError("user_not_found", "User %s not found.", req.UserID)
-			}
-			if target != nil && target != u {
-				return newError("bad_request", "user_id and the session belong to different users.")
-			}
-			target = u
 		}
 		owner := p.ownerLocked(mediumEmail, req.Email, now)
 		switch {

@@ -140,21 +140,9 @@ func otpSend(channel string) handler {
 		cred := c.credential(req.SessionToken, req.SessionJWT)
 		resp := &otpSendResponse{}
 		return reply(resp, p.update(func(now time.Time) error {
-			var target *user
-			if s, err := p.sessionLocked(cred, now); err != nil {
+			target, err := p.sendTargetLocked(cred, req.UserID, now)
+			if err != nil {
 				return err
-			} else if s != nil {
-				target = p.userLocked(s.userID, now)
-			}
-			if req.UserID != "" {
-				u := p.userLocked(req.UserID, now)
-				if u == nil {
-					return newError("user_not_found", "User %s not found.", req.UserID)
-				}
-				if target != nil && target != u {
-					return newError("bad_request", "user_id and the session belong to different users.")
-				}
-				target = u
 			}
 			owner := p.ownerLocked(m, value, now)
 			switch {
