@@ -12,7 +12,7 @@ import (
 // looks at the request's context.
 const pollEvery = 1024
 
-// pbkdf2Key is PBKDF2 (RFC 8018 §5.2) with HMAC over newHash, like
+// pbkdf2Key is PBKDF2 (RFC 8018, section 5.2) with HMAC over newHash, like
 // crypto/pbkdf2.Key, but it stops with ctx's error when ctx ends.
 func pbkdf2Key(ctx context.Context, newHash func() hash.Hash, password string, salt []byte, iter, keyLen int) ([]byte, error) {
 	prf := hmac.New(newHash, []byte(password))
