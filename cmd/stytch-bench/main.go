@@ -22,6 +22,8 @@
 package main
 
 import (
+	"github.com/stytch-emulator/stytchemu/internal/procstat"
+
 	"bufio"
 	"context"
 	"crypto/rand"
@@ -105,7 +107,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "stytch-bench: %s/%s, %d CPUs, %s per rate, %d workers\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), cfg.duration, cfg.workers)
 	emuBin := filepath.Join(tmp, "stytch-emulator")
-	if err := goBuild(ctx, emuBin, "./cmd/stytch-emulator"); err != nil {
+	if err := procstat.Build(ctx, emuBin, "./cmd/stytch-emulator"); err != nil {
 		return err
 	}
 	self, err := os.Executable()
@@ -181,16 +183,6 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 type row struct {
 	id, name, value, target, detail string
 	pass                            bool
-}
-
-// goBuild builds a package of this module into out.
-func goBuild(ctx context.Context, out, pkg string) error {
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, pkg)
-	cmd.Stderr = os.Stderr
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("go build %s: %w", pkg, err)
-	}
-	return nil
 }
 
 // server is a child process serving HTTP.
@@ -469,7 +461,7 @@ func measureSessionMemory(ctx context.Context) (row, error) {
 // measureSuite is (e): the embedded Gherkin suite on the in-process emulator, best of 3.
 func measureSuite(ctx context.Context, tmp string) (row, error) {
 	bin := filepath.Join(tmp, "stytch-conform")
-	if err := goBuild(ctx, bin, "./cmd/stytch-conform"); err != nil {
+	if err := procstat.Build(ctx, bin, "./cmd/stytch-conform"); err != nil {
 		return row{}, err
 	}
 	var best time.Duration

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/stytch-emulator/stytchemu/internal/procstat"
+
 	"bytes"
 	"context"
 	"encoding/json"
@@ -78,7 +80,7 @@ func runPeers(ctx context.Context, args []string, out io.Writer) error {
 	emuBin := cfg.emuBin
 	if emuBin == "" {
 		emuBin = filepath.Join(tmp, "stytch-emulator")
-		if err := goBuild(ctx, emuBin, "./cmd/stytch-emulator"); err != nil {
+		if err := procstat.Build(ctx, emuBin, "./cmd/stytch-emulator"); err != nil {
 			return err
 		}
 	}
@@ -110,7 +112,7 @@ func runPeers(ctx context.Context, args []string, out io.Writer) error {
 			}
 			starts[k] = append(starts[k], inst.ready)
 			time.Sleep(500 * time.Millisecond) // let start-up work settle before reading memory
-			rss, err := treeRSS(inst.cmd.Process.Pid)
+			rss, err := procstat.TreeRSS(inst.cmd.Process.Pid)
 			inst.stop()
 			if err != nil {
 				return err
@@ -141,7 +143,7 @@ func runPeers(ctx context.Context, args []string, out io.Writer) error {
 	for i := range cfg.rounds {
 		for j := range peers {
 			k := (j + i) % len(peers)
-			cpu0, err := treeCPU(insts[k].cmd.Process.Pid)
+			cpu0, err := procstat.TreeCPUTime(insts[k].cmd.Process.Pid)
 			if err != nil {
 				return err
 			}
@@ -149,7 +151,7 @@ func runPeers(ctx context.Context, args []string, out io.Writer) error {
 			if err != nil {
 				return fmt.Errorf("%s: %w", peers[k].name(), err)
 			}
-			cpu1, err := treeCPU(insts[k].cmd.Process.Pid)
+			cpu1, err := procstat.TreeCPUTime(insts[k].cmd.Process.Pid)
 			if err != nil {
 				return err
 			}
@@ -181,7 +183,7 @@ func runPeers(ctx context.Context, args []string, out io.Writer) error {
 		}
 		fmt.Fprintf(out, "  %s: %d sign-ups in %s\n", p.name(), cfg.signups, time.Since(t0).Round(time.Millisecond))
 		time.Sleep(time.Second)
-		if rssSignups[k], err = treeRSS(insts[k].cmd.Process.Pid); err != nil {
+		if rssSignups[k], err = procstat.TreeRSS(insts[k].cmd.Process.Pid); err != nil {
 			return err
 		}
 		if crowded[k], err = loadgen.Run(ctx, p.signIn(insts[k].url, "user0@example.com"), cfg.workers, cfg.duration); err != nil {
@@ -507,81 +509,6 @@ func fanOut(ctx context.Context, n, workers int, f func(c *http.Client, i int) e
 	}
 	wg.Wait()
 	return errors.Join(first, ctx.Err())
-}
-
-// treeRSS is the resident memory of pid and all its descendants, in bytes, from /proc.
-func treeRSS(pid int) (int64, error) {
-	var total int64
-	err := walkTree(pid, func(p int) {
-		status, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(p), "status"))
-		if err != nil {
-			return
-		}
-		for line := range strings.Lines(string(status)) {
-			if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-				kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-				total += kb << 10
-			}
-		}
-	})
-	return total, err
-}
-
-// clockTick is the unit of utime and stime in /proc/<pid>/stat (USER_HZ, 100 on Linux).
-const clockTick = 10 * time.Millisecond
-
-// treeCPU is the CPU time (user + system) used so far by pid and all its descendants, from /proc.
-func treeCPU(pid int) (time.Duration, error) {
-	var total time.Duration
-	err := walkTree(pid, func(p int) {
-		if fields := statFields(p); len(fields) > 12 {
-			ut, _ := strconv.ParseInt(fields[11], 10, 64) // utime, field 14 of stat
-			st, _ := strconv.ParseInt(fields[12], 10, 64) // stime, field 15
-			total += time.Duration(ut+st) * clockTick
-		}
-	})
-	return total, err
-}
-
-// statFields are the fields of /proc/<pid>/stat after the parenthesised command name (state first).
-func statFields(pid int) []string {
-	stat, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
-	if err != nil {
-		return nil
-	}
-	i := bytes.LastIndexByte(stat, ')')
-	if i < 0 {
-		return nil
-	}
-	return strings.Fields(string(stat[i+1:]))
-}
-
-// walkTree calls f for pid and each of its descendants.
-func walkTree(pid int, f func(pid int)) error {
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		return fmt.Errorf("process statistics need /proc: %w", err)
-	}
-	if _, err := os.Stat(filepath.Join("/proc", strconv.Itoa(pid))); err != nil {
-		return err
-	}
-	children := map[int][]int{}
-	for _, e := range entries {
-		child, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		if fields := statFields(child); len(fields) > 1 {
-			if ppid, err := strconv.Atoi(fields[1]); err == nil {
-				children[ppid] = append(children[ppid], child)
-			}
-		}
-	}
-	for queue := []int{pid}; len(queue) > 0; queue = queue[1:] {
-		f(queue[0])
-		queue = append(queue, children[queue[0]]...)
-	}
-	return nil
 }
 
 // ensureFirebase returns the firebase CLI of the pinned firebase-tools, installing it from the npm

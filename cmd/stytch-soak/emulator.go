@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/stytch-emulator/stytchemu/internal/procstat"
+
 	"bufio"
 	"context"
 	"errors"
@@ -10,20 +12,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 )
-
-// goBuild builds a package of this module into out.
-func goBuild(ctx context.Context, out, pkg string) error {
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, pkg)
-	cmd.Stderr = os.Stderr
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("go build %s: %w", pkg, err)
-	}
-	return nil
-}
 
 // emulatorProc is the standalone emulator, running as a child process.
 type emulatorProc struct {
@@ -109,63 +100,5 @@ func (e *emulatorProc) logTail() string {
 	return strings.TrimSpace(string(b))
 }
 
-// clockTicks is USER_HZ, the unit of /proc/PID/stat's CPU times; 100 on every Linux platform Go
-// supports.
-const clockTicks = 100
-
-// cpuTime is the user plus system CPU time the emulator has used, from /proc/PID/stat.
-func (e *emulatorProc) cpuTime() (time.Duration, error) { return cpuTime(e.pid()) }
-
-// cpuTime is the user plus system CPU time process pid has used, from /proc/PID/stat.
-func cpuTime(pid int) (time.Duration, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, err
-	}
-	// The command name (field 2) may hold spaces: count the fields after its closing parenthesis.
-	s := string(b)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-	if len(f) < 13 {
-		return 0, fmt.Errorf("/proc/%d/stat: too few fields", pid)
-	}
-	utime, err1 := strconv.ParseInt(f[11], 10, 64) // field 14
-	stime, err2 := strconv.ParseInt(f[12], 10, 64) // field 15
-	if err := errors.Join(err1, err2); err != nil {
-		return 0, err
-	}
-	return time.Duration(utime+stime) * time.Second / clockTicks, nil
-}
-
-// memory is a process's resident memory, now and at its peak.
-type memory struct {
-	RSS, HWM int64 // bytes
-}
-
-// readMemory reads VmRSS and VmHWM from /proc/PID/status.
-func readMemory(pid int) (memory, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return memory{}, fmt.Errorf("read the emulator's memory: %w", err)
-	}
-	var m memory
-	for line := range strings.Lines(string(b)) {
-		f := strings.Fields(line)
-		if len(f) < 2 {
-			continue
-		}
-		kib, err := strconv.ParseInt(f[1], 10, 64)
-		if err != nil {
-			continue
-		}
-		switch f[0] {
-		case "VmRSS:":
-			m.RSS = kib << 10
-		case "VmHWM:":
-			m.HWM = kib << 10
-		}
-	}
-	if m.RSS == 0 {
-		return memory{}, fmt.Errorf("/proc/%d/status has no VmRSS", pid)
-	}
-	return m, nil
-}
+// cpuTime is the user plus system CPU time the emulator has used.
+func (e *emulatorProc) cpuTime() (time.Duration, error) { return procstat.CPUTime(e.pid()) }

@@ -27,6 +27,8 @@
 package main
 
 import (
+	"github.com/stytch-emulator/stytchemu/internal/procstat"
+
 	"context"
 	"errors"
 	"flag"
@@ -156,7 +158,7 @@ func run(ctx context.Context, args []string, out io.Writer) (*report, error) {
 	if bin == "" {
 		bin = tmp + "/stytch-emulator"
 		fmt.Fprintln(out, "stytch-soak: building the emulator")
-		if err := goBuild(ctx, bin, "github.com/stytch-emulator/stytchemu/cmd/stytch-emulator"); err != nil {
+		if err := procstat.Build(ctx, bin, "github.com/stytch-emulator/stytchemu/cmd/stytch-emulator"); err != nil {
 			return nil, err
 		}
 	}
@@ -186,13 +188,13 @@ func run(ctx context.Context, args []string, out io.Writer) (*report, error) {
 
 	sleep(ctx, cfg.warmup)
 	cpu0, _ := emu.cpuTime()
-	self0, _ := cpuTime(os.Getpid())
+	self0, _ := procstat.CPUTime(os.Getpid())
 	st.setPhase(phaseBefore)
 	before := cfg.duration / 3
 	sleep(ctx, before)
 	cpu1, _ := emu.cpuTime()
-	self1, _ := cpuTime(os.Getpid())
-	rep.rssBefore, _ = readMemory(emu.pid())
+	self1, _ := procstat.CPUTime(os.Getpid())
+	rep.rssBefore, _ = procstat.ReadMemory(emu.pid())
 
 	abuseCtx, stopAbuse := context.WithCancel(loadCtx)
 	defer stopAbuse()
@@ -202,7 +204,7 @@ func run(ctx context.Context, args []string, out io.Writer) (*report, error) {
 	sleep(ctx, cfg.duration-before)
 	st.setPhase(phaseAfter)
 	cpu2, _ := emu.cpuTime()
-	self2, _ := cpuTime(os.Getpid())
+	self2, _ := procstat.CPUTime(os.Getpid())
 	stopAbuse()
 	stopLoad()
 	<-abuseDone
@@ -219,7 +221,7 @@ func run(ctx context.Context, args []string, out io.Writer) (*report, error) {
 	rep.sessions = honest.checkSessions(ctx)
 	rep.phases = st.snapshot() // after the check, so that its 5xx count too
 	rep.flowErrors = st.firstErrors()
-	rep.mem, err = readMemory(emu.pid())
+	rep.mem, err = procstat.ReadMemory(emu.pid())
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/stytch-emulator/stytchemu/internal/procstat"
+
 	"fmt"
 	"io"
 	"net/http"
@@ -20,7 +22,7 @@ type report struct {
 	abuse                  abuseSummary
 	probe                  *probe
 	sessions               sessionCheck
-	rssBefore, mem         memory
+	rssBefore, mem         procstat.Memory
 	alive                  bool
 	loadStart, loadEnd     string
 }
