@@ -117,10 +117,13 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 
 	var rows []row
 	// (a) and (b) share one standalone emulator.
-	// The emulator's signing key is kept in the run's own directory (made by this first start,
-	// loaded by the cold starts), not in the user's cache.
-	dataDir := filepath.Join(tmp, "data")
-	emu, err := startServer(ctx, emuBin, "--addr", "127.0.0.1:0", "--data-dir", dataDir)
+	// Every start signs with a key generated into the run's own directory: the emulator keeps its
+	// state in memory, as a test run does, and nothing touches the user's cache.
+	keyFile, err := writeSigningKey(tmp)
+	if err != nil {
+		return err
+	}
+	emu, err := startServer(ctx, emuBin, "--addr", "127.0.0.1:0", "--signing-key", keyFile)
 	if err != nil {
 		return fmt.Errorf("start emulator: %w", err)
 	}
@@ -151,7 +154,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	rows = append(rows, f...)
-	c, err := measureColdStart(ctx, cfg, emuBin, dataDir)
+	c, err := measureColdStart(ctx, cfg, emuBin, keyFile)
 	if err != nil {
 		return err
 	}
@@ -252,6 +255,19 @@ func serveBare(addr, bodyFile string) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(body)
 	}))
+}
+
+// writeSigningKey writes a newly generated signing key into dir and returns the file's path.
+func writeSigningKey(dir string) (string, error) {
+	pem, err := emulator.NewSigningKeyPEM()
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, "signing-key.pem")
+	if err := os.WriteFile(path, pem, 0o600); err != nil {
+		return "", fmt.Errorf("write signing key: %w", err)
+	}
+	return path, nil
 }
 
 // saveBody writes the body of a GET of url to path.
@@ -403,12 +419,12 @@ func measureNoJWT(ctx context.Context, cfg config, emuURL, bareURL string) (row,
 }
 
 // measureColdStart is (c): exec of the binary to its first 200 from /emulator/v1/health.
-func measureColdStart(ctx context.Context, cfg config, bin, dataDir string) (row, error) {
+func measureColdStart(ctx context.Context, cfg config, bin, keyFile string) (row, error) {
 	var times []time.Duration
 	client := &http.Client{Timeout: time.Second}
 	for range cfg.starts {
 		start := time.Now()
-		srv, err := startServer(ctx, bin, "--addr", "127.0.0.1:0", "--data-dir", dataDir)
+		srv, err := startServer(ctx, bin, "--addr", "127.0.0.1:0", "--signing-key", keyFile)
 		if err != nil {
 			return row{}, err
 		}

@@ -86,12 +86,18 @@ func runPeers(ctx context.Context, args []string, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "stytch-bench peers: %s/%s, %d CPUs, firebase-tools %s (node %s), %d workers, %s per rate\n",
 		runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), firebaseToolsVersion, nodeVersion(ctx), cfg.workers, cfg.duration)
+	// The emulator signs with a key generated here and keeps its state in memory, as Firebase's
+	// emulator does without --import: every start below is a fresh one, with no snapshot writer.
+	keyFile, err := writeSigningKey(tmp)
+	if err != nil {
+		return err
+	}
 	peers := []peer{
 		&firebasePeer{bin: firebase, dir: tmp},
-		&stytchPeer{bin: emuBin, dataDir: filepath.Join(tmp, "data")},
+		&stytchPeer{bin: emuBin, keyFile: keyFile},
 	}
-	// One untimed start of each first: the emulator generates its signing key on its first start
-	// and reuses it after, and Node warms its caches; the cold starts below are the usual ones.
+	// One untimed start of each first, so the page cache holds both programs and Node has warmed
+	// its caches; the cold starts below are the usual ones.
 	for _, p := range peers {
 		inst, err := p.start(ctx)
 		if err != nil {
@@ -353,8 +359,8 @@ func freePort() (int, error) {
 	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
-// stytchPeer is this emulator's standalone binary, keeping its generated signing key in dataDir.
-type stytchPeer struct{ bin, dataDir string }
+// stytchPeer is this emulator's standalone binary, signing with the key in keyFile.
+type stytchPeer struct{ bin, keyFile string }
 
 func (*stytchPeer) name() string { return "emulator" }
 
@@ -364,7 +370,7 @@ func (s *stytchPeer) start(context.Context) (*instance, error) {
 		return nil, err
 	}
 	addr := "127.0.0.1:" + strconv.Itoa(port)
-	cmd := exec.Command(s.bin, "--addr", addr, "--data-dir", s.dataDir)
+	cmd := exec.Command(s.bin, "--addr", addr, "--signing-key", s.keyFile)
 	cmd.Stderr = os.Stderr
 	url := "http://" + addr
 	ready, err := startAndPoll(cmd, url+"/emulator/v1/health", 10*time.Second)
