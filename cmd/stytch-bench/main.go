@@ -470,7 +470,7 @@ func measureSessionMemory(ctx context.Context) (row, error) {
 	return row{
 		id: "d", name: "memory per live session (100k sessions)",
 		value: fmt.Sprintf("%.0f B", v), target: "< 2048 B", pass: v < 2048,
-		detail: "heap growth ÷ sessions, after GC, sessions made through applyFactorLocked (go test -bench BenchmarkSessionMemory ./emulator)",
+		detail: "heap growth ÷ sessions, after GC, sessions made by the code path a sign-in takes, without HTTP (go test -bench BenchmarkSessionMemory ./emulator)",
 	}, nil
 }
 
