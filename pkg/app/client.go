@@ -25,6 +25,8 @@ const defaultTimeout = 30 * time.Second
 // Vars are the test user's values a route's template may use.
 type Vars struct {
 	Email, Password, Phone, Code, TOTPCode string
+	// Token is the magic link's token.
+	Token string
 }
 
 // Kind is how the app answered a page or an action, as the contract's Answers recognise it.
@@ -132,7 +134,7 @@ func (c *Client) Do(ctx context.Context, name RouteName, v Vars) (*Response, err
 // request builds the HTTP request of route r, carrying the session.
 func (c *Client) request(ctx context.Context, r *Route, v Vars) (*http.Request, error) {
 	form := r.ContentType == formType
-	path := fill(r.Path, v, url.PathEscape)
+	path := fillPath(r.Path, v)
 	var body io.Reader
 	if r.Body != "" {
 		esc := jsonEscape
@@ -258,9 +260,21 @@ func fill(tmpl string, v Vars, esc func(string) string) string {
 			return esc(v.Code)
 		case "totp_code":
 			return esc(v.TOTPCode)
+		case "token":
+			return esc(v.Token)
 		}
 		return m
 	})
+}
+
+// fillPath fills a route's path: its values path-escaped before the query, URL-encoded in it.
+func fillPath(tmpl string, v Vars) string {
+	path, query, ok := strings.Cut(tmpl, "?")
+	path = fill(path, v, url.PathEscape)
+	if !ok {
+		return path
+	}
+	return path + "?" + fill(query, v, url.QueryEscape)
 }
 
 // jsonEscape escapes s for use inside a JSON string.
@@ -279,7 +293,7 @@ func (c *Client) Check(ctx context.Context) error {
 		if r == nil {
 			continue
 		}
-		req, err := http.NewRequestWithContext(ctx, r.Method, c.base+fill(r.Path, Vars{}, url.PathEscape), nil)
+		req, err := http.NewRequestWithContext(ctx, r.Method, c.base+fillPath(r.Path, Vars{}), nil)
 		if err != nil {
 			return fmt.Errorf("routes.%s: %w", name, err)
 		}

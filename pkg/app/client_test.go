@@ -174,6 +174,47 @@ answers: {allowed: {status: 200}, unauthenticated: {status: 401}, needs_factor: 
 	assert.Equal(t, app.Allowed, resp.Kind)
 }
 
+// TestClient_MagicLinkToken: the token goes into the callback's query URL-encoded, as Stytch
+// appends it to the redirect URL, and arrives as sent, with the query's fixed values; in a body it
+// is JSON-escaped.
+func TestClient_MagicLinkToken(t *testing.T) {
+	const token = "a+b/c=d&e f"
+	var got []string
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /authenticate", func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		got = append(got, q.Get("stytch_token_type"), q.Get("token"))
+	})
+	mux.HandleFunc("POST /ml/{token}", func(w http.ResponseWriter, r *http.Request) {
+		var in struct{ Token string }
+		require.NoError(t, json.NewDecoder(r.Body).Decode(&in))
+		got = append(got, r.PathValue("token"), in.Token)
+	})
+	src := replace(t, toyContract, "  sign_out:", `  send_magic_link: {method: POST, path: /ml, body: '{"email":"{{email}}"}'}
+  authenticate_magic_link: {method: GET, path: '/authenticate?stytch_token_type=magic_links&token={{token}}'}
+  magic_link_page: {method: GET, path: /inbox}
+  sign_out:`)
+	for _, tt := range []struct{ name, src string }{
+		{"query", src},
+		{"path and body", replace(t, src, `{method: GET, path: '/authenticate?stytch_token_type=magic_links&token={{token}}'}`,
+			`{method: POST, path: '/ml/{{token}}', body: '{"token":"{{token}}"}'}`)},
+	} {
+		t.Run("case="+tt.name, func(t *testing.T) {
+			got = nil
+			c, err := app.Parse([]byte(tt.src))
+			require.NoError(t, err)
+			resp, err := app.NewInProcessClient(c, mux).Do(context.Background(), app.AuthenticateMagicLink, app.Vars{Token: token})
+			require.NoError(t, err)
+			require.True(t, resp.OK(), "%s", resp)
+			if tt.name == "query" {
+				assert.Equal(t, []string{"magic_links", token}, got)
+			} else {
+				assert.Equal(t, []string{token, token}, got)
+			}
+		})
+	}
+}
+
 func replace(t *testing.T, s, from, to string) string {
 	t.Helper()
 	out := strings.Replace(s, from, to, 1)

@@ -1,8 +1,8 @@
 // Package app describes and drives an application under test: the service that integrates Stytch
 // and that a team ships, in any language. A Contract says how the suite reaches the guide's flow
 // over HTTP (sign up or in with a password, ask for an SMS code with the session, submit it, open a
-// page that needs MFA, perform a sensitive action that needs a recent factor, sign out), how the
-// app carries its session, and how it answers "allowed", "needs the second factor", "needs a fresh
+// page that needs MFA, perform a sensitive action that needs a recent factor, sign out; and
+// optionally the authenticator app's and the email magic link's), how the app carries its session, and how it answers "allowed", "needs the second factor", "needs a fresh
 // factor" and "signed out". A Client makes those requests and carries the session as a browser
 // would.
 //
@@ -90,6 +90,14 @@ type Routes struct {
 	SubmitTOTPCode *Route `yaml:"submit_totp_code" json:"submit_totp_code"`
 	// TOTPPage is a page that needs a password and an authenticator app factor.
 	TOTPPage *Route `yaml:"totp_page" json:"totp_page"`
+	// SendMagicLink asks the app to have Stytch email a login (or sign-up) link to {{email}}.
+	SendMagicLink *Route `yaml:"send_magic_link" json:"send_magic_link"`
+	// AuthenticateMagicLink is where the link leads: the app's redirect URL, which receives the
+	// link's {{token}} (Stytch appends ?stytch_token_type=magic_links&token=... to it), with the
+	// session the user has, if any.
+	AuthenticateMagicLink *Route `yaml:"authenticate_magic_link" json:"authenticate_magic_link"`
+	// MagicLinkPage is a page that needs an email magic link and an SMS factor.
+	MagicLinkPage *Route `yaml:"magic_link_page" json:"magic_link_page"`
 }
 
 // RouteName names a route as the contract's YAML does.
@@ -107,6 +115,10 @@ const (
 	RegisterTOTP    RouteName = "register_totp"
 	SubmitTOTPCode  RouteName = "submit_totp_code"
 	TOTPPage        RouteName = "totp_page"
+	// The email magic link's routes.
+	SendMagicLink         RouteName = "send_magic_link"
+	AuthenticateMagicLink RouteName = "authenticate_magic_link"
+	MagicLinkPage         RouteName = "magic_link_page"
 )
 
 // requiredRoutes are the routes every contract has.
@@ -115,8 +127,9 @@ func requiredRoutes() []RouteName {
 }
 
 // Route is one request: a method, a path and a body template. {{email}}, {{password}},
-// {{phone}}, {{code}} and {{totp_code}} in the path or the body are replaced by the test user's
-// values.
+// {{phone}}, {{code}}, {{totp_code}} and {{token}} in the path or the body are replaced by the test
+// user's values. The path may carry a query (/authenticate?token={{token}}), whose values are
+// URL-encoded.
 type Route struct {
 	// Method is the HTTP method, e.g. POST.
 	Method string `yaml:"method" json:"method"`
@@ -132,9 +145,9 @@ type Route struct {
 	SecretField string `yaml:"secret_field" json:"secret_field"`
 }
 
-// Answers say how the app answers the protected page, the sensitive action and the TOTP page. Allowed,
-// Unauthenticated and NeedsFactor are required, NeedsFreshFactor too when the contract has a
-// sensitive action.
+// Answers say how the app answers the pages (protected, TOTP, magic link) and the sensitive action.
+// Allowed, Unauthenticated and NeedsFactor are required, NeedsFreshFactor too when the contract
+// has a sensitive action.
 type Answers struct {
 	// Allowed: the request went through.
 	Allowed *Answer `yaml:"allowed" json:"allowed"`
@@ -193,7 +206,9 @@ func Parse(raw []byte) (*Contract, error) {
 var templateVar = regexp.MustCompile(`\{\{\s*([^{}]*?)\s*\}\}`)
 
 // templateNames are the names a template may use.
-func templateNames() []string { return []string{"email", "password", "phone", "code", "totp_code"} }
+func templateNames() []string {
+	return []string{"email", "password", "phone", "code", "totp_code", "token"}
+}
 
 // Validate reports the contract's problems, each naming its field ("routes.sign_in.path: ..."),
 // on one line.
@@ -243,6 +258,12 @@ func (c *Contract) Validate() error {
 	if r := c.Routes.SubmitTOTPCode; r != nil && !uses(r, "totp_code") {
 		fail("routes.submit_totp_code.body", "does not use {{totp_code}}")
 	}
+	if r := c.Routes.SendMagicLink; r != nil && !uses(r, "email") {
+		fail("routes.send_magic_link.body", "does not use {{email}}")
+	}
+	if r := c.Routes.AuthenticateMagicLink; r != nil && !uses(r, "token") {
+		fail("routes.authenticate_magic_link", "uses {{token}} in neither its path nor its body")
+	}
 	for _, name := range allRoutes() {
 		if r := c.Route(name); r != nil && r.SecretField != "" && name != RegisterTOTP {
 			fail("routes."+string(name)+".secret_field", "only register_totp has one")
@@ -251,9 +272,11 @@ func (c *Contract) Validate() error {
 	if r := c.Routes.RegisterTOTP; r != nil && r.SecretField == "" {
 		fail("routes.register_totp.secret_field", "missing: the JSON field of the answer that carries the TOTP secret")
 	}
-	totp := []*Route{c.Routes.RegisterTOTP, c.Routes.SubmitTOTPCode, c.Routes.TOTPPage}
-	if n := len(totp) - len(slices.DeleteFunc(totp, func(r *Route) bool { return r == nil })); n != 0 && n != 3 {
+	if !together(c.Routes.RegisterTOTP, c.Routes.SubmitTOTPCode, c.Routes.TOTPPage) {
 		fail("routes", "register_totp, submit_totp_code and totp_page go together")
+	}
+	if !together(c.Routes.SendMagicLink, c.Routes.AuthenticateMagicLink, c.Routes.MagicLinkPage) {
+		fail("routes", "send_magic_link, authenticate_magic_link and magic_link_page go together")
 	}
 	answer := func(field string, a *Answer, required bool) {
 		switch {
@@ -291,6 +314,12 @@ func (c *Contract) Validate() error {
 	return nil
 }
 
+// together reports whether the routes are all there or all missing.
+func together(routes ...*Route) bool {
+	n := len(routes) - len(slices.DeleteFunc(routes, func(r *Route) bool { return r == nil }))
+	return n == 0 || n == len(routes)
+}
+
 // problems returns the route's problems as (field, why) pairs.
 func (r *Route) problems() [][2]string {
 	var out [][2]string
@@ -310,7 +339,7 @@ func (r *Route) problems() [][2]string {
 	for _, f := range [...]struct{ name, text string }{{"path", r.Path}, {"body", r.Body}} {
 		for _, m := range templateVar.FindAllStringSubmatch(f.text, -1) {
 			if !slices.Contains(templateNames(), m[1]) {
-				out = append(out, [2]string{f.name, fmt.Sprintf("unknown {{%s}} (known: {{email}}, {{password}}, {{phone}}, {{code}}, {{totp_code}})", m[1])})
+				out = append(out, [2]string{f.name, fmt.Sprintf("unknown {{%s}} (known: {{email}}, {{password}}, {{phone}}, {{code}}, {{totp_code}}, {{token}})", m[1])})
 			}
 		}
 	}
@@ -351,7 +380,7 @@ func validToken(s string) bool {
 // allRoutes returns every route name, in flow order.
 func allRoutes() []RouteName {
 	return []RouteName{SignUp, SignIn, SendSMSCode, SubmitSMSCode, ProtectedPage, SensitiveAction, SignOut,
-		RegisterTOTP, SubmitTOTPCode, TOTPPage}
+		RegisterTOTP, SubmitTOTPCode, TOTPPage, SendMagicLink, AuthenticateMagicLink, MagicLinkPage}
 }
 
 // Route returns the named route, or nil when the contract has none.
@@ -377,6 +406,12 @@ func (c *Contract) Route(name RouteName) *Route {
 		return c.Routes.SubmitTOTPCode
 	case TOTPPage:
 		return c.Routes.TOTPPage
+	case SendMagicLink:
+		return c.Routes.SendMagicLink
+	case AuthenticateMagicLink:
+		return c.Routes.AuthenticateMagicLink
+	case MagicLinkPage:
+		return c.Routes.MagicLinkPage
 	}
 	return nil
 }

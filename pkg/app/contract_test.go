@@ -25,6 +25,9 @@ routes:
   register_totp:    {method: POST, path: /mfa/totp/register, secret_field: secret}
   submit_totp_code: {method: POST, path: /mfa/totp/verify, body: '{"code":"{{totp_code}}"}'}
   totp_page:        {method: GET, path: /authenticator}
+  send_magic_link:  {method: POST, path: /magic-link, body: '{"email":"{{email}}"}'}
+  authenticate_magic_link: {method: GET, path: '/authenticate?stytch_token_type=magic_links&token={{token}}'}
+  magic_link_page:  {method: GET, path: /inbox}
 answers:
   allowed:            {status: 200}
   unauthenticated:    {status: 401}
@@ -37,7 +40,7 @@ func TestParse(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "shop", c.DisplayName())
 	assert.Equal(t, "/account", c.Route(app.ProtectedPage).Path)
-	assert.Empty(t, c.Lacks(app.SignUp, app.SignOut))
+	assert.Empty(t, c.Lacks(app.SignUp, app.SignOut, app.SendMagicLink, app.AuthenticateMagicLink, app.MagicLinkPage))
 
 	// JSON is YAML.
 	c, err = app.Parse([]byte(`{"session":{"header":"Authorization","scheme":"Bearer","token_field":"session_token"},
@@ -72,6 +75,10 @@ func TestParse_Invalid(t *testing.T) {
 		{"case=secret field elsewhere", "{method: GET, path: /account}", "{method: GET, path: /account, secret_field: s}", "routes.protected_page.secret_field: only register_totp has one"},
 		{"case=submit without totp code", `{"code":"{{totp_code}}"}`, `{"code":"{{code}}"}`, "routes.submit_totp_code.body: does not use {{totp_code}}"},
 		{"case=TOTP routes apart", "  totp_page:        {method: GET, path: /authenticator}\n", "", "routes: register_totp, submit_totp_code and totp_page go together"},
+		{"case=send link without email", `body: '{"email":"{{email}}"}'}`, `body: '{}'}`, "routes.send_magic_link.body: does not use {{email}}"},
+		{"case=link without token", "&token={{token}}", "", "routes.authenticate_magic_link: uses {{token}} in neither its path nor its body"},
+		{"case=unknown variable in the query", "token={{token}}", "token={{tok}}", "routes.authenticate_magic_link.path: unknown {{tok}}"},
+		{"case=magic-link routes apart", "  magic_link_page:  {method: GET, path: /inbox}\n", "", "routes: send_magic_link, authenticate_magic_link and magic_link_page go together"},
 		{"case=missing answer", "  allowed:            {status: 200}\n", "", "answers.allowed: missing"},
 		{"case=fresh factor needed with a sensitive action", "  needs_fresh_factor: {status: 403, field: error, equals: stale_factor}\n", "", "answers.needs_fresh_factor: missing"},
 		{"case=bad status", "allowed:            {status: 200}", "allowed:            {status: 2000}", "answers.allowed.status: want an HTTP status, got 2000"},
