@@ -4,8 +4,11 @@
 // the code with the session, which steps the session up, and stores the session token Stytch
 // rotated; then /account (a password and an SMS factor) lets them in, and /transfer too while the
 // SMS factor is at most 5 minutes old; a user who registers an authenticator app and submits its
-// code opens /authenticator (a password and a TOTP factor). Its app contract is app.yaml
-// (Contract). /inbox needs an email magic link and an SMS factor.
+// code opens /authenticator (a password and a TOTP factor). A user can also sign up or in with an
+// email magic link: POST /magic-link has Stytch email a link that leads to the app's redirect URL,
+// GET /authenticate?stytch_token_type=magic_links&token=..., which authenticates the token with the
+// session the user has, if any, and stores the session; /inbox needs an email magic link and an
+// SMS factor. Its app contract is app.yaml (Contract).
 //
 // New builds the handler, in process (steps.WithApp) or behind cmd/goapp, a standalone service
 // driven over HTTP by stytch-conform --app. Config.Defect plants one integration bug at a time, to
@@ -22,12 +25,15 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/stytchauth/stytch-go/v16/stytch/consumer/magiclinks"
+	mlemail "github.com/stytchauth/stytch-go/v16/stytch/consumer/magiclinks/email"
 	"github.com/stytchauth/stytch-go/v16/stytch/consumer/otp"
 	"github.com/stytchauth/stytch-go/v16/stytch/consumer/otp/sms"
 	"github.com/stytchauth/stytch-go/v16/stytch/consumer/passwords"
 	"github.com/stytchauth/stytch-go/v16/stytch/consumer/sessions"
 	"github.com/stytchauth/stytch-go/v16/stytch/consumer/stytchapi"
 	"github.com/stytchauth/stytch-go/v16/stytch/consumer/totps"
+	"github.com/stytchauth/stytch-go/v16/stytch/stytcherror"
 
 	"github.com/stytch-emulator/stytchemu/pkg/app"
 	"github.com/stytch-emulator/stytchemu/pkg/mfa"
@@ -77,11 +83,17 @@ const (
 	// CodeWithoutSession: the app authenticates the SMS code without the session token, so Stytch
 	// starts a new session with the SMS factor alone instead of stepping the session up.
 	CodeWithoutSession Defect = "code-without-session"
+	// LinkWithoutSession: the magic-link callback authenticates the token without the session the
+	// user has, so Stytch starts a new session with the magic-link factor alone instead of adding
+	// the factor to the session: the user loses the SMS factor they had.
+	LinkWithoutSession Defect = "link-without-session"
+	// SkipsLinkCheck: the magic-link page checks the SMS factor only, not the magic link.
+	SkipsLinkCheck Defect = "skips-link-check"
 )
 
 // Defects returns every planted defect.
 func Defects() []Defect {
-	return []Defect{KeepsOldToken, SkipsFactorCheck, IgnoresFactorAge, CodeWithoutSession}
+	return []Defect{KeepsOldToken, SkipsFactorCheck, IgnoresFactorAge, CodeWithoutSession, LinkWithoutSession, SkipsLinkCheck}
 }
 
 // ParseDefect returns the defect named s ("" or "none" for none).
@@ -103,6 +115,12 @@ type Config struct {
 	Client *stytchapi.API
 	// Clock is the app's clock for factor ages; nil means real time.
 	Clock mfa.Clock
+	// MagicLinkURL is where the magic links lead: the app's GET /authenticate as a browser reaches
+	// it, e.g. https://app.example.com/authenticate. It must be one of the project's redirect URLs
+	// (Stytch's dashboard; the emulator's --redirect-urls). "" leaves it to the project's default
+	// redirect URL: http://localhost:3000/authenticate on a new Test project and on the emulator,
+	// this app's callback when served at localhost:3000.
+	MagicLinkURL string
 	// Defect plants one integration bug (NoDefect: none).
 	Defect Defect
 	// Logger, when set, receives Stytch errors.
@@ -128,12 +146,17 @@ func New(cfg Config) (http.Handler, error) {
 	}
 	authenticator := mfa.Policy{Require: []mfa.Requirement{mfa.Password, mfa.TOTP}}
 	magicLink := mfa.Policy{Require: []mfa.Requirement{mfa.MagicLink, mfa.SMS}}
+	if cfg.Defect == SkipsLinkCheck {
+		magicLink = mfa.Policy{Require: []mfa.Requirement{mfa.SMS}}
+	}
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /signup", a.signUp)
 	mux.HandleFunc("POST /login", a.signIn)
 	mux.HandleFunc("POST /mfa/sms/send", a.sendSMS)
 	mux.HandleFunc("POST /mfa/sms/verify", a.verifySMS)
+	mux.HandleFunc("POST /magic-link", a.sendMagicLink)
+	mux.HandleFunc("GET /authenticate", a.authenticateMagicLink)
 	mux.HandleFunc("POST /logout", a.signOut)
 	signedIn := a.mw.Require(mfa.Policy{})
 	mux.Handle("POST /mfa/totp/register", signedIn(http.HandlerFunc(a.registerTOTP)))
@@ -241,6 +264,67 @@ func (a *server) verifySMS(w http.ResponseWriter, r *http.Request) {
 		a.setSession(w, resp.SessionToken)
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"user_id": resp.UserID})
+}
+
+// sendMagicLink has Stytch email the user a login link, or a sign-up link (and a new user) to an
+// address no user has; both lead to the app's redirect URL.
+func (a *server) sendMagicLink(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Email string `json:"email"`
+	}
+	if !decode(w, r, &in) || !present(w, in.Email) {
+		return
+	}
+	_, err := a.cfg.Client.MagicLinks.Email.LoginOrCreate(r.Context(), &mlemail.LoginOrCreateParams{
+		Email: in.Email, LoginMagicLinkURL: a.cfg.MagicLinkURL, SignupMagicLinkURL: a.cfg.MagicLinkURL,
+	})
+	if err != nil {
+		a.refuse(w, r, http.StatusBadRequest, "send_failed", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"sent": "true"})
+}
+
+// authenticateMagicLink is the redirect URL the links lead to, with
+// ?stytch_token_type=magic_links&token=...: it authenticates the token with the session the user
+// has, if any, so that the magic-link factor joins the factors they already proved, and stores the
+// session Stytch returns. A session Stytch no longer knows is dropped: the link then starts a new
+// one.
+func (a *server) authenticateMagicLink(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	token := q.Get("token")
+	if token == "" || (q.Has("stytch_token_type") && q.Get("stytch_token_type") != "magic_links") {
+		writeJSON(w, http.StatusBadRequest, errorBody("bad_request"))
+		return
+	}
+	params := &magiclinks.AuthenticateParams{Token: token, SessionToken: cookie(r, mfa.DefaultCookieName), SessionDurationMinutes: sessionMinutes}
+	if a.cfg.Defect == LinkWithoutSession {
+		params.SessionToken = ""
+	}
+	resp, err := a.cfg.Client.MagicLinks.Authenticate(r.Context(), params)
+	if params.SessionToken != "" && errorType(err) == "session_not_found" {
+		params.SessionToken = ""
+		resp, err = a.cfg.Client.MagicLinks.Authenticate(r.Context(), params)
+	}
+	if err != nil {
+		a.refuse(w, r, http.StatusUnauthorized, "invalid_magic_link", err)
+		return
+	}
+	a.setSession(w, resp.SessionToken)
+	writeJSON(w, http.StatusOK, map[string]string{"user_id": resp.UserID})
+}
+
+// errorType is the error_type of a Stytch error ("" for other errors).
+func errorType(err error) stytcherror.Type {
+	var v stytcherror.Error
+	var p *stytcherror.Error
+	switch {
+	case errors.As(err, &v):
+		return v.ErrorType
+	case errors.As(err, &p) && p != nil:
+		return p.ErrorType
+	}
+	return ""
 }
 
 // registerTOTP creates an authenticator app registration for the signed-in user and answers with

@@ -3,11 +3,15 @@ package goapp_test
 import (
 	"bytes"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/cucumber/godog"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/stytchauth/stytch-go/v16/stytch/consumer/stytchapi"
 
 	"github.com/stytch-emulator/stytchemu/emulator"
 	"github.com/stytch-emulator/stytchemu/examples/goapp"
@@ -54,6 +58,8 @@ func TestAppFeatures_InProcess(t *testing.T) {
 		goapp.SkipsFactorCheck:   "A password session alone does not open the protected page",
 		goapp.IgnoresFactorAge:   "A sensitive action needs an SMS code at most 5 minutes old",
 		goapp.CodeWithoutSession: "The SMS step-up opens the protected page",
+		goapp.LinkWithoutSession: "A magic link adds its factor to the session the user has",
+		goapp.SkipsLinkCheck:     "A password and an SMS code do not open the magic-link page",
 	}
 	for _, d := range goapp.Defects() {
 		t.Run("case="+string(d), func(t *testing.T) {
@@ -86,14 +92,75 @@ func TestAppFeatures_ContractLacksARoute(t *testing.T) {
 	assert.Equal(t, map[string]string{
 		"A sensitive action needs an SMS code at most 5 minutes old": "app goapp lacks sensitive_action in its contract",
 		"Signing out closes the protected page":                      "app goapp lacks sign_out in its contract",
+		"A used magic link signs nobody in":                          "app goapp lacks sign_out in its contract",
 	}, reasons)
+}
+
+// TestAppFeatures_ContractWithoutMagicLinks: a contract without the magic-link routes skips the
+// magic-link scenarios, naming the routes each lacks; the others pass.
+func TestAppFeatures_ContractWithoutMagicLinks(t *testing.T) {
+	t.Parallel()
+	c := goapp.Contract()
+	c.Routes.SendMagicLink, c.Routes.AuthenticateMagicLink, c.Routes.MagicLinkPage = nil, nil, nil
+	rep, out := runAppFeatures(t, c, withDefect(goapp.NoDefect))
+	require.False(t, rep.Failed(), "%s", out)
+	reasons := map[string]string{}
+	for _, r := range rep.Skips() {
+		reasons[r.Scenario] = r.Reason
+	}
+	const all = "app goapp lacks send_magic_link, authenticate_magic_link, magic_link_page in its contract"
+	assert.Equal(t, map[string]string{
+		"A magic link alone does not open the magic-link page":                                     all,
+		"A magic link and the SMS step-up open the magic-link page":                                all,
+		"The app keeps the token Stytch rotated when the SMS factor joined the magic-link session": all,
+		"A password and an SMS code do not open the magic-link page":                               "app goapp lacks magic_link_page in its contract",
+		"A magic link adds its factor to the session the user has":                                 all,
+		"Someone new signs up through the app with a magic link":                                   all,
+		"A used magic link signs nobody in":                                                        all,
+	}, reasons)
+	assert.Equal(t, rep.Total()-len(reasons), rep.Count(steps.Passed), "%s", out)
+}
+
+// TestMagicLinkURL: the links lead to Config.MagicLinkURL when the project allows it (the
+// emulator's WithRedirectURLs, a dashboard's redirect URLs), with the token Stytch appends; a URL
+// the project does not allow makes the send fail; without one, the project's default applies.
+func TestMagicLinkURL(t *testing.T) {
+	const callback = "https://app.example.com/authenticate"
+	ts := emulator.NewTestServer(t, emulator.WithAutoProvision(), emulator.WithRedirectURLs(emulator.DefaultRedirectURL, callback))
+	creds := target.NewTestCredentials()
+	client, err := stytchapi.NewClient(creds.ProjectID, creds.Secret, stytchapi.WithBaseURI(ts.URL), stytchapi.WithInitializationContext(t.Context()))
+	require.NoError(t, err)
+	for _, tt := range []struct{ name, url, wantPrefix string }{
+		{"allowed", callback, callback + "?stytch_token_type=magic_links&token="},
+		{"project default", "", emulator.DefaultRedirectURL + "?stytch_token_type=magic_links&token="},
+		{"not allowed", "https://evil.example.com/authenticate", ""},
+	} {
+		t.Run("case="+tt.name, func(t *testing.T) {
+			h, err := goapp.New(goapp.Config{Client: client, MagicLinkURL: tt.url})
+			require.NoError(t, err)
+			email := strings.ReplaceAll(tt.name, " ", "-") + "@example.com"
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, httptest.NewRequestWithContext(t.Context(), http.MethodPost, "/magic-link", strings.NewReader(`{"email":"`+email+`"}`)))
+			msgs := ts.Project(creds.ProjectID).Messages(email)
+			if tt.wantPrefix == "" {
+				assert.Equal(t, http.StatusBadRequest, w.Code, "%s", w.Body)
+				assert.JSONEq(t, `{"error":"send_failed"}`, w.Body.String())
+				assert.Empty(t, msgs)
+				return
+			}
+			require.Equal(t, http.StatusOK, w.Code, "%s", w.Body)
+			require.Len(t, msgs, 1)
+			assert.True(t, strings.HasPrefix(msgs[0].URL, tt.wantPrefix), "%s", msgs[0].URL)
+			assert.True(t, strings.HasSuffix(msgs[0].URL, url.QueryEscape(msgs[0].Token)), "%s", msgs[0].URL)
+		})
+	}
 }
 
 // TestContract: the embedded contract is valid and names every route the app serves.
 func TestContract(t *testing.T) {
 	c := goapp.Contract()
 	assert.Empty(t, c.Lacks(app.SignUp, app.SignIn, app.SendSMSCode, app.SubmitSMSCode, app.ProtectedPage, app.SensitiveAction, app.SignOut,
-		app.RegisterTOTP, app.SubmitTOTPCode, app.TOTPPage))
+		app.RegisterTOTP, app.SubmitTOTPCode, app.TOTPPage, app.SendMagicLink, app.AuthenticateMagicLink, app.MagicLinkPage))
 }
 
 func TestWithApp_InvalidContractPanics(t *testing.T) {

@@ -56,14 +56,23 @@ func (a *App) open(tgt target.Target) (*app.Client, error) {
 // AppRequest is one request to the application under test (TestCase.App): the contract's route,
 // its template filled with the state's identity and, for submit_sms_code, Code or else the latest
 // code the target has for the identity's phone; for submit_totp_code, Code or else the code of the
-// TOTP secret register_totp answered with (State.TOTP.Secret) at the target's time. The session the app hands out is carried
-// to the next request. The app's answer is an *app.Response in State.LastResponse; an app that
-// says no is not an error, checks judge it (CheckAppOK, CheckAppAnswer).
+// TOTP secret register_totp answered with (State.TOTP.Secret) at the target's time; for
+// authenticate_magic_link, Token or else the token of the link the app had sent, which a
+// successful send_magic_link reads from the target (State.LastMagicLink, as MagicLinkSend does).
+// The session the app hands out is carried to the next request. The app's answer is an
+// *app.Response in State.LastResponse; an app that says no is not an error, checks judge it
+// (CheckAppOK, CheckAppAnswer).
 type AppRequest struct {
 	// Route is the contract's route.
 	Route app.RouteName
 	// Code is the code to submit ("": read from the target).
 	Code string
+	// Token is the magic-link token authenticate_magic_link submits ("": the last link's; see
+	// Again).
+	Token string
+	// Again, with authenticate_magic_link, submits the token the last magic-link authentication
+	// used: a used link.
+	Again bool
 }
 
 // String names the request.
@@ -98,10 +107,25 @@ func (a AppRequest) Do(ctx context.Context, req ActionRequest, resp *ActionRespo
 		}
 		v.Code = code
 	}
+	if a.Route == app.AuthenticateMagicLink {
+		tok, err := a.linkToken(req.State)
+		if err != nil {
+			resp.Err = err
+			return
+		}
+		v.Token = tok
+		req.State.UsedMagicLink = tok
+	}
 	out, err := c.Do(ctx, a.Route, v)
 	if err != nil {
 		resp.Err = fmt.Errorf("%s: %w", a, err)
 		return
+	}
+	if a.Route == app.SendMagicLink && out.OK() {
+		if err := req.State.readLink(ctx, req.Target, id.Email, "", ""); err != nil {
+			resp.Err = fmt.Errorf("%s: %w", a, err)
+			return
+		}
 	}
 	if a.Route == app.RegisterTOTP && out.OK() {
 		if out.Secret == "" {
@@ -111,6 +135,22 @@ func (a AppRequest) Do(ctx context.Context, req ActionRequest, resp *ActionRespo
 		req.State.TOTP = TOTPRegistration{Secret: out.Secret}
 	}
 	resp.Response = out
+}
+
+// linkToken is the magic-link token to submit.
+func (a AppRequest) linkToken(s *State) (string, error) {
+	switch {
+	case a.Token != "":
+		return a.Token, nil
+	case a.Again:
+		if s.UsedMagicLink == "" {
+			return "", fmt.Errorf("%s: %w: no used magic link (open one first)", a, ErrMissingState)
+		}
+		return s.UsedMagicLink, nil
+	case s.LastMagicLink.Link.Token == "":
+		return "", fmt.Errorf("%s: %w: no magic link the target could read (send_magic_link to an identity whose links the target reads first)", a, ErrMissingState)
+	}
+	return s.LastMagicLink.Link.Token, nil
 }
 
 // totpCode is the code of the registered secret at the state's time.

@@ -2,6 +2,7 @@ package harness_test
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -24,7 +25,9 @@ func referenceApp(d goapp.Defect) *harness.App {
 // appFlow is the guide's flow driven through the app, for a user with a verified email and a
 // password: sign in, the protected page needs the
 // second factor, the SMS step-up opens it and the sensitive action, which asks for a fresh code
-// once the factor is 6 minutes old; signing out closes the page.
+// once the factor is 6 minutes old; the magic-link page needs a magic link too, which the app
+// sends and authenticates with the session; signing out closes the page, and the used link opens
+// nothing.
 func appFlow() []harness.TestStep {
 	stepUp := []harness.TestStep{
 		{Name: "send SMS code", Action: harness.AppRequest{Route: app.SendSMSCode}, Check: harness.CheckAppOK()},
@@ -44,8 +47,24 @@ func appFlow() []harness.TestStep {
 	steps = append(steps, stepUp...)
 	return append(steps,
 		harness.TestStep{Name: "sensitive action again", Action: harness.AppRequest{Route: app.SensitiveAction}, Check: harness.CheckAppAnswer(app.Allowed)},
+		harness.TestStep{Name: "magic-link page needs the link", Action: harness.AppRequest{Route: app.MagicLinkPage}, Check: harness.CheckAppAnswer(app.NeedsFactor)},
+		harness.TestStep{Name: "send a magic link", Action: harness.AppRequest{Route: app.SendMagicLink}, Check: func(s *harness.State) error {
+			if s.LastMagicLink.Link.Token == "" {
+				return errors.New("the link the app had sent was not read from the target")
+			}
+			return nil
+		}},
+		harness.TestStep{Name: "open the magic link", Action: harness.AppRequest{Route: app.AuthenticateMagicLink}, Check: harness.CheckAppOK()},
+		harness.TestStep{Name: "magic-link page opens", Action: harness.AppRequest{Route: app.MagicLinkPage}, Check: harness.CheckAppAnswer(app.Allowed)},
 		harness.TestStep{Name: "sign out", Action: harness.AppRequest{Route: app.SignOut}, Check: harness.CheckAppOK()},
 		harness.TestStep{Name: "page closed", Action: harness.AppRequest{Route: app.ProtectedPage}, Check: harness.CheckAppAnswer(app.Unauthenticated)},
+		harness.TestStep{Name: "used link refused", Action: harness.AppRequest{Route: app.AuthenticateMagicLink, Again: true}, Check: func(s *harness.State) error {
+			if r := s.LastResponse.(*app.Response); r.Status != http.StatusUnauthorized {
+				return fmt.Errorf("want 401, got %s", r)
+			}
+			return nil
+		}},
+		harness.TestStep{Name: "magic-link page closed", Action: harness.AppRequest{Route: app.MagicLinkPage}, Check: harness.CheckAppAnswer(app.Unauthenticated)},
 	)
 }
 
@@ -61,6 +80,8 @@ func TestApp_ReferenceAppFlow(t *testing.T) {
 		goapp.CodeWithoutSession: "(page opens): app: want allowed, got needs_factor",
 		goapp.IgnoresFactorAge:   "(fresh code needed): app: want needs_fresh_factor, got allowed",
 		goapp.KeepsOldToken:      "(fresh code needed): app: want needs_fresh_factor, got unauthenticated",
+		goapp.SkipsLinkCheck:     "(magic-link page needs the link): app: want needs_factor, got allowed",
+		goapp.LinkWithoutSession: "(magic-link page opens): app: want allowed, got needs_factor",
 	}
 	for _, d := range goapp.Defects() {
 		t.Run("case="+string(d), func(t *testing.T) {
@@ -71,12 +92,17 @@ func TestApp_ReferenceAppFlow(t *testing.T) {
 }
 
 // TestApp_Invalid: a case that makes app requests without an app, or with an app that has
-// neither New nor URL, fails before any step runs.
+// neither New nor URL, fails before any step runs; opening a magic link before the app sent one
+// fails naming what is missing.
 func TestApp_Invalid(t *testing.T) {
 	o, _ := emulatorOpener(t)
 	steps := []harness.TestStep{{Action: harness.AppRequest{Route: app.SignIn}}}
 	requireFailure(t, runCase(harness.TestCase{Target: o, Steps: steps}), "makes an app request but the case has no App")
 	requireFailure(t, runCase(harness.TestCase{Target: o, App: &harness.App{Contract: goapp.Contract()}, Steps: steps}), "the app needs New or URL")
+	for _, a := range []harness.AppRequest{{Route: app.AuthenticateMagicLink}, {Route: app.AuthenticateMagicLink, Again: true}} {
+		requireFailure(t, runCase(harness.TestCase{Target: o, App: referenceApp(goapp.NoDefect), Steps: []harness.TestStep{{Action: a, Check: harness.CheckAppOK()}}}),
+			"app authenticate_magic_link: missing input: no ")
+	}
 }
 
 // TestApp_SignUp: a visitor who signs up in the app has a password session, which the protected

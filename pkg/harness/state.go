@@ -38,7 +38,8 @@ type State struct {
 	LastOTP OTPSent
 	// LastMagicLink is the last magic link sent or made (zero until a MagicLink action ran).
 	LastMagicLink MagicLinkSent
-	// UsedMagicLink is the token the last MagicLinkAuthenticate sent.
+	// UsedMagicLink is the token the last MagicLinkAuthenticate sent (or the last
+	// authenticate_magic_link AppRequest).
 	UsedMagicLink string
 	// TOTP is the TOTP registration made by TOTPCreate (zero until then).
 	TOTP TOTPRegistration
