@@ -78,6 +78,12 @@ func appStepRoutes() map[string][]app.RouteName {
 		"the user enters the authenticator code in the app":         {app.SubmitTOTPCode},
 		"the app allows the TOTP page":                              {app.TOTPPage},
 		"the app asks for the second factor on the TOTP page":       {app.TOTPPage},
+		"the user asks for a magic link in the app":                 {app.SendMagicLink},
+		"the user opens the magic link in the app":                  {app.AuthenticateMagicLink},
+		"the app refuses the same magic link":                       {app.AuthenticateMagicLink},
+		"the app allows the magic-link page":                        {app.MagicLinkPage},
+		"the app asks for the second factor on the magic-link page": {app.MagicLinkPage},
+		"the app refuses the magic-link page as signed out":         {app.MagicLinkPage},
 	}
 }
 
@@ -157,6 +163,7 @@ func trackAppUser(ctx context.Context, s *harness.State) error {
 		return fmt.Errorf("the app answered the sign-up, but Stytch has %d users with the email %s", len(resp.Results), s.Identity.Email)
 	}
 	tgt.Track(resp.Results[0].UserID)
+	s.UserID = resp.Results[0].UserID
 	return nil
 }
 
@@ -213,4 +220,55 @@ func appNeedsTOTP(ctx context.Context) error {
 
 func ageAppSession(ctx context.Context, minutes int) error {
 	return must(ctx, harness.AgeSessions{D: time.Duration(minutes) * time.Minute}, nil, nil)
+}
+
+func askForLinkInApp(ctx context.Context) error {
+	sc, err := current(ctx)
+	if err != nil {
+		return err
+	}
+	if err := sc.run(ctx, harness.TestStep{Name: "ask for a magic link", Action: harness.AppRequest{Route: app.SendMagicLink}, Check: harness.CheckAppOK()}); err != nil {
+		return err
+	}
+	if s := sc.state(); s.UserID != "" || s.Identity.Sandbox {
+		return nil
+	}
+	// A new address: Stytch created the user the link signs up. The look-up is the suite's
+	// bookkeeping, not the scenario's: drift does not record it.
+	return sc.run(setup(ctx), harness.TestStep{Name: "track the user", PreStep: trackAppUser, Check: noCheck})
+}
+
+func openLinkInApp(ctx context.Context) error {
+	return appStep(ctx, app.AuthenticateMagicLink, harness.CheckAppOK())
+}
+
+func appRefusesUsedLink(ctx context.Context) error {
+	return must(ctx, harness.AppRequest{Route: app.AuthenticateMagicLink, Again: true}, nil, checkAppRefusal())
+}
+
+// checkAppRefusal checks that the app refused the last request as a client error (4xx): neither
+// accepted it nor failed with a server error.
+func checkAppRefusal() harness.CheckFunc {
+	return func(s *harness.State) error {
+		r, ok := s.LastResponse.(*app.Response)
+		if !ok || r == nil {
+			return fmt.Errorf("%w: no app answer (the last step made no app request)", harness.ErrMissingState)
+		}
+		if r.Status < 400 || r.Status > 499 {
+			return fmt.Errorf("app: want a refusal (4xx), got %s", r)
+		}
+		return nil
+	}
+}
+
+func appAllowsLinkPage(ctx context.Context) error {
+	return appStep(ctx, app.MagicLinkPage, harness.CheckAppAnswer(app.Allowed))
+}
+
+func appNeedsLinkFactor(ctx context.Context) error {
+	return appStep(ctx, app.MagicLinkPage, harness.CheckAppAnswer(app.NeedsFactor))
+}
+
+func appLinkPageSignedOut(ctx context.Context) error {
+	return appStep(ctx, app.MagicLinkPage, harness.CheckAppAnswer(app.Unauthenticated))
 }

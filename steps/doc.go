@@ -255,6 +255,20 @@
 //   - the app allows the TOTP page: The app's totp_page answers allowed.
 //   - the app asks for the second factor on the TOTP page: The app's totp_page answers
 //     needs_factor.
+//   - the user asks for a magic link in the app: The identity's email goes to the app's
+//     send_magic_link route, which must succeed; the link is then read from the target (Stytch's
+//     sandbox token for the sandbox email). A user the app's send created is deleted after the
+//     scenario.
+//   - the user opens the magic link in the app: The app's authenticate_magic_link route (its
+//     redirect URL) with the token of the link the app had sent, with the app's session if it has
+//     one; it must succeed.
+//   - the app refuses the same magic link: The app's authenticate_magic_link route with the token
+//     it authenticated last answers a refusal (4xx).
+//   - the app allows the magic-link page: The app's magic_link_page answers allowed.
+//   - the app asks for the second factor on the magic-link page: The app's magic_link_page answers
+//     needs_factor.
+//   - the app refuses the magic-link page as signed out: The app's magic_link_page answers
+//     unauthenticated.
 //   - the app's session ages <n> minutes: Moves the target's sessions n minutes into the past, as
 //     if the app's user had signed in and stepped up that much earlier, whatever clock the app
 //     reads (needs @requires:session-ageing).
