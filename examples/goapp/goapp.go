@@ -23,6 +23,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/stytchauth/stytch-go/v16/stytch/consumer/magiclinks"
@@ -134,6 +135,9 @@ func New(cfg Config) (http.Handler, error) {
 	}
 	if _, err := ParseDefect(string(cfg.Defect)); err != nil {
 		return nil, fmt.Errorf("goapp: %w", err)
+	}
+	if u, err := url.Parse(cfg.MagicLinkURL); cfg.MagicLinkURL != "" && (err != nil || u.Scheme == "" || u.Host == "") {
+		return nil, fmt.Errorf("goapp: Config.MagicLinkURL %q: want an absolute URL, e.g. https://app.example.com/authenticate", cfg.MagicLinkURL)
 	}
 	a := &server{cfg: cfg, mw: &mfa.Middleware{Sessions: cfg.Client.Sessions, Clock: cfg.Clock, JWTMaxAge: -1, Logger: cfg.Logger}}
 	protected := mfa.Policy{Require: []mfa.Requirement{mfa.Password, mfa.SMS}}

@@ -2,6 +2,7 @@ package goapp_test
 
 import (
 	"bytes"
+	"crypto/rand"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -11,6 +12,8 @@ import (
 	"github.com/cucumber/godog"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/stytchauth/stytch-go/v16/stytch/consumer/passwords"
+	"github.com/stytchauth/stytch-go/v16/stytch/consumer/sessions"
 	"github.com/stytchauth/stytch-go/v16/stytch/consumer/stytchapi"
 
 	"github.com/stytch-emulator/stytchemu/emulator"
@@ -174,9 +177,50 @@ func TestWithApp_InvalidContractPanics(t *testing.T) {
 func TestNew(t *testing.T) {
 	_, err := goapp.New(goapp.Config{})
 	require.ErrorContains(t, err, "Client is nil")
+	_, err = goapp.New(goapp.Config{Client: &stytchapi.API{}, MagicLinkURL: "/authenticate"})
+	require.ErrorContains(t, err, `Config.MagicLinkURL "/authenticate": want an absolute URL`)
 	_, err = goapp.ParseDefect("forgets-everything")
 	require.ErrorContains(t, err, `unknown defect "forgets-everything"`)
 	d, err := goapp.ParseDefect("none")
 	require.NoError(t, err)
 	assert.Equal(t, goapp.NoDefect, d)
+}
+
+// TestMagicLinkWithAnEndedSession: a link opened with a session Stytch no longer knows (revoked
+// elsewhere) starts a new session rather than failing the login.
+func TestMagicLinkWithAnEndedSession(t *testing.T) {
+	ts := emulator.NewTestServer(t, emulator.WithAutoProvision())
+	creds := target.NewTestCredentials()
+	client, err := stytchapi.NewClient(creds.ProjectID, creds.Secret, stytchapi.WithBaseURI(ts.URL), stytchapi.WithInitializationContext(t.Context()))
+	require.NoError(t, err)
+	const email = "ended@example.com"
+	pw, err := client.Passwords.Create(t.Context(), &passwords.CreateParams{Email: email, Password: "a long unguessable passphrase " + rand.Text(), SessionDurationMinutes: 30})
+	require.NoError(t, err)
+	_, err = client.Sessions.Revoke(t.Context(), &sessions.RevokeParams{SessionToken: pw.SessionToken})
+	require.NoError(t, err)
+	h, err := goapp.New(goapp.Config{Client: client})
+	require.NoError(t, err)
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequestWithContext(t.Context(), http.MethodPost, "/magic-link", strings.NewReader(`{"email":"`+email+`"}`)))
+	require.Equal(t, http.StatusOK, w.Code, "%s", w.Body)
+	msgs := ts.Project(creds.ProjectID).Messages(email)
+	require.NotEmpty(t, msgs)
+
+	r := httptest.NewRequestWithContext(t.Context(), http.MethodGet, "/authenticate?stytch_token_type=magic_links&token="+url.QueryEscape(msgs[len(msgs)-1].Token), nil)
+	r.AddCookie(&http.Cookie{Name: mfa.DefaultCookieName, Value: pw.SessionToken})
+	w = httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	require.Equal(t, http.StatusOK, w.Code, "%s", w.Body)
+	var fresh string
+	for _, c := range w.Result().Cookies() {
+		if c.Name == mfa.DefaultCookieName {
+			fresh = c.Value
+		}
+	}
+	require.NotEmpty(t, fresh)
+	assert.NotEqual(t, pw.SessionToken, fresh)
+	got, err := client.Sessions.Authenticate(t.Context(), &sessions.AuthenticateParams{SessionToken: fresh})
+	require.NoError(t, err)
+	require.Len(t, got.Session.AuthenticationFactors, 1)
+	assert.Equal(t, sessions.AuthenticationFactorTypeMagicLink, got.Session.AuthenticationFactors[0].Type)
 }

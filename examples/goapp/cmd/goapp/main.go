@@ -2,10 +2,13 @@
 // stytch-conform --app:
 //
 //	STYTCH_PROJECT_ID=project-test-... STYTCH_SECRET=secret-test-... STYTCH_BASE_URL=http://127.0.0.1:9010 \
-//	  goapp --addr 127.0.0.1:8080 [--defect keeps-old-token|skips-factor-check|ignores-factor-age|code-without-session]
+//	  goapp --addr 127.0.0.1:8080 [--magic-link-url URL] [--defect keeps-old-token|skips-factor-check|...]
 //
 // STYTCH_BASE_URL is the Stytch API it uses: a stytch-emulator's URL, or https://test.stytch.com
-// (the default). It prints "goapp ready on http://ADDR" once it listens (with --addr 127.0.0.1:0
+// (the default). --magic-link-url (default $MAGIC_LINK_URL) is where the magic links lead: the
+// app's GET /authenticate as a browser reaches it, one of the project's redirect URLs (the
+// emulator's --redirect-urls); without it the project's default redirect URL applies
+// (http://localhost:3000/authenticate on a new Test project and on the emulator). It prints "goapp ready on http://ADDR" once it listens (with --addr 127.0.0.1:0
 // the system picks the port) and stops on SIGINT or SIGTERM.
 package main
 
@@ -42,6 +45,7 @@ func run(ctx context.Context, args []string, stdout io.Writer, getenv func(strin
 	fs := flag.NewFlagSet("goapp", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	defect := fs.String("defect", getenv("GOAPP_DEFECT"), "plant one integration bug (default $GOAPP_DEFECT): none, "+fmt.Sprint(goapp.Defects()))
+	magicLinkURL := fs.String("magic-link-url", getenv("MAGIC_LINK_URL"), "where the magic links lead: this app's /authenticate as a browser reaches it, one of the project's redirect URLs (default $MAGIC_LINK_URL; none: the project's default)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -61,7 +65,7 @@ func run(ctx context.Context, args []string, stdout io.Writer, getenv func(strin
 	if err != nil {
 		return fmt.Errorf("stytch client: %w", err)
 	}
-	h, err := goapp.New(goapp.Config{Client: client, Defect: d, Logger: slog.New(slog.NewTextHandler(os.Stderr, nil))})
+	h, err := goapp.New(goapp.Config{Client: client, MagicLinkURL: *magicLinkURL, Defect: d, Logger: slog.New(slog.NewTextHandler(os.Stderr, nil))})
 	if err != nil {
 		return err
 	}
