@@ -72,26 +72,33 @@ func setUpApp(ctx context.Context, c config, out io.Writer, getenv func(string) 
 		creds := appCredentials(getenv)
 		opts = []target.Option{target.WithOneProject(), target.WithCredentials(creds)}
 		stytchURL = c.target
-		writeAppSetup(out, contract.DisplayName(), c.appURL, stytchURL, creds.ProjectID)
+		writeAppSetup(out, contract, c.appURL, stytchURL, creds.ProjectID, false)
 	} else {
 		if stytchURL == "" {
 			stytchURL = target.SandboxURL
 		}
-		writeAppSetup(out, contract.DisplayName(), c.appURL, stytchURL, "$"+target.EnvProjectID)
+		writeAppSetup(out, contract, c.appURL, stytchURL, "$"+target.EnvProjectID, true)
 	}
 	return steps.WithAppURL(contract, c.appURL), opts, nil
 }
 
 // writeAppSetup says how the app must be configured: the project and the Stytch base URL, for
-// the Go, Node and Python SDKs.
-func writeAppSetup(w io.Writer, name, appURL, stytchURL, projectID string) {
+// the Go, Node and Python SDKs, and with magic links in the contract, the redirect URL.
+func writeAppSetup(w io.Writer, contract *app.Contract, appURL, stytchURL, projectID string, sandbox bool) {
 	base := strings.TrimSuffix(stytchURL, "/")
 	fmt.Fprintf(w, `app %s at %s: it must use %s as its Stytch, with the project %s:
   environment:     STYTCH_PROJECT_ID=%s STYTCH_SECRET=<its secret> STYTCH_BASE_URL=%s
   Go (stytch-go):  stytchapi.NewClient(projectID, secret, stytchapi.WithBaseURI(os.Getenv("STYTCH_BASE_URL")))
   Node (stytch):   new stytch.Client({project_id, secret, env: process.env.STYTCH_BASE_URL + "/"})
   Python (stytch): stytch.Client(project_id, secret, environment=os.environ["STYTCH_BASE_URL"] + "/")
-the app scenarios run one at a time on that project, which is emptied before each.
-
-`, name, appURL, base, projectID, projectID, base)
+`, contract.DisplayName(), appURL, base, projectID, projectID, base)
+	if contract.Route(app.SendMagicLink) != nil {
+		if sandbox {
+			fmt.Fprintln(w, "  magic links:     the app's redirect URL must be one of the project's redirect URLs (Stytch's dashboard)")
+		} else {
+			fmt.Fprintf(w, "  magic links:     the app's redirect URL must be one of the project's redirect URLs: %s (the emulator's default, for an app that sends none) or one given to stytch-emulator --redirect-urls\n",
+				emulator.DefaultRedirectURL)
+		}
+	}
+	fmt.Fprint(w, "the app scenarios run one at a time on that project, which is emptied before each.\n\n")
 }

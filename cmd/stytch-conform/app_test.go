@@ -53,16 +53,18 @@ func TestApp_GoappOverHTTP(t *testing.T) {
 	vars, creds := appEnv()
 	code, out, errOut := conform(t, vars, "--target", ts.URL, "--app", serveGoapp(t, ts.URL, creds, goapp.NoDefect), "--app-contract", goappContract)
 	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
-	assert.Regexp(t, `\n7 scenarios on target `+regexp.QuoteMeta(ts.URL)+`: 7 passed, 0 failed, 0 skipped\n`, out)
+	assert.Regexp(t, `\n14 scenarios on target `+regexp.QuoteMeta(ts.URL)+`: 14 passed, 0 failed, 0 skipped\n`, out)
 	assert.Contains(t, out, "it must use "+ts.URL+" as its Stytch, with the project "+creds.ProjectID)
 	assert.Contains(t, out, `Node (stytch):   new stytch.Client({project_id, secret, env: process.env.STYTCH_BASE_URL + "/"})`)
+	assert.Contains(t, out, "magic links:     the app's redirect URL must be one of the project's redirect URLs: "+emulator.DefaultRedirectURL)
 
 	for _, d := range goapp.Defects() {
 		t.Run("case="+string(d), func(t *testing.T) {
 			vars, creds := appEnv()
 			code, out, errOut := conform(t, vars, "--target", ts.URL, "--app", serveGoapp(t, ts.URL, creds, d), "--app-contract", goappContract)
 			assert.Equal(t, exitFailed, code, "the defect %s went unnoticed:\n%s\n%s", d, out, errOut)
-			assert.Regexp(t, `\n7 scenarios on target .*: \d passed, [1-9]\d* failed`, out)
+			assert.Regexp(t, `\n14 scenarios on target .*: \d+ passed, [1-9]\d* failed`, out)
+			assert.Contains(t, out, `FAIL  Scenario "`+caughtBy[d]+`"`, "the scenario that shows the bug fails")
 		})
 	}
 }
@@ -84,7 +86,7 @@ func TestApp_GoappBinary(t *testing.T) {
 		"STYTCH_PROJECT_ID="+creds.ProjectID, "STYTCH_SECRET="+creds.Secret, "STYTCH_BASE_URL="+ts.URL)
 	code, out, errOut := conform(t, vars, "--target", ts.URL, "--app", appURL, "--app-contract", goappContract)
 	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
-	assert.Contains(t, out, "7 passed, 0 failed, 0 skipped")
+	assert.Contains(t, out, "14 passed, 0 failed, 0 skipped")
 }
 
 // startApp starts cmd with env added, waits for the ready line ready matches on its standard
@@ -185,14 +187,16 @@ func TestApp_FailsFast(t *testing.T) {
 
 // TestApp_GoappOnSandbox: the app features against an app configured with the sandbox project
 // (here an emulator standing in for test.stytch.com): those the sandbox can run pass, with
-// Stytch's sandbox user, and those needing a moved clock or aged sessions are skipped.
+// Stytch's sandbox user (and its magic-link token), and those needing a moved clock, aged sessions
+// or the links of other addresses are skipped.
 func TestApp_GoappOnSandbox(t *testing.T) {
 	vars, url := sandboxEnv(t)
 	creds := target.Credentials{ProjectID: vars[target.EnvProjectID], Secret: vars[target.EnvSecret]}
 	code, out, errOut := conform(t, vars, "--target", "sandbox", "--app", serveGoapp(t, url, creds, goapp.NoDefect), "--app-contract", goappContract)
 	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
 	assert.Contains(t, out, "it must use "+url+" as its Stytch, with the project $STYTCH_PROJECT_ID")
-	assert.Regexp(t, `7 scenarios on target sandbox\(.*\): 5 passed, 0 failed, 2 skipped`, out)
+	assert.Regexp(t, `14 scenarios on target sandbox\(.*\): 9 passed, 0 failed, 5 skipped`, out)
+	assert.Contains(t, out, "lacks read-codes")
 	assert.Contains(t, out, "lacks clock-control")
 	assert.Contains(t, out, "lacks session-ageing")
 }

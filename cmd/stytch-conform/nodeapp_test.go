@@ -13,6 +13,16 @@ import (
 	"github.com/stytch-emulator/stytchemu/examples/goapp"
 )
 
+// caughtBy names, for each planted defect, the app scenario that shows its bug.
+var caughtBy = map[goapp.Defect]string{
+	goapp.KeepsOldToken:      "The app keeps the token Stytch rotated at the step-up",
+	goapp.SkipsFactorCheck:   "A password session alone does not open the protected page",
+	goapp.IgnoresFactorAge:   "A sensitive action needs an SMS code at most 5 minutes old",
+	goapp.CodeWithoutSession: "The SMS step-up opens the protected page",
+	goapp.LinkWithoutSession: "A magic link adds its factor to the session the user has",
+	goapp.SkipsLinkCheck:     "A password and an SMS code do not open the magic-link page",
+}
+
 // nodeappDir is the Express app on the Node SDK.
 const nodeappDir = "../../examples/nodeapp"
 
@@ -33,7 +43,9 @@ func needNode(t *testing.T) (node, npm string) {
 
 // TestApp_NodeappOverHTTP: stytch-conform --app drives examples/nodeapp (Express on
 // stytch@14.2.0) against a running emulator: the app features pass, and each planted defect fails
-// them. Its dependencies are installed first (npm ci, from the lockfile).
+// them, the scenario that shows its bug among the failures. Its dependencies are installed first
+// (npm ci, from the lockfile). The app's magic links lead to its public redirect URL, which the
+// emulator is configured to allow, as a project's redirect URLs would.
 func TestApp_NodeappOverHTTP(t *testing.T) {
 	if testing.Short() {
 		t.Skip("installs the Node app's dependencies and starts it")
@@ -44,28 +56,30 @@ func TestApp_NodeappOverHTTP(t *testing.T) {
 	if out, err := install.CombinedOutput(); err != nil {
 		t.Fatalf("npm ci in examples/nodeapp: %v\n%s", err, out)
 	}
-	ts := emulator.NewTestServer(t, emulator.WithAutoProvision())
+	const callback = "http://nodeapp.test/authenticate"
+	ts := emulator.NewTestServer(t, emulator.WithAutoProvision(), emulator.WithRedirectURLs(callback))
 	ready := regexp.MustCompile(`^nodeapp ready on (http://\S+)`)
 	start := func(t *testing.T, defect string) (map[string]string, string) {
 		vars, creds := appEnv()
 		cmd := exec.Command(node, "server.mjs", "--addr", "127.0.0.1:0", "--defect", defect)
 		cmd.Dir = nodeappDir
 		return vars, startApp(t, cmd, ready,
-			"STYTCH_PROJECT_ID="+creds.ProjectID, "STYTCH_SECRET="+creds.Secret, "STYTCH_BASE_URL="+ts.URL)
+			"STYTCH_PROJECT_ID="+creds.ProjectID, "STYTCH_SECRET="+creds.Secret, "STYTCH_BASE_URL="+ts.URL, "MAGIC_LINK_URL="+callback)
 	}
 	const contract = nodeappDir + "/app.yaml"
 
 	vars, appURL := start(t, "none")
 	code, out, errOut := conform(t, vars, "--target", ts.URL, "--app", appURL, "--app-contract", contract)
 	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
-	assert.Contains(t, out, "7 passed, 0 failed, 0 skipped")
+	assert.Contains(t, out, "14 passed, 0 failed, 0 skipped")
 
 	for _, d := range goapp.Defects() {
 		t.Run("case="+string(d), func(t *testing.T) {
 			vars, appURL := start(t, string(d))
 			code, out, errOut := conform(t, vars, "--target", ts.URL, "--app", appURL, "--app-contract", contract)
 			assert.Equal(t, exitFailed, code, "the defect %s went unnoticed:\n%s\n%s", d, out, errOut)
-			assert.Regexp(t, `\d passed, [1-9]\d* failed`, out)
+			assert.Regexp(t, `\d+ passed, [1-9]\d* failed`, out)
+			assert.Contains(t, out, `FAIL  Scenario "`+caughtBy[d]+`"`, "the scenario that shows the bug fails")
 		})
 	}
 }

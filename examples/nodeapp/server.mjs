@@ -5,18 +5,32 @@
 // the app stores the session token Stytch rotated. GET /account needs a password and an SMS
 // factor; POST /transfer also an SMS factor at most 5 minutes old, by the app's own clock. A user
 // who registers an authenticator app and submits its code opens GET /authenticator (a password
-// and a TOTP factor).
+// and a TOTP factor). A user can also sign up or in with an email magic link: POST /magic-link has
+// Stytch email a link to the app's redirect URL, GET /authenticate?stytch_token_type=magic_links&token=...,
+// which authenticates the token with the session the user has, if any, and stores the session;
+// GET /inbox needs a magic link and an SMS factor.
 //
 //   STYTCH_PROJECT_ID=project-test-... STYTCH_SECRET=secret-test-... STYTCH_BASE_URL=http://127.0.0.1:9010 \
-//     node server.mjs [--addr 127.0.0.1:8080] [--defect keeps-old-token|skips-factor-check|ignores-factor-age|code-without-session]
+//     node server.mjs [--addr 127.0.0.1:8080] [--magic-link-url URL] [--defect keeps-old-token|...]
 //
 // STYTCH_BASE_URL is the Stytch API it uses (an emulator's URL; https://test.stytch.com when
-// unset). It prints "nodeapp ready on http://ADDR" once it listens. --defect (or NODEAPP_DEFECT)
-// plants one integration bug, to prove that the app features catch it.
+// unset). --magic-link-url (or MAGIC_LINK_URL) is where the magic links lead: this app's
+// GET /authenticate as a browser reaches it; it must be one of the project's redirect URLs (the
+// emulator's --redirect-urls); unset, the project's default redirect URL applies
+// (http://localhost:3000/authenticate on a new Test project and on the emulator). It prints
+// "nodeapp ready on http://ADDR" once it listens. --defect (or NODEAPP_DEFECT) plants one
+// integration bug, to prove that the app features catch it.
 import express from "express";
 import * as stytch from "stytch";
 
-const DEFECTS = ["keeps-old-token", "skips-factor-check", "ignores-factor-age", "code-without-session"];
+const DEFECTS = [
+  "keeps-old-token",
+  "skips-factor-check",
+  "ignores-factor-age",
+  "code-without-session",
+  "link-without-session", // the magic-link callback drops the session the user has
+  "skips-link-check", // the magic-link page checks the SMS factor only
+];
 const SESSION_COOKIE = "stytch_session";
 const PHONE_COOKIE = "mfa_phone_id";
 const SESSION_MINUTES = 60;
@@ -34,6 +48,7 @@ if (defect !== "none" && !DEFECTS.includes(defect)) {
   process.exit(1);
 }
 const [host, port] = splitAddr(flag("--addr", "127.0.0.1:8080"));
+const magicLinkURL = flag("--magic-link-url", process.env.MAGIC_LINK_URL || "");
 if (!process.env.STYTCH_PROJECT_ID || !process.env.STYTCH_SECRET) {
   console.error("nodeapp: set STYTCH_PROJECT_ID and STYTCH_SECRET (and STYTCH_BASE_URL for an emulator)");
   process.exit(1);
@@ -107,6 +122,51 @@ app.post("/mfa/sms/verify", async (req, res) => {
   }
 });
 
+// Has Stytch email the user a login link, or a sign-up link (and a new user) to an address no user
+// has; both lead to the app's redirect URL.
+app.post("/magic-link", async (req, res) => {
+  const { email } = req.body ?? {};
+  if (!email) return res.status(400).json({ error: "bad_request" });
+  const params = { email };
+  if (magicLinkURL) {
+    params.login_magic_link_url = magicLinkURL;
+    params.signup_magic_link_url = magicLinkURL;
+  }
+  try {
+    await client.magicLinks.email.loginOrCreate(params);
+    res.json({ sent: "true" });
+  } catch (err) {
+    refuse(res, 400, "send_failed", err);
+  }
+});
+
+// The redirect URL the links lead to, with ?stytch_token_type=magic_links&token=...: it
+// authenticates the token with the session the user has, if any, so that the magic-link factor
+// joins the factors they already proved, and stores the session Stytch returns. A session Stytch
+// no longer knows is dropped: the link then starts a new one.
+app.get("/authenticate", async (req, res) => {
+  const token = typeof req.query.token === "string" ? req.query.token : "";
+  const type = req.query.stytch_token_type;
+  if (!token || (type !== undefined && type !== "magic_links")) return res.status(400).json({ error: "bad_request" });
+  const params = { token, session_duration_minutes: SESSION_MINUTES };
+  const session = cookie(req, SESSION_COOKIE);
+  if (session && defect !== "link-without-session") params.session_token = session;
+  try {
+    let r;
+    try {
+      r = await client.magicLinks.authenticate(params);
+    } catch (err) {
+      if (!params.session_token || err?.error_type !== "session_not_found") throw err;
+      delete params.session_token;
+      r = await client.magicLinks.authenticate(params);
+    }
+    setSession(res, r.session_token);
+    res.json({ user_id: r.user_id });
+  } catch (err) {
+    refuse(res, 401, "invalid_magic_link", err);
+  }
+});
+
 app.post("/logout", async (req, res) => {
   const token = cookie(req, SESSION_COOKIE);
   if (token) {
@@ -151,15 +211,19 @@ app.post("/mfa/totp/verify", requireMFA({ need: [] }), async (req, res) => {
   }
 });
 
+const PASSWORD = ["password", "knowledge"];
 const SMS = ["otp", "sms"];
 const TOTP = ["totp", "authenticator_app"];
-app.get("/account", requireMFA({ need: [SMS] }), page);
-app.post("/transfer", requireMFA({ need: [SMS], stepUp: defect !== "ignores-factor-age" }), page);
-app.get("/authenticator", requireMFA({ need: [TOTP] }), page);
+const MAGIC_LINK = ["magic_link", "email"];
+const protectedNeeds = defect === "skips-factor-check" ? [] : [PASSWORD, SMS];
+app.get("/account", requireMFA({ need: protectedNeeds }), page);
+app.post("/transfer", requireMFA({ need: protectedNeeds, stepUp: defect !== "ignores-factor-age" }), page);
+app.get("/authenticator", requireMFA({ need: [PASSWORD, TOTP] }), page);
+app.get("/inbox", requireMFA({ need: defect === "skips-link-check" ? [SMS] : [MAGIC_LINK, SMS] }), page);
 
-// requireMFA lets a request through only if its session, authenticated with Stytch, has a
-// password and the factors need lists (none: any signed-in session), and with stepUp an SMS
-// factor authenticated within the window.
+// requireMFA lets a request through only if its session, authenticated with Stytch, has the
+// factors need lists (none: any signed-in session), and with stepUp an SMS factor authenticated
+// within the window.
 function requireMFA({ need, stepUp = false }) {
   return async (req, res, next) => {
     const token = cookie(req, SESSION_COOKIE);
@@ -180,8 +244,7 @@ function requireMFA({ need, stepUp = false }) {
     const factors = session.authentication_factors ?? [];
     const has = ([type, method]) => factors.find((f) => f.type === type && f.delivery_method === method);
     const sms = has(SMS);
-    const lacking = need.length > 0 && (!has(["password", "knowledge"]) || need.some((f) => !has(f)));
-    if (defect !== "skips-factor-check" && lacking) {
+    if (need.some((f) => !has(f))) {
       return res.status(403).json({ error: "missing_factor" });
     }
     if (stepUp) {
