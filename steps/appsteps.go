@@ -243,22 +243,7 @@ func openLinkInApp(ctx context.Context) error {
 }
 
 func appRefusesUsedLink(ctx context.Context) error {
-	return must(ctx, harness.AppRequest{Route: app.AuthenticateMagicLink, Again: true}, nil, checkAppRefusal())
-}
-
-// checkAppRefusal checks that the app refused the last request as a client error (4xx): neither
-// accepted it nor failed with a server error.
-func checkAppRefusal() harness.CheckFunc {
-	return func(s *harness.State) error {
-		r, ok := s.LastResponse.(*app.Response)
-		if !ok || r == nil {
-			return fmt.Errorf("%w: no app answer (the last step made no app request)", harness.ErrMissingState)
-		}
-		if r.Status < 400 || r.Status > 499 {
-			return fmt.Errorf("app: want a refusal (4xx), got %s", r)
-		}
-		return nil
-	}
+	return must(ctx, harness.AppRequest{Route: app.AuthenticateMagicLink, Again: true}, nil, harness.CheckAppRefused())
 }
 
 func appAllowsLinkPage(ctx context.Context) error {

@@ -230,8 +230,9 @@
 //
 // The application under test. These steps drive the application through its app contract: the
 // reference app (examples/goapp) unless WithApp or stytch-conform --app names another. The session
-// is the one the app hands out (its cookie or header), not the steps' own; the codes come from the
-// target. A scenario using a step whose route the contract lacks is skipped, naming it.
+// is the one the app hands out (its cookie or header), not the steps' own; the codes and the magic
+// links come from the target. A scenario using a step whose route the contract lacks is skipped,
+// naming it.
 //   - a visitor signs up in the app: A fresh identity (never the sandbox one) signs up through the
 //     app's sign_up route, which must succeed; the user is deleted after the scenario.
 //   - the user signs in to the app: The identity's email and password go to the app's sign_in

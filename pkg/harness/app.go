@@ -61,7 +61,7 @@ func (a *App) open(tgt target.Target) (*app.Client, error) {
 // successful send_magic_link reads from the target (State.LastMagicLink, as MagicLinkSend does).
 // The session the app hands out is carried to the next request. The app's answer is an
 // *app.Response in State.LastResponse; an app that says no is not an error, checks judge it
-// (CheckAppOK, CheckAppAnswer).
+// (CheckAppOK, CheckAppRefused, CheckAppAnswer).
 type AppRequest struct {
 	// Route is the contract's route.
 	Route app.RouteName
@@ -203,6 +203,21 @@ func CheckAppOK() CheckFunc {
 		}
 		if !r.OK() {
 			return fmt.Errorf("app refused %s", r)
+		}
+		return nil
+	}
+}
+
+// CheckAppRefused checks that the app refused the last request as a client error (a 4xx status):
+// it neither accepted it nor failed with a server error.
+func CheckAppRefused() CheckFunc {
+	return func(s *State) error {
+		r, err := lastAppResponse(s)
+		if err != nil {
+			return err
+		}
+		if r.Status < 400 || r.Status > 499 {
+			return fmt.Errorf("app: want a refusal (4xx), got %s", r)
 		}
 		return nil
 	}

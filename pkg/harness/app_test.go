@@ -2,10 +2,11 @@ package harness_test
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
 
 	"github.com/stytch-emulator/stytchemu/examples/goapp"
 	"github.com/stytch-emulator/stytchemu/pkg/app"
@@ -58,12 +59,7 @@ func appFlow() []harness.TestStep {
 		harness.TestStep{Name: "magic-link page opens", Action: harness.AppRequest{Route: app.MagicLinkPage}, Check: harness.CheckAppAnswer(app.Allowed)},
 		harness.TestStep{Name: "sign out", Action: harness.AppRequest{Route: app.SignOut}, Check: harness.CheckAppOK()},
 		harness.TestStep{Name: "page closed", Action: harness.AppRequest{Route: app.ProtectedPage}, Check: harness.CheckAppAnswer(app.Unauthenticated)},
-		harness.TestStep{Name: "used link refused", Action: harness.AppRequest{Route: app.AuthenticateMagicLink, Again: true}, Check: func(s *harness.State) error {
-			if r := s.LastResponse.(*app.Response); r.Status != http.StatusUnauthorized {
-				return fmt.Errorf("want 401, got %s", r)
-			}
-			return nil
-		}},
+		harness.TestStep{Name: "used link refused", Action: harness.AppRequest{Route: app.AuthenticateMagicLink, Again: true}, Check: harness.CheckAppRefused()},
 		harness.TestStep{Name: "magic-link page closed", Action: harness.AppRequest{Route: app.MagicLinkPage}, Check: harness.CheckAppAnswer(app.Unauthenticated)},
 	)
 }
@@ -131,4 +127,31 @@ func TestApp_TOTP(t *testing.T) {
 		{Name: "submit code", Action: harness.AppRequest{Route: app.SubmitTOTPCode}, Check: harness.CheckAppOK()},
 		{Name: "page opens", Action: harness.AppRequest{Route: app.TOTPPage}, Check: harness.CheckAppAnswer(app.Allowed)},
 	}}))
+}
+
+// TestCheckAppRefused: only a 4xx answer is a refusal; an acceptance, a server error or no app
+// answer at all fail the check.
+func TestCheckAppRefused(t *testing.T) {
+	tests := []struct {
+		name string
+		last any
+		want string
+	}{
+		{"case=401", &app.Response{Request: "GET /authenticate", Status: http.StatusUnauthorized}, ""},
+		{"case=400", &app.Response{Request: "GET /authenticate", Status: http.StatusBadRequest}, ""},
+		{"case=accepted", &app.Response{Request: "GET /authenticate", Status: http.StatusOK}, "app: want a refusal (4xx), got GET /authenticate: 200"},
+		{"case=redirected", &app.Response{Request: "GET /authenticate", Status: http.StatusSeeOther}, "app: want a refusal (4xx), got GET /authenticate: 303"},
+		{"case=server error", &app.Response{Request: "GET /authenticate", Status: http.StatusInternalServerError}, "want a refusal (4xx), got GET /authenticate: 500"},
+		{"case=no app answer", nil, "no app answer"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := harness.CheckAppRefused()(&harness.State{LastResponse: tt.last})
+			if tt.want == "" {
+				require.NoError(t, err)
+				return
+			}
+			require.ErrorContains(t, err, tt.want)
+		})
+	}
 }
