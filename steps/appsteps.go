@@ -148,8 +148,9 @@ func signUpInApp(ctx context.Context) error {
 	return sc.run(setup(ctx), harness.TestStep{Name: "track the user", PreStep: trackAppUser, Check: noCheck})
 }
 
-// trackAppUser finds the user the app signed up by its email and has the target delete it after
-// the scenario, as it does the users the steps create.
+// trackAppUser finds the user the app signed up (with a password or a magic link) by its email,
+// makes it the state's user, and has the target delete it after the scenario, as it does the users
+// the steps create.
 func trackAppUser(ctx context.Context, s *harness.State) error {
 	tgt := s.Target()
 	resp, err := tgt.Client().Users.Search(ctx, &users.SearchParams{Limit: 2, Query: &users.SearchUsersQuery{
