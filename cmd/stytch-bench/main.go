@@ -24,7 +24,6 @@ package main
 import (
 	"github.com/stytch-emulator/stytchemu/internal/procstat"
 
-	"bufio"
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
@@ -119,16 +118,16 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	// (a) and (b) share one standalone emulator.
 	// Every start signs with a key generated into the run's own directory: the emulator keeps its
 	// state in memory, as a test run does, and nothing touches the user's cache.
-	keyFile, err := writeSigningKey(tmp)
+	keyFile, err := procstat.WriteSigningKey(tmp)
 	if err != nil {
 		return err
 	}
-	emu, err := startServer(ctx, emuBin, "--addr", "127.0.0.1:0", "--signing-key", keyFile)
+	emu, err := procstat.StartServer(ctx, os.Stderr, 10*time.Second, emuBin, "--addr", "127.0.0.1:0", "--signing-key", keyFile)
 	if err != nil {
 		return fmt.Errorf("start emulator: %w", err)
 	}
-	defer emu.stop()
-	a, err := measureAuthenticate(ctx, cfg, emu.url)
+	defer emu.Stop()
+	a, err := measureAuthenticate(ctx, cfg, emu.URL())
 	if err != nil {
 		return err
 	}
@@ -136,20 +135,20 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	// The bare handler answers the very bytes of the emulator's JWKS response, so (b) compares the
 	// emulator's plumbing, not payload sizes.
 	bodyFile := filepath.Join(tmp, "jwks.json")
-	if err := saveBody(emu.url+"/v1/sessions/jwks/"+emulator.DefaultProjectID, bodyFile); err != nil {
+	if err := saveBody(emu.URL()+"/v1/sessions/jwks/"+emulator.DefaultProjectID, bodyFile); err != nil {
 		return err
 	}
-	bare, err := startServer(ctx, self, "--serve-bare", "127.0.0.1:0", bodyFile)
+	bare, err := procstat.StartServer(ctx, os.Stderr, 10*time.Second, self, "--serve-bare", "127.0.0.1:0", bodyFile)
 	if err != nil {
 		return fmt.Errorf("start bare server: %w", err)
 	}
-	defer bare.stop()
-	b, err := measureNoJWT(ctx, cfg, emu.url, bare.url)
+	defer bare.Stop()
+	b, err := measureNoJWT(ctx, cfg, emu.URL(), bare.URL())
 	if err != nil {
 		return err
 	}
 	rows = append(rows, b)
-	f, err := measureFlow(ctx, cfg, emu.url)
+	f, err := measureFlow(ctx, cfg, emu.URL())
 	if err != nil {
 		return err
 	}
@@ -188,56 +187,6 @@ type row struct {
 	pass                            bool
 }
 
-// server is a child process serving HTTP.
-type server struct {
-	cmd *exec.Cmd
-	url string
-}
-
-var addrPattern = regexp.MustCompile(`http://[0-9.:\[\]a-f]+`)
-
-// startServer runs bin with args and waits for the line with its base URL.
-func startServer(ctx context.Context, bin string, args ...string) (*server, error) {
-	cmd := exec.CommandContext(ctx, bin, args...)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	urlc := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if u := addrPattern.FindString(sc.Text()); u != "" {
-				urlc <- u
-				break
-			}
-		}
-		_, _ = io.Copy(io.Discard, stdout)
-	}()
-	select {
-	case u := <-urlc:
-		return &server{cmd: cmd, url: u}, nil
-	case <-time.After(10 * time.Second):
-		_ = cmd.Process.Kill()
-		return nil, errors.New("no ready line within 10s")
-	}
-}
-
-func (s *server) stop() {
-	_ = s.cmd.Process.Signal(os.Interrupt)
-	done := make(chan struct{})
-	go func() { _ = s.cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		_ = s.cmd.Process.Kill()
-	}
-}
-
 // serveBare is the baseline of (b): a bare net/http handler answering the bytes of bodyFile.
 func serveBare(addr, bodyFile string) {
 	body, err := os.ReadFile(bodyFile)
@@ -255,19 +204,6 @@ func serveBare(addr, bodyFile string) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(body)
 	}))
-}
-
-// writeSigningKey writes a newly generated signing key into dir and returns the file's path.
-func writeSigningKey(dir string) (string, error) {
-	pem, err := emulator.NewSigningKeyPEM()
-	if err != nil {
-		return "", err
-	}
-	path := filepath.Join(dir, "signing-key.pem")
-	if err := os.WriteFile(path, pem, 0o600); err != nil {
-		return "", fmt.Errorf("write signing key: %w", err)
-	}
-	return path, nil
 }
 
 // saveBody writes the body of a GET of url to path.
@@ -424,12 +360,12 @@ func measureColdStart(ctx context.Context, cfg config, bin, keyFile string) (row
 	client := &http.Client{Timeout: time.Second}
 	for range cfg.starts {
 		start := time.Now()
-		srv, err := startServer(ctx, bin, "--addr", "127.0.0.1:0", "--signing-key", keyFile)
+		srv, err := procstat.StartServer(ctx, os.Stderr, 10*time.Second, bin, "--addr", "127.0.0.1:0", "--signing-key", keyFile)
 		if err != nil {
 			return row{}, err
 		}
 		for {
-			resp, err := client.Get(srv.url + "/emulator/v1/health")
+			resp, err := client.Get(srv.URL() + "/emulator/v1/health")
 			if err == nil {
 				resp.Body.Close()
 				if resp.StatusCode == http.StatusOK {
@@ -437,12 +373,12 @@ func measureColdStart(ctx context.Context, cfg config, bin, keyFile string) (row
 				}
 			}
 			if time.Since(start) > 10*time.Second {
-				srv.stop()
+				srv.Stop()
 				return row{}, errors.New("emulator did not serve within 10s")
 			}
 		}
 		times = append(times, time.Since(start))
-		srv.stop()
+		srv.Stop()
 	}
 	slices.Sort(times)
 	med, p90 := times[len(times)/2], times[len(times)*9/10]

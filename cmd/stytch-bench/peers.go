@@ -88,7 +88,7 @@ func runPeers(ctx context.Context, args []string, out io.Writer) error {
 		runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), firebaseToolsVersion, nodeVersion(ctx), cfg.workers, cfg.duration)
 	// The emulator signs with a key generated here and keeps its state in memory, as Firebase's
 	// emulator does without --import: every start below is a fresh one, with no snapshot writer.
-	keyFile, err := writeSigningKey(tmp)
+	keyFile, err := procstat.WriteSigningKey(tmp)
 	if err != nil {
 		return err
 	}

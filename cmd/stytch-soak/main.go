@@ -166,9 +166,9 @@ func run(ctx context.Context, args []string, out io.Writer) (*report, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer emu.stop()
+	defer emu.Stop()
 	fmt.Fprintf(out, "stytch-soak: emulator pid %d on %s; %s measured (%s before the abuse, %s during), %d honest workers in %d projects\n",
-		emu.pid(), emu.url, cfg.duration, cfg.duration/3, cfg.duration-cfg.duration/3, cfg.workers, cfg.projects)
+		emu.Pid(), emu.URL(), cfg.duration, cfg.duration/3, cfg.duration-cfg.duration/3, cfg.workers, cfg.projects)
 
 	fmt.Fprintf(out, "stytch-soak: preparing %s-cost migrated hashes\n", cfg.hashCost)
 	hashes, err := abuseHashes(cfg.hashCost)
@@ -180,11 +180,11 @@ func run(ctx context.Context, args []string, out io.Writer) (*report, error) {
 	st := newStats()
 	loadCtx, stopLoad := context.WithCancel(ctx)
 	defer stopLoad()
-	honest := newHonest(emu.url, cfg, st)
+	honest := newHonest(emu.URL(), cfg, st)
 	honestDone := honest.start(loadCtx)
 	rep.probe = &probe{patience: cfg.maxWait}
 	probeDone := make(chan struct{})
-	go func() { rep.probe.run(loadCtx, emu.url, st, time.Second); close(probeDone) }()
+	go func() { rep.probe.run(loadCtx, emu.URL(), st, time.Second); close(probeDone) }()
 
 	sleep(ctx, cfg.warmup)
 	cpu0, _ := emu.cpuTime()
@@ -194,12 +194,12 @@ func run(ctx context.Context, args []string, out io.Writer) (*report, error) {
 	sleep(ctx, before)
 	cpu1, _ := emu.cpuTime()
 	self1, _ := procstat.CPUTime(os.Getpid())
-	rep.rssBefore, _ = procstat.ReadMemory(emu.pid())
+	rep.rssBefore, _ = procstat.ReadMemory(emu.Pid())
 
 	abuseCtx, stopAbuse := context.WithCancel(loadCtx)
 	defer stopAbuse()
 	st.setPhase(phaseDuring)
-	abuse := newAbuse(emu.url, cfg, hashes)
+	abuse := newAbuse(emu.URL(), cfg, hashes)
 	abuseDone := abuse.start(abuseCtx)
 	sleep(ctx, cfg.duration-before)
 	st.setPhase(phaseAfter)
@@ -221,11 +221,11 @@ func run(ctx context.Context, args []string, out io.Writer) (*report, error) {
 	rep.sessions = honest.checkSessions(ctx)
 	rep.phases = st.snapshot() // after the check, so that its 5xx count too
 	rep.flowErrors = st.firstErrors()
-	rep.mem, err = procstat.ReadMemory(emu.pid())
+	rep.mem, err = procstat.ReadMemory(emu.Pid())
 	if err != nil {
 		return nil, err
 	}
-	rep.alive = emu.alive()
+	rep.alive = emu.Alive()
 	rep.loadEnd = loadAverage()
 	rep.print(out)
 	return rep, nil

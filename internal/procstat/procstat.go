@@ -1,6 +1,6 @@
-// Package procstat builds this module's commands and reads a child process's CPU time and
-// resident memory from Linux's /proc, for the benchmark and soak commands that measure the
-// emulator as a separate process.
+// Package procstat builds this module's commands, starts them as child servers and reads a child
+// process's CPU time and resident memory from Linux's /proc, for the benchmark and soak commands
+// that measure the emulator as a separate process.
 package procstat
 
 import (
