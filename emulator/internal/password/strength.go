@@ -4,7 +4,10 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/trustelem/zxcvbn"
+	"github.com/trustelem/zxcvbn/match"
+	"github.com/trustelem/zxcvbn/scoring"
+
+	"github.com/stytch-emulator/stytchemu/emulator/internal/password/matching"
 )
 
 // Policy names a Stytch password strength policy, as reported in the
@@ -99,6 +102,36 @@ type LUDSRequirements struct {
 	MissingCharacters int
 }
 
+// strength is zxcvbn's estimate of a password: how many guesses it takes, the 0-4 score, and the
+// matches that make the cheapest sequence.
+type strength struct {
+	Guesses  float64
+	Score    int
+	Sequence []*match.Match
+}
+
+// zxcvbnStrength is trustelem/zxcvbn's PasswordStrength (without its timing), on the matching
+// package that builds its dictionaries on first use. A password that is not valid UTF-8 scores 0.
+func zxcvbnStrength(password string, userInputs []string) strength {
+	if !utf8.ValidString(password) {
+		return strength{}
+	}
+	seq := scoring.MostGuessableMatchSequence(password, matching.Omnimatch(password, userInputs), false)
+	return strength{Guesses: seq.Guesses, Score: guessesToScore(seq.Guesses), Sequence: seq.Sequence}
+}
+
+// guessesToScore is zxcvbn's score of a guess count: below 10^3, 10^6, 10^8 and 10^10 guesses
+// (each plus 5) score 0 to 3, more scores 4 (trustelem/zxcvbn time_estimate.go).
+func guessesToScore(guesses float64) int {
+	const delta = 5
+	for score, limit := range []float64{1e3, 1e6, 1e8, 1e10} {
+		if guesses < limit+delta {
+			return score
+		}
+	}
+	return 4
+}
+
 // Check evaluates password under the checker's policy. A non-empty email is
 // given to zxcvbn as user input (the address, its local part and the words of
 // the local part), so passwords built from it score lower. zxcvbn only sees
@@ -107,7 +140,7 @@ type LUDSRequirements struct {
 // character classes always use the whole password. A password that is not
 // valid UTF-8 scores 0 under zxcvbn.
 func (c Checker) Check(password, email string) Result {
-	z := zxcvbn.PasswordStrength(truncateRunes(password, maxZXCVBNRunes), userInputs(email))
+	z := zxcvbnStrength(truncateRunes(password, maxZXCVBNRunes), userInputs(email))
 	if c.Policy == PolicyLUDS {
 		req := c.LUDS.check(password)
 		return Result{
