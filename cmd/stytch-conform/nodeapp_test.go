@@ -1,9 +1,11 @@
 package main
 
 import (
+	"net/http"
 	"os"
 	"os/exec"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -72,6 +74,7 @@ func TestApp_NodeappOverHTTP(t *testing.T) {
 	code, out, errOut := conform(t, vars, "--target", ts.URL, "--app", appURL, "--app-contract", contract)
 	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
 	assert.Contains(t, out, "14 passed, 0 failed, 0 skipped")
+	t.Run("case=malformed cookie", func(t *testing.T) { requireSurvivesMalformedCookie(t, appURL) })
 
 	for _, d := range goapp.Defects() {
 		t.Run("case="+string(d), func(t *testing.T) {
@@ -81,5 +84,34 @@ func TestApp_NodeappOverHTTP(t *testing.T) {
 			assert.Regexp(t, `\d+ passed, [1-9]\d* failed`, out)
 			assert.Contains(t, out, `FAIL  Scenario "`+caughtBy[d]+`"`, "the scenario that shows the bug fails")
 		})
+	}
+}
+
+// requireSurvivesMalformedCookie sends every route of the app at appURL a session cookie that is
+// not percent-encoded text, as any client may: each answers a client error or signs nobody in,
+// and the app still serves the next request (a handler that throws on the cookie must not end
+// the process).
+func requireSurvivesMalformedCookie(t *testing.T, appURL string) {
+	t.Helper()
+	for _, r := range []struct{ method, path string }{
+		{http.MethodGet, "/authenticate?stytch_token_type=magic_links&token=x"},
+		{http.MethodGet, "/account"},
+		{http.MethodGet, "/inbox"},
+		{http.MethodPost, "/mfa/sms/send"},
+		{http.MethodPost, "/mfa/sms/verify"},
+		{http.MethodPost, "/mfa/totp/register"},
+		{http.MethodPost, "/logout"},
+	} {
+		req, err := http.NewRequestWithContext(t.Context(), r.method, appURL+r.path, strings.NewReader(`{}`))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Cookie", "stytch_session=%E0%A4%A; mfa_phone_id=%")
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err, "%s %s: the app answers", r.method, r.path)
+		resp.Body.Close()
+		assert.Less(t, resp.StatusCode, 500, "%s %s", r.method, r.path)
+		if r.path != "/logout" {
+			assert.GreaterOrEqual(t, resp.StatusCode, 400, "%s %s signs nobody in", r.method, r.path)
+		}
 	}
 }

@@ -271,10 +271,18 @@ function cookieOptions() {
   return { path: "/", httpOnly: true, secure: true, sameSite: "lax" };
 }
 
+// cookie returns a request cookie's value ("" when absent). A value that is not percent-encoded
+// text counts as absent: decodeURIComponent throws on it, and a throw in an async Express 4
+// handler is an unhandled rejection, which ends the process.
 function cookie(req, name) {
   for (const part of (req.headers.cookie ?? "").split(";")) {
     const [k, ...v] = part.trim().split("=");
-    if (k === name) return decodeURIComponent(v.join("="));
+    if (k !== name) continue;
+    try {
+      return decodeURIComponent(v.join("="));
+    } catch {
+      return "";
+    }
   }
   return "";
 }
