@@ -467,3 +467,47 @@ func TestMagicLinksSurviveExportImport(t *testing.T) {
 	require.NoError(t, err)
 	findFactor(t, got.Session, "magic_link", "email")
 }
+
+// TestMagicLinkSessionOfAnotherUser: a link authenticated with the session (token or JWT) of
+// another user signs in the link's user on a new session; the other user's session gets no
+// factor and keeps its token. Stytch's magic-link authenticate reference said a session of another
+// user is ignored; stytch-go's oauth.AuthenticateParams states the same rule for OAuth.
+func TestMagicLinkSessionOfAnotherUser(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name    string
+		session func(*passwords.AuthenticateResponse) *magiclinks.AuthenticateParams
+	}{
+		{"session_token", func(a *passwords.AuthenticateResponse) *magiclinks.AuthenticateParams {
+			return &magiclinks.AuthenticateParams{SessionToken: a.SessionToken, SessionDurationMinutes: 60}
+		}},
+		{"session_jwt", func(a *passwords.AuthenticateResponse) *magiclinks.AuthenticateParams {
+			return &magiclinks.AuthenticateParams{SessionJWT: a.SessionJWT, SessionDurationMinutes: 60}
+		}},
+	} {
+		t.Run("case="+tt.name, func(t *testing.T) {
+			t.Parallel()
+			both(t, func(t *testing.T, h *H) {
+				aAddr, bAddr := h.Email("ml-a"), h.Email("ml-b")
+				h.verifiedPasswordUser(t, aAddr)
+				b := h.verifiedPasswordUser(t, bAddr)
+				aSess := h.passwordSession(t, aAddr)
+				_, err := h.C.MagicLinks.Email.LoginOrCreate(h.Ctx, &mlemail.LoginOrCreateParams{Email: bAddr})
+				require.NoError(t, err)
+
+				resp, err := h.clickLink(h.lastLink(t, bAddr), tt.session(aSess))
+				require.NoError(t, err)
+				require.Equal(t, b.UserID, resp.UserID)
+				require.Equal(t, b.UserID, resp.Session.UserID)
+				require.NotEqual(t, aSess.Session.SessionID, resp.Session.SessionID, "another user's session must not receive the factor")
+				require.NotEqual(t, aSess.SessionToken, resp.SessionToken)
+				require.Equal(t, []string{"magic_link/email"}, factorTypes(resp.Session))
+
+				got, err := h.authSession(aSess.SessionToken)
+				require.NoError(t, err, "the other user's session keeps its token")
+				require.Equal(t, aSess.Session.UserID, got.Session.UserID)
+				require.Equal(t, []string{"password/knowledge"}, factorTypes(&got.Session))
+			})
+		})
+	}
+}
