@@ -224,3 +224,47 @@ func TestMagicLinkWithAnEndedSession(t *testing.T) {
 	require.Len(t, got.Session.AuthenticationFactors, 1)
 	assert.Equal(t, sessions.AuthenticationFactorTypeMagicLink, got.Session.AuthenticationFactors[0].Type)
 }
+
+// TestMagicLinkOfAnotherUser: a link opened in a browser signed in as someone else signs in the
+// link's user on a session of their own: the factor does not join the other user's session, which
+// keeps only its own factors.
+func TestMagicLinkOfAnotherUser(t *testing.T) {
+	ts := emulator.NewTestServer(t, emulator.WithAutoProvision())
+	creds := target.NewTestCredentials()
+	client, err := stytchapi.NewClient(creds.ProjectID, creds.Secret, stytchapi.WithBaseURI(ts.URL), stytchapi.WithInitializationContext(t.Context()))
+	require.NoError(t, err)
+	const signedIn, linkOwner = "signed-in@example.com", "link-owner@example.com"
+	a, err := client.Passwords.Create(t.Context(), &passwords.CreateParams{Email: signedIn, Password: "a long unguessable passphrase " + rand.Text(), SessionDurationMinutes: 30})
+	require.NoError(t, err)
+	h, err := goapp.New(goapp.Config{Client: client})
+	require.NoError(t, err)
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequestWithContext(t.Context(), http.MethodPost, "/magic-link", strings.NewReader(`{"email":"`+linkOwner+`"}`)))
+	require.Equal(t, http.StatusOK, w.Code, "%s", w.Body)
+	msgs := ts.Project(creds.ProjectID).Messages(linkOwner)
+	require.NotEmpty(t, msgs)
+
+	r := httptest.NewRequestWithContext(t.Context(), http.MethodGet, "/authenticate?stytch_token_type=magic_links&token="+url.QueryEscape(msgs[len(msgs)-1].Token), nil)
+	r.AddCookie(&http.Cookie{Name: mfa.DefaultCookieName, Value: a.SessionToken})
+	w = httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	require.Equal(t, http.StatusOK, w.Code, "%s", w.Body)
+	var fresh string
+	for _, c := range w.Result().Cookies() {
+		if c.Name == mfa.DefaultCookieName {
+			fresh = c.Value
+		}
+	}
+	require.NotEmpty(t, fresh)
+	got, err := client.Sessions.Authenticate(t.Context(), &sessions.AuthenticateParams{SessionToken: fresh})
+	require.NoError(t, err)
+	assert.NotEqual(t, a.UserID, got.Session.UserID, "the link signs in its own user")
+	assert.NotEqual(t, a.Session.SessionID, got.Session.SessionID)
+	require.Len(t, got.Session.AuthenticationFactors, 1)
+	assert.Equal(t, sessions.AuthenticationFactorTypeMagicLink, got.Session.AuthenticationFactors[0].Type)
+
+	other, err := client.Sessions.Authenticate(t.Context(), &sessions.AuthenticateParams{SessionToken: a.SessionToken})
+	require.NoError(t, err)
+	require.Len(t, other.Session.AuthenticationFactors, 1, "the signed-in user's session gets no factor")
+	assert.Equal(t, sessions.AuthenticationFactorTypePassword, other.Session.AuthenticationFactors[0].Type)
+}
