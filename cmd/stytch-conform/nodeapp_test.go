@@ -16,13 +16,15 @@ import (
 )
 
 // caughtBy names, for each planted defect, the app scenario that shows its bug.
-var caughtBy = map[goapp.Defect]string{
-	goapp.KeepsOldToken:      "The app keeps the token Stytch rotated at the step-up",
-	goapp.SkipsFactorCheck:   "A password session alone does not open the protected page",
-	goapp.IgnoresFactorAge:   "A sensitive action needs an SMS code at most 5 minutes old",
-	goapp.CodeWithoutSession: "The SMS step-up opens the protected page",
-	goapp.LinkWithoutSession: "A magic link adds its factor to the session the user has",
-	goapp.SkipsLinkCheck:     "A password and an SMS code do not open the magic-link page",
+func caughtBy() map[goapp.Defect]string {
+	return map[goapp.Defect]string{
+		goapp.KeepsOldToken:      "The app keeps the token Stytch rotated at the step-up",
+		goapp.SkipsFactorCheck:   "A password session alone does not open the protected page",
+		goapp.IgnoresFactorAge:   "A sensitive action needs an SMS code at most 5 minutes old",
+		goapp.CodeWithoutSession: "The SMS step-up opens the protected page",
+		goapp.LinkWithoutSession: "A magic link adds its factor to the session the user has",
+		goapp.SkipsLinkCheck:     "A password and an SMS code do not open the magic-link page",
+	}
 }
 
 // nodeappDir is the Express app on the Node SDK.
@@ -82,7 +84,7 @@ func TestApp_NodeappOverHTTP(t *testing.T) {
 			code, out, errOut := conform(t, vars, "--target", ts.URL, "--app", appURL, "--app-contract", contract)
 			assert.Equal(t, exitFailed, code, "the defect %s went unnoticed:\n%s\n%s", d, out, errOut)
 			assert.Regexp(t, `\d+ passed, [1-9]\d* failed`, out)
-			assert.Contains(t, out, `FAIL  Scenario "`+caughtBy[d]+`"`, "the scenario that shows the bug fails")
+			assert.Contains(t, out, `FAIL  Scenario "`+caughtBy()[d]+`"`, "the scenario that shows the bug fails")
 		})
 	}
 }

@@ -194,10 +194,13 @@ func TestClient_MagicLinkToken(t *testing.T) {
   authenticate_magic_link: {method: GET, path: '/authenticate?stytch_token_type=magic_links&token={{token}}'}
   magic_link_page: {method: GET, path: /inbox}
   sign_out:`)
-	for _, tt := range []struct{ name, src string }{
-		{"query", src},
+	for _, tt := range []struct {
+		name, src string
+		want      []string
+	}{
+		{"query", src, []string{"magic_links", token}},
 		{"path and body", replace(t, src, `{method: GET, path: '/authenticate?stytch_token_type=magic_links&token={{token}}'}`,
-			`{method: POST, path: '/ml/{{token}}', body: '{"token":"{{token}}"}'}`)},
+			`{method: POST, path: '/ml/{{token}}', body: '{"token":"{{token}}"}'}`), []string{token, token}},
 	} {
 		t.Run("case="+tt.name, func(t *testing.T) {
 			got = nil
@@ -206,11 +209,7 @@ func TestClient_MagicLinkToken(t *testing.T) {
 			resp, err := app.NewInProcessClient(c, mux).Do(context.Background(), app.AuthenticateMagicLink, app.Vars{Token: token})
 			require.NoError(t, err)
 			require.True(t, resp.OK(), "%s", resp)
-			if tt.name == "query" {
-				assert.Equal(t, []string{"magic_links", token}, got)
-			} else {
-				assert.Equal(t, []string{token, token}, got)
-			}
+			assert.Equal(t, tt.want, got)
 		})
 	}
 }
