@@ -136,8 +136,14 @@ func New(cfg Config) (http.Handler, error) {
 	if _, err := ParseDefect(string(cfg.Defect)); err != nil {
 		return nil, fmt.Errorf("goapp: %w", err)
 	}
-	if u, err := url.Parse(cfg.MagicLinkURL); cfg.MagicLinkURL != "" && (err != nil || u.Scheme == "" || u.Host == "") {
-		return nil, fmt.Errorf("goapp: Config.MagicLinkURL %q: want an absolute URL, e.g. https://app.example.com/authenticate", cfg.MagicLinkURL)
+	if cfg.MagicLinkURL != "" {
+		u, err := url.Parse(cfg.MagicLinkURL)
+		if err != nil {
+			return nil, fmt.Errorf("goapp: Config.MagicLinkURL: %w", err)
+		}
+		if u.Scheme == "" || u.Host == "" {
+			return nil, fmt.Errorf("goapp: Config.MagicLinkURL %q: want an absolute URL, e.g. https://app.example.com/authenticate", cfg.MagicLinkURL)
+		}
 	}
 	a := &server{cfg: cfg, mw: &mfa.Middleware{Sessions: cfg.Client.Sessions, Clock: cfg.Clock, JWTMaxAge: -1, Logger: cfg.Logger}}
 	protected := mfa.Policy{Require: []mfa.Requirement{mfa.Password, mfa.SMS}}

@@ -179,6 +179,9 @@ func TestNew(t *testing.T) {
 	require.ErrorContains(t, err, "Client is nil")
 	_, err = goapp.New(goapp.Config{Client: &stytchapi.API{}, MagicLinkURL: "/authenticate"})
 	require.ErrorContains(t, err, `Config.MagicLinkURL "/authenticate": want an absolute URL`)
+	_, err = goapp.New(goapp.Config{Client: &stytchapi.API{}, MagicLinkURL: "https://app.example.com/%zz"})
+	var ue *url.Error
+	require.ErrorAs(t, err, &ue, "the parse error is wrapped")
 	_, err = goapp.ParseDefect("forgets-everything")
 	require.ErrorContains(t, err, `unknown defect "forgets-everything"`)
 	d, err := goapp.ParseDefect("none")
