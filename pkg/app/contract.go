@@ -2,9 +2,9 @@
 // and that a team ships, in any language. A Contract says how the suite reaches the guide's flow
 // over HTTP (sign up or in with a password, ask for an SMS code with the session, submit it, open a
 // page that needs MFA, perform a sensitive action that needs a recent factor, sign out; and
-// optionally the authenticator app's and the email magic link's), how the app carries its session, and how it answers "allowed", "needs the second factor", "needs a fresh
-// factor" and "signed out". A Client makes those requests and carries the session as a browser
-// would.
+// optionally the authenticator app's and the email magic link's), how the app carries its
+// session, and how it answers "allowed", "needs the second factor", "needs a fresh factor" and
+// "signed out". A Client makes those requests and carries the session as a browser would.
 //
 // A contract is written in YAML or JSON (JSON is YAML) and read with Parse or Load, which fail on
 // the first problem, naming the field:

@@ -8,8 +8,9 @@
 // (the default). --magic-link-url (default $MAGIC_LINK_URL) is where the magic links lead: the
 // app's GET /authenticate as a browser reaches it, one of the project's redirect URLs (the
 // emulator's --redirect-urls); without it the project's default redirect URL applies
-// (http://localhost:3000/authenticate on a new Test project and on the emulator). It prints "goapp ready on http://ADDR" once it listens (with --addr 127.0.0.1:0
-// the system picks the port) and stops on SIGINT or SIGTERM.
+// (http://localhost:3000/authenticate on a new Test project and on the emulator). It prints
+// "goapp ready on http://ADDR" once it listens (with --addr 127.0.0.1:0 the system picks the port)
+// and stops on SIGINT or SIGTERM.
 package main
 
 import (
