@@ -13,6 +13,11 @@
 # non-zero when anything fails, a contract violation included.
 set -euo pipefail
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  if [[ -n "${CI:-}" ]]; then
+    # In CI a skip would pass make test without the Node SDK test or its contract check.
+    echo "FAIL node-test: node and npm must be installed in CI (the Node SDK test needs them)" >&2
+    exit 1
+  fi
   echo "SKIP node-test: node and npm are not installed (the Node SDK test needs them)"
   exit 0
 fi
