@@ -470,8 +470,9 @@ func TestMagicLinksSurviveExportImport(t *testing.T) {
 
 // TestMagicLinkSessionOfAnotherUser: a link authenticated with the session (token or JWT) of
 // another user signs in the link's user on a new session; the other user's session gets no
-// factor and keeps its token. Stytch's magic-link authenticate reference said a session of another
-// user is ignored; stytch-go's oauth.AuthenticateParams states the same rule for OAuth.
+// factor and keeps its token. Stytch's reference for POST /v1/magic_links/authenticate
+// (stytch.com/docs/api-reference/consumer/api/magic-links/authenticate): when the session_token
+// (or session_jwt) and the magic-link token belong to different users, the session is ignored.
 func TestMagicLinkSessionOfAnotherUser(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {
