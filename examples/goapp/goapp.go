@@ -299,7 +299,8 @@ func (a *server) sendMagicLink(w http.ResponseWriter, r *http.Request) {
 // ?stytch_token_type=magic_links&token=...: it authenticates the token with the session the user
 // has, if any, so that the magic-link factor joins the factors they already proved, and stores the
 // session Stytch returns. A session Stytch no longer knows is dropped: the link then starts a new
-// one.
+// one. The retry relies on Stytch refusing the session before it uses the link, as the emulator
+// does; that Stytch does so is unconfirmed.
 func (a *server) authenticateMagicLink(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	token := q.Get("token")

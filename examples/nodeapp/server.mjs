@@ -143,7 +143,8 @@ app.post("/magic-link", async (req, res) => {
 // The redirect URL the links lead to, with ?stytch_token_type=magic_links&token=...: it
 // authenticates the token with the session the user has, if any, so that the magic-link factor
 // joins the factors they already proved, and stores the session Stytch returns. A session Stytch
-// no longer knows is dropped: the link then starts a new one.
+// no longer knows is dropped: the link then starts a new one. The retry relies on Stytch refusing
+// the session before it uses the link, as the emulator does; that Stytch does so is unconfirmed.
 app.get("/authenticate", async (req, res) => {
   const token = typeof req.query.token === "string" ? req.query.token : "";
   const type = req.query.stytch_token_type;
