@@ -30,6 +30,16 @@ Feature: The application under test signs users in with an email magic link
     And 61 seconds pass
     Then the app allows the magic-link page
 
+  @requires:clock-control
+  Scenario: The app keeps the token Stytch rotated when the magic link joined the session
+    Given a user with a verified email and a password
+    When the user signs in to the app
+    And the user completes the SMS step-up in the app
+    And the user asks for a magic link in the app
+    And the user opens the magic link in the app
+    And 61 seconds pass
+    Then the app allows the magic-link page
+
   Scenario: A password and an SMS code do not open the magic-link page
     Given a user with a verified email and a password
     When the user signs in to the app

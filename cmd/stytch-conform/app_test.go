@@ -53,7 +53,7 @@ func TestApp_GoappOverHTTP(t *testing.T) {
 	vars, creds := appEnv()
 	code, out, errOut := conform(t, vars, "--target", ts.URL, "--app", serveGoapp(t, ts.URL, creds, goapp.NoDefect), "--app-contract", goappContract)
 	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
-	assert.Regexp(t, `\n14 scenarios on target `+regexp.QuoteMeta(ts.URL)+`: 14 passed, 0 failed, 0 skipped\n`, out)
+	assert.Regexp(t, `\n15 scenarios on target `+regexp.QuoteMeta(ts.URL)+`: 15 passed, 0 failed, 0 skipped\n`, out)
 	assert.Contains(t, out, "it must use "+ts.URL+" as its Stytch, with the project "+creds.ProjectID)
 	assert.Contains(t, out, `Node (stytch):   new stytch.Client({project_id, secret, env: process.env.STYTCH_BASE_URL + "/"})`)
 	assert.Contains(t, out, "magic links:     the app's redirect URL must be one of the project's redirect URLs: "+emulator.DefaultRedirectURL)
@@ -63,7 +63,7 @@ func TestApp_GoappOverHTTP(t *testing.T) {
 			vars, creds := appEnv()
 			code, out, errOut := conform(t, vars, "--target", ts.URL, "--app", serveGoapp(t, ts.URL, creds, d), "--app-contract", goappContract)
 			assert.Equal(t, exitFailed, code, "the defect %s went unnoticed:\n%s\n%s", d, out, errOut)
-			assert.Regexp(t, `\n14 scenarios on target .*: \d+ passed, [1-9]\d* failed`, out)
+			assert.Regexp(t, `\n15 scenarios on target .*: \d+ passed, [1-9]\d* failed`, out)
 			assert.Regexp(t, caughtBy(d), out, "the scenario that shows the bug fails, for that bug")
 		})
 	}
@@ -86,7 +86,7 @@ func TestApp_GoappBinary(t *testing.T) {
 		"STYTCH_PROJECT_ID="+creds.ProjectID, "STYTCH_SECRET="+creds.Secret, "STYTCH_BASE_URL="+ts.URL)
 	code, out, errOut := conform(t, vars, "--target", ts.URL, "--app", appURL, "--app-contract", goappContract)
 	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
-	assert.Contains(t, out, "14 passed, 0 failed, 0 skipped")
+	assert.Contains(t, out, "15 passed, 0 failed, 0 skipped")
 }
 
 // startApp starts cmd with env added, waits for the ready line ready matches on its standard
@@ -195,7 +195,7 @@ func TestApp_GoappOnSandbox(t *testing.T) {
 	code, out, errOut := conform(t, vars, "--target", "sandbox", "--app", serveGoapp(t, url, creds, goapp.NoDefect), "--app-contract", goappContract)
 	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
 	assert.Contains(t, out, "it must use "+url+" as its Stytch, with the project $STYTCH_PROJECT_ID")
-	assert.Regexp(t, `14 scenarios on target sandbox\(.*\): 9 passed, 0 failed, 5 skipped`, out)
+	assert.Regexp(t, `15 scenarios on target sandbox\(.*\): 9 passed, 0 failed, 6 skipped`, out)
 	assert.Contains(t, out, "lacks read-codes")
 	assert.Contains(t, out, "lacks clock-control")
 	assert.Contains(t, out, "lacks session-ageing")

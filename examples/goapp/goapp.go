@@ -90,11 +90,16 @@ const (
 	LinkWithoutSession Defect = "link-without-session"
 	// SkipsLinkCheck: the magic-link page checks the SMS factor only, not the magic link.
 	SkipsLinkCheck Defect = "skips-link-check"
+	// LinkKeepsOldToken: when the link joins the session the user has, the callback keeps the
+	// session token it had instead of the one Stytch rotated; the session works until the old
+	// token's grace ends.
+	LinkKeepsOldToken Defect = "link-keeps-old-token"
 )
 
 // Defects returns every planted defect.
 func Defects() []Defect {
-	return []Defect{KeepsOldToken, SkipsFactorCheck, IgnoresFactorAge, CodeWithoutSession, LinkWithoutSession, SkipsLinkCheck}
+	return []Defect{KeepsOldToken, SkipsFactorCheck, IgnoresFactorAge, CodeWithoutSession, LinkWithoutSession, SkipsLinkCheck,
+		LinkKeepsOldToken}
 }
 
 // ParseDefect returns the defect named s ("" or "none" for none).
@@ -321,7 +326,9 @@ func (a *server) authenticateMagicLink(w http.ResponseWriter, r *http.Request) {
 		a.refuse(w, r, http.StatusUnauthorized, "invalid_magic_link", err)
 		return
 	}
-	a.setSession(w, resp.SessionToken)
+	if a.cfg.Defect != LinkKeepsOldToken || params.SessionToken == "" {
+		a.setSession(w, resp.SessionToken)
+	}
 	writeJSON(w, http.StatusOK, map[string]string{"user_id": resp.UserID})
 }
 

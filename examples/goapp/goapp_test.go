@@ -72,6 +72,8 @@ func TestAppFeatures_InProcess(t *testing.T) {
 			`step "the app allows the magic-link page": app: want allowed, got needs_factor (GET /inbox: 403 {"error":"missing_factor","decision":"mfa","missing":["otp/sms"]`},
 		goapp.SkipsLinkCheck: {"A password and an SMS code do not open the magic-link page",
 			`step "the app asks for the second factor on the magic-link page": app: want needs_factor, got allowed`},
+		goapp.LinkKeepsOldToken: {"The app keeps the token Stytch rotated when the magic link joined the session",
+			`step "the app allows the magic-link page": app: want allowed, got unauthenticated`},
 	}
 	for _, d := range goapp.Defects() {
 		t.Run("case="+string(d), func(t *testing.T) {
@@ -125,6 +127,7 @@ func TestAppFeatures_ContractWithoutMagicLinks(t *testing.T) {
 		"A magic link alone does not open the magic-link page":                                     all,
 		"A magic link and the SMS step-up open the magic-link page":                                all,
 		"The app keeps the token Stytch rotated when the SMS factor joined the magic-link session": all,
+		"The app keeps the token Stytch rotated when the magic link joined the session":            all,
 		"A password and an SMS code do not open the magic-link page":                               "app goapp lacks magic_link_page in its contract",
 		"A magic link adds its factor to the session the user has":                                 all,
 		"Someone new signs up through the app with a magic link":                                   all,

@@ -30,6 +30,7 @@ const DEFECTS = [
   "code-without-session",
   "link-without-session", // the magic-link callback drops the session the user has
   "skips-link-check", // the magic-link page checks the SMS factor only
+  "link-keeps-old-token", // the magic-link callback keeps the token it had when the link joined the session
 ];
 const SESSION_COOKIE = "stytch_session";
 const PHONE_COOKIE = "mfa_phone_id";
@@ -161,7 +162,7 @@ app.get("/authenticate", async (req, res) => {
       delete params.session_token;
       r = await client.magicLinks.authenticate(params);
     }
-    setSession(res, r.session_token);
+    if (defect !== "link-keeps-old-token" || !params.session_token) setSession(res, r.session_token);
     res.json({ user_id: r.user_id });
   } catch (err) {
     refuse(res, 401, "invalid_magic_link", err);

@@ -27,8 +27,8 @@ func referenceApp(d goapp.Defect) *harness.App {
 // password: sign in, the protected page needs the
 // second factor, the SMS step-up opens it and the sensitive action, which asks for a fresh code
 // once the factor is 6 minutes old; the magic-link page needs a magic link too, which the app
-// sends and authenticates with the session; signing out closes the page, and the used link opens
-// nothing.
+// sends and authenticates with the session, and which opens it with the token Stytch rotated;
+// signing out closes the page, and the used link opens nothing.
 func appFlow() []harness.TestStep {
 	stepUp := []harness.TestStep{
 		{Name: "send SMS code", Action: harness.AppRequest{Route: app.SendSMSCode}, Check: harness.CheckAppOK()},
@@ -56,6 +56,8 @@ func appFlow() []harness.TestStep {
 			return nil
 		}},
 		harness.TestStep{Name: "open the magic link", Action: harness.AppRequest{Route: app.AuthenticateMagicLink}, Check: harness.CheckAppOK()},
+		// Past the grace of the token the link's factor rotated out: only the new one opens pages.
+		harness.TestStep{Name: "61 seconds", Action: harness.AdvanceTime{D: 61 * time.Second}},
 		harness.TestStep{Name: "magic-link page opens", Action: harness.AppRequest{Route: app.MagicLinkPage}, Check: harness.CheckAppAnswer(app.Allowed)},
 		harness.TestStep{Name: "sign out", Action: harness.AppRequest{Route: app.SignOut}, Check: harness.CheckAppOK()},
 		harness.TestStep{Name: "page closed", Action: harness.AppRequest{Route: app.ProtectedPage}, Check: harness.CheckAppAnswer(app.Unauthenticated)},
@@ -69,7 +71,7 @@ func appFlow() []harness.TestStep {
 func TestApp_ReferenceAppFlow(t *testing.T) {
 	o, _ := emulatorOpener(t)
 	requirePassed(t, runCase(harness.TestCase{Target: o, App: referenceApp(goapp.NoDefect),
-		Requires: []target.Capability{target.SessionAgeing}, Steps: appFlow(), CheckDestroy: harness.CheckUsersDeleted()}))
+		Requires: []target.Capability{target.SessionAgeing, target.ClockControl}, Steps: appFlow(), CheckDestroy: harness.CheckUsersDeleted()}))
 
 	wants := map[goapp.Defect]string{
 		goapp.SkipsFactorCheck:   "(page needs the SMS factor): app: want needs_factor, got allowed",
@@ -78,6 +80,7 @@ func TestApp_ReferenceAppFlow(t *testing.T) {
 		goapp.KeepsOldToken:      "(fresh code needed): app: want needs_fresh_factor, got unauthenticated",
 		goapp.SkipsLinkCheck:     "(magic-link page needs the link): app: want needs_factor, got allowed",
 		goapp.LinkWithoutSession: "(magic-link page opens): app: want allowed, got needs_factor",
+		goapp.LinkKeepsOldToken:  "(magic-link page opens): app: want allowed, got unauthenticated",
 	}
 	for _, d := range goapp.Defects() {
 		t.Run("case="+string(d), func(t *testing.T) {
