@@ -50,19 +50,32 @@ type Response struct {
 	Request string
 	// Status is the HTTP status.
 	Status int
+	// Location is the Location header of a redirect ("" for other answers).
+	Location string
 	// Body is the answer's body (at most 1 MiB).
 	Body []byte
 	// Kind is how the contract's Answers classify the answer.
 	Kind Kind
 	// Secret is the TOTP secret a register_totp answer carried ("" for other routes).
 	Secret string
+
+	refusedAnswer bool // the contract's refused answer describes it
 }
 
-// OK reports whether the request succeeded (a 2xx or 3xx status).
-func (r *Response) OK() bool { return okStatus(r.Status) }
+// OK reports whether the app accepted the request: a 2xx or 3xx status that is not the contract's
+// refused answer.
+func (r *Response) OK() bool { return okStatus(r.Status) && !r.refusedAnswer }
 
-// String describes the answer: "GET /account: 403 {"error":"missing_factor",...}".
+// Refused reports whether the app turned the request down: a 4xx status, or the contract's
+// refused answer.
+func (r *Response) Refused() bool { return (r.Status >= 400 && r.Status <= 499) || r.refusedAnswer }
+
+// String describes the answer: "GET /account: 403 {"error":"missing_factor",...}", or for a
+// redirect "POST /login: 302 -> /login?error=invalid".
 func (r *Response) String() string {
+	if r.Location != "" {
+		return fmt.Sprintf("%s: %d -> %s", r.Request, r.Status, r.Location)
+	}
 	body := strings.TrimSpace(string(r.Body))
 	if len(body) > 300 {
 		body = body[:300] + "..."
@@ -123,8 +136,12 @@ func (c *Client) Do(ctx context.Context, name RouteName, v Vars) (*Response, err
 		return nil, fmt.Errorf("%s: read the answer: %w", name, err)
 	}
 	c.keepSession(resp, body)
-	out := &Response{Route: name, Request: r.Method + " " + req.URL.Path, Status: resp.StatusCode, Body: body,
-		Kind: c.contract.classify(resp.StatusCode, body)}
+	out := &Response{Route: name, Request: r.Method + " " + req.URL.Path, Status: resp.StatusCode, Body: body}
+	if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
+		out.Location = resp.Header.Get("Location")
+	}
+	out.Kind = c.contract.classify(out)
+	out.refusedAnswer = c.contract.Answers.Refused != nil && c.contract.Answers.Refused.matches(out)
 	if r.SecretField != "" {
 		out.Secret, _ = jsonField(body, r.SecretField)
 	}
@@ -190,16 +207,17 @@ func (c *Client) keepSession(resp *http.Response, body []byte) {
 const maxCookies = 50
 
 // classify says which of the contract's Answers an answer is.
-func (c *Contract) classify(status int, body []byte) Kind {
+func (c *Contract) classify(r *Response) Kind {
 	for _, a := range [...]struct {
 		kind Kind
 		a    *Answer
 	}{
-		// The most specific first: a field-matching answer wins over a status-only one.
+		// The most specific first: an answer that matches a field or a location wins over a
+		// status-only one.
 		{NeedsFreshFactor, c.Answers.NeedsFreshFactor}, {NeedsFactor, c.Answers.NeedsFactor},
 		{Unauthenticated, c.Answers.Unauthenticated}, {Allowed, c.Answers.Allowed},
 	} {
-		if a.a != nil && a.a.Field != "" && a.a.matches(status, body) {
+		if a.a != nil && !a.a.statusOnly() && a.a.matches(r) {
 			return a.kind
 		}
 	}
@@ -210,23 +228,43 @@ func (c *Contract) classify(status int, body []byte) Kind {
 		{Allowed, c.Answers.Allowed}, {Unauthenticated, c.Answers.Unauthenticated},
 		{NeedsFactor, c.Answers.NeedsFactor}, {NeedsFreshFactor, c.Answers.NeedsFreshFactor},
 	} {
-		if a.a != nil && a.a.Field == "" && a.a.matches(status, body) {
+		if a.a != nil && a.a.statusOnly() && a.a.matches(r) {
 			return a.kind
 		}
 	}
 	return Other
 }
 
+// statusOnly reports whether the status alone decides the answer.
+func (a *Answer) statusOnly() bool { return a.Field == "" && a.Location == "" }
+
 // matches reports whether an answer is this one.
-func (a *Answer) matches(status int, body []byte) bool {
-	if status != a.Status {
+func (a *Answer) matches(r *Response) bool {
+	switch {
+	case r.Status != a.Status:
+		return false
+	case a.Field != "":
+		v, ok := jsonField(r.Body, a.Field)
+		return ok && v == a.Equals
+	case a.Location != "":
+		return leadsTo(r.Location, a.Location)
+	}
+	return true
+}
+
+// leadsTo reports whether a Location header leads to want: its path and query begin with want, up
+// to a "/", "?", "&" or "=" or the end.
+func leadsTo(location, want string) bool {
+	u, err := url.Parse(location)
+	if err != nil {
 		return false
 	}
-	if a.Field == "" {
-		return true
+	got := u.EscapedPath()
+	if u.RawQuery != "" || u.ForceQuery {
+		got += "?" + u.RawQuery
 	}
-	v, ok := jsonField(body, a.Field)
-	return ok && v == a.Equals
+	rest, ok := strings.CutPrefix(got, want)
+	return ok && (rest == "" || strings.ContainsRune("/?&=", rune(rest[0])) || strings.ContainsRune("/?&=", rune(want[len(want)-1])))
 }
 
 // jsonField returns a top-level field of a JSON object as text.

@@ -220,3 +220,75 @@ func replace(t *testing.T, s, from, to string) string {
 	require.NotEqual(t, s, out)
 	return out
 }
+
+// TestClient_RedirectAnswers: a server-rendered app that answers with redirects is described by
+// status and location; each answer is classified by where it leads, and the refused answer tells a
+// turned-down sign-in from an accepted one although both redirect.
+func TestClient_RedirectAnswers(t *testing.T) {
+	mux := http.NewServeMux()
+	redirect := func(to string, status int) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, to, status) }
+	}
+	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
+		if r.FormValue("password") != "right" {
+			http.Redirect(w, r, "/login?error=invalid", http.StatusFound)
+			return
+		}
+		http.Redirect(w, r, "https://app.example.com/account", http.StatusSeeOther)
+	})
+	mux.HandleFunc("GET /account", redirect("/login?next=%2Faccount", http.StatusFound))
+	mux.HandleFunc("GET /inbox", redirect("/mfa/sms?missing=otp%2Fsms", http.StatusFound))
+	mux.HandleFunc("GET /authenticator", redirect("/login-help", http.StatusFound))
+	mux.HandleFunc("POST /transfer", redirect("/mfa/sms/fresh", http.StatusFound))
+	mux.HandleFunc("GET /authenticate", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusGone) })
+
+	c, err := app.Parse([]byte(`
+session: {cookie: sid}
+routes:
+  sign_in:          {method: POST, path: /login, content_type: application/x-www-form-urlencoded, body: 'email={{email}}&password={{password}}'}
+  send_sms_code:    {method: POST, path: /mfa/sms/send, body: '{"phone_number":"{{phone}}"}'}
+  submit_sms_code:  {method: POST, path: /mfa/sms/verify, body: '{"code":"{{code}}"}'}
+  protected_page:   {method: GET, path: /account}
+  sensitive_action: {method: POST, path: /transfer}
+  register_totp:    {method: POST, path: /mfa/totp/register, secret_field: secret}
+  submit_totp_code: {method: POST, path: /mfa/totp/verify, body: '{"code":"{{totp_code}}"}'}
+  totp_page:        {method: GET, path: /authenticator}
+  send_magic_link:  {method: POST, path: /magic-link, body: '{"email":"{{email}}"}'}
+  authenticate_magic_link: {method: GET, path: '/authenticate?token={{token}}'}
+  magic_link_page:  {method: GET, path: /inbox}
+answers:
+  allowed:            {status: 200}
+  unauthenticated:    {status: 302, location: /login}
+  needs_factor:       {status: 302, location: '/mfa/sms?missing'}
+  needs_fresh_factor: {status: 302, location: /mfa/sms/fresh}
+  refused:            {status: 302, location: '/login?error'}
+`))
+	require.NoError(t, err)
+	cl := app.NewInProcessClient(c, mux)
+	tests := []struct {
+		route       app.RouteName
+		password    string
+		kind        app.Kind
+		ok, refused bool
+		describedAs string
+	}{
+		// A turned-down sign-in leads to /login, as an unauthenticated page does.
+		{app.SignIn, "wrong", app.Unauthenticated, false, true, "POST /login: 302 -> /login?error=invalid"},
+		{app.SignIn, "right", app.Other, true, false, "POST /login: 303 -> https://app.example.com/account"},
+		{app.ProtectedPage, "", app.Unauthenticated, true, false, "GET /account: 302 -> /login?next=%2Faccount"},
+		{app.MagicLinkPage, "", app.NeedsFactor, true, false, "GET /inbox: 302 -> /mfa/sms?missing=otp%2Fsms"},
+		{app.SensitiveAction, "", app.NeedsFreshFactor, true, false, "POST /transfer: 302 -> /mfa/sms/fresh"},
+		{app.TOTPPage, "", app.Other, true, false, "GET /authenticator: 302 -> /login-help"}, // /login-help is not /login
+		{app.AuthenticateMagicLink, "", app.Other, false, true, "GET /authenticate: 410"},    // a 4xx is a refusal too
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.route)+" "+tt.password, func(t *testing.T) {
+			resp, err := cl.Do(context.Background(), tt.route, app.Vars{Email: "a@example.com", Password: tt.password, Token: "t"})
+			require.NoError(t, err)
+			assert.Equal(t, tt.kind, resp.Kind, "%s", resp)
+			assert.Equal(t, tt.ok, resp.OK(), "accepted: %s", resp)
+			assert.Equal(t, tt.refused, resp.Refused(), "refused: %s", resp)
+			assert.Equal(t, tt.describedAs, strings.TrimSpace(resp.String()))
+		})
+	}
+}

@@ -4,7 +4,8 @@
 // page that needs MFA, perform a sensitive action that needs a recent factor, sign out; and
 // optionally the authenticator app's and the email magic link's), how the app carries its
 // session, and how it answers "allowed", "needs the second factor", "needs a fresh factor" and
-// "signed out". A Client makes those requests and carries the session as a browser would.
+// "signed out" (and, optionally, how it turns down a sign-in: by default any 4xx), in JSON or with
+// redirects. A Client makes those requests and carries the session as a browser would.
 //
 // A contract is written in YAML or JSON (JSON is YAML) and read with Parse or Load, which fail on
 // the first problem, naming the field:
@@ -145,9 +146,10 @@ type Route struct {
 	SecretField string `yaml:"secret_field" json:"secret_field"`
 }
 
-// Answers say how the app answers the pages (protected, TOTP, magic link) and the sensitive action.
-// Allowed, Unauthenticated and NeedsFactor are required, NeedsFreshFactor too when the contract
-// has a sensitive action.
+// Answers say how the app answers the pages (protected, TOTP, magic link) and the sensitive action,
+// and how it turns down a sign-in, a code or a link. An app that answers JSON describes them by
+// status and a field of the body; a server-rendered app that redirects, by status and where the
+// redirect leads (Location).
 type Answers struct {
 	// Allowed: the request went through.
 	Allowed *Answer `yaml:"allowed" json:"allowed"`
@@ -157,10 +159,15 @@ type Answers struct {
 	NeedsFactor *Answer `yaml:"needs_factor" json:"needs_factor"`
 	// NeedsFreshFactor: the factor is there but too old for the action.
 	NeedsFreshFactor *Answer `yaml:"needs_fresh_factor" json:"needs_fresh_factor"`
+	// Refused, optional: how the app turns down a sign-in, a code or a magic link it does not
+	// accept besides a 4xx status, which always is a refusal: e.g. {status: 302, location:
+	// /login?error} for an app that sends the browser back to its login page. Any other 2xx or
+	// 3xx answer is an acceptance.
+	Refused *Answer `yaml:"refused" json:"refused"`
 }
 
 // Answer recognises one kind of answer: an HTTP status and, when Field is set, a top-level JSON
-// field of the body equal to Equals.
+// field of the body equal to Equals, or when Location is set, a redirect that leads there.
 type Answer struct {
 	// Status is the HTTP status.
 	Status int `yaml:"status" json:"status"`
@@ -168,6 +175,12 @@ type Answer struct {
 	Field string `yaml:"field" json:"field"`
 	// Equals is the value Field must have (compared as text).
 	Equals string `yaml:"equals" json:"equals"`
+	// Location, with a 3xx status, is where the redirect leads: the path (and query) of its
+	// Location header must begin with it, up to a "/", "?", "&" or "=" or the end: /login matches
+	// /login and /login?next=%2Faccount but not /login-help, and /login?error matches
+	// /login?error=invalid. An absolute Location is read for its path and query. In YAML's flow
+	// style ({...}) quote a location with a "?": location: '/login?error'.
+	Location string `yaml:"location" json:"location"`
 }
 
 // Load reads and validates the contract in the YAML or JSON file at path.
@@ -287,12 +300,19 @@ func (c *Contract) Validate() error {
 			fail("answers."+field+".status", "want an HTTP status, got %d", a.Status)
 		case (a.Field == "") != (a.Equals == ""):
 			fail("answers."+field, "set field and equals together")
+		case a.Location != "" && a.Field != "":
+			fail("answers."+field, "set field or location, not both")
+		case a.Location != "" && (a.Status < 300 || a.Status > 399):
+			fail("answers."+field+".location", "a location needs a redirect status (3xx), got %d", a.Status)
+		case a.Location != "" && !strings.HasPrefix(a.Location, "/"):
+			fail("answers."+field+".location", "want a path beginning with /, got %q", a.Location)
 		}
 	}
 	answer("allowed", c.Answers.Allowed, true)
 	answer("unauthenticated", c.Answers.Unauthenticated, true)
 	answer("needs_factor", c.Answers.NeedsFactor, true)
 	answer("needs_fresh_factor", c.Answers.NeedsFreshFactor, c.Routes.SensitiveAction != nil)
+	answer("refused", c.Answers.Refused, false)
 	if len(errs) == 0 {
 		seen := map[Answer]string{}
 		for _, a := range [...]struct {

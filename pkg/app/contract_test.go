@@ -83,6 +83,10 @@ func TestParse_Invalid(t *testing.T) {
 		{"case=fresh factor needed with a sensitive action", "  needs_fresh_factor: {status: 403, field: error, equals: stale_factor}\n", "", "answers.needs_fresh_factor: missing"},
 		{"case=bad status", "allowed:            {status: 200}", "allowed:            {status: 2000}", "answers.allowed.status: want an HTTP status, got 2000"},
 		{"case=field without equals", "needs_factor:       {status: 403, field: error, equals: missing_factor}", "needs_factor:       {status: 403, field: error}", "answers.needs_factor: set field and equals together"},
+		{"case=location without a redirect", "unauthenticated:    {status: 401}", "unauthenticated:    {status: 401, location: /login}", "answers.unauthenticated.location: a location needs a redirect status (3xx), got 401"},
+		{"case=location not a path", "unauthenticated:    {status: 401}", "unauthenticated:    {status: 302, location: login}", `answers.unauthenticated.location: want a path beginning with /, got "login"`},
+		{"case=field and location", "needs_factor:       {status: 403, field: error, equals: missing_factor}", "needs_factor:       {status: 303, field: error, equals: missing_factor, location: /mfa}", "answers.needs_factor: set field or location, not both"},
+		{"case=bad refused answer", "unauthenticated:    {status: 401}", "unauthenticated:    {status: 401}\n  refused: {status: 200, location: /login}", "answers.refused.location: a location needs a redirect status (3xx), got 200"},
 		{"case=answers alike", "needs_fresh_factor: {status: 403, field: error, equals: stale_factor}", "needs_fresh_factor: {status: 403, field: error, equals: missing_factor}", "answers.needs_fresh_factor: the same as answers.needs_factor"},
 	}
 	for _, tt := range tests {

@@ -194,7 +194,8 @@ func lastAppResponse(s *State) (*app.Response, error) {
 	return r, nil
 }
 
-// CheckAppOK checks that the app accepted the last request (a 2xx or 3xx status).
+// CheckAppOK checks that the app accepted the last request: a 2xx or 3xx status that is not the
+// contract's refused answer.
 func CheckAppOK() CheckFunc {
 	return func(s *State) error {
 		r, err := lastAppResponse(s)
@@ -208,16 +209,16 @@ func CheckAppOK() CheckFunc {
 	}
 }
 
-// CheckAppRefused checks that the app refused the last request as a client error (a 4xx status):
-// it neither accepted it nor failed with a server error.
+// CheckAppRefused checks that the app turned the last request down: a 4xx status or the
+// contract's refused answer; it neither accepted it nor failed with a server error.
 func CheckAppRefused() CheckFunc {
 	return func(s *State) error {
 		r, err := lastAppResponse(s)
 		if err != nil {
 			return err
 		}
-		if r.Status < 400 || r.Status > 499 {
-			return fmt.Errorf("app: want a refusal (4xx), got %s", r)
+		if !r.Refused() {
+			return fmt.Errorf("app: want a refusal (a 4xx status or the contract's refused answer), got %s", r)
 		}
 		return nil
 	}

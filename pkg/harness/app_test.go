@@ -142,9 +142,9 @@ func TestCheckAppRefused(t *testing.T) {
 	}{
 		{"case=401", &app.Response{Request: "GET /authenticate", Status: http.StatusUnauthorized}, ""},
 		{"case=400", &app.Response{Request: "GET /authenticate", Status: http.StatusBadRequest}, ""},
-		{"case=accepted", &app.Response{Request: "GET /authenticate", Status: http.StatusOK}, "app: want a refusal (4xx), got GET /authenticate: 200"},
-		{"case=redirected", &app.Response{Request: "GET /authenticate", Status: http.StatusSeeOther}, "app: want a refusal (4xx), got GET /authenticate: 303"},
-		{"case=server error", &app.Response{Request: "GET /authenticate", Status: http.StatusInternalServerError}, "want a refusal (4xx), got GET /authenticate: 500"},
+		{"case=accepted", &app.Response{Request: "GET /authenticate", Status: http.StatusOK}, "app: want a refusal (a 4xx status or the contract's refused answer), got GET /authenticate: 200"},
+		{"case=redirected", &app.Response{Request: "GET /authenticate", Status: http.StatusSeeOther}, "app: want a refusal (a 4xx status or the contract's refused answer), got GET /authenticate: 303"},
+		{"case=server error", &app.Response{Request: "GET /authenticate", Status: http.StatusInternalServerError}, "want a refusal (a 4xx status or the contract's refused answer), got GET /authenticate: 500"},
 		{"case=no app answer", nil, "no app answer"},
 	}
 	for _, tt := range tests {
