@@ -566,10 +566,9 @@ func TestOTPSessionOfAnotherUser(t *testing.T) {
 		r, err := h.C.OTPs.Sms.LoginOrCreate(h.Ctx, &sms.LoginOrCreateParams{PhoneNumber: to})
 		require.NoError(t, err)
 		resp, err := h.C.OTPs.Authenticate(h.Ctx, &otp.AuthenticateParams{MethodID: r.PhoneID, Code: h.LastCode(t, to), SessionToken: aSess.SessionToken, SessionDurationMinutes: 10})
-		if err == nil {
-			require.NotEqual(t, aSess.Session.SessionID, resp.Session.SessionID, "another user's session must not receive the factor")
-			require.Equal(t, r.UserID, resp.Session.UserID)
-		}
+		require.NoError(t, err, "the other user's session is ignored, not an error")
+		require.NotEqual(t, aSess.Session.SessionID, resp.Session.SessionID, "another user's session must not receive the factor")
+		require.Equal(t, r.UserID, resp.Session.UserID)
 		got, err := h.authSession(aSess.SessionToken)
 		require.NoError(t, err)
 		require.Equal(t, []string{"password/knowledge"}, factorTypes(&got.Session))
