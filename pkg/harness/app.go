@@ -122,8 +122,15 @@ func (a AppRequest) Do(ctx context.Context, req ActionRequest, resp *ActionRespo
 		return
 	}
 	if a.Route == app.SendMagicLink && out.OK() {
+		before := req.State.LastMagicLink.Link.Token
 		if err := req.State.readLink(ctx, req.Target, id.Email, "", ""); err != nil {
 			resp.Err = fmt.Errorf("%s: %w", a, err)
+			return
+		}
+		// An emailed link (it has a URL; the sandbox's fixed token has none) is new at each send:
+		// the one read before means the app said it sent a link but did not.
+		if l := req.State.LastMagicLink.Link; l.URL != "" && l.Token == before {
+			resp.Err = fmt.Errorf("%s: the app answered %s, but no new magic link reached %s", a, out, id.Email)
 			return
 		}
 	}
