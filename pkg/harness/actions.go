@@ -222,17 +222,31 @@ func wrongCode(code string) string {
 	return string(b)
 }
 
-// client returns the target's stytch-go client.
-func client(req ActionRequest) (*stytchapi.API, error) {
-	if req.Target == nil {
-		return nil, errors.New("no target")
+// clientFor returns the target's client and the case's state for an action, or records in resp
+// why the action cannot run (no target, a target without a client, or with needsUser no user in
+// the state yet) and returns a nil client.
+func clientFor(req ActionRequest, resp *ActionResponse, user userNeed) (*stytchapi.API, *State) {
+	switch {
+	case req.Target == nil:
+		resp.Err = errors.New("no target")
+	case req.Target.Client() == nil:
+		resp.Err = fmt.Errorf("target %s has no client", req.Target.Name())
+	case user == needsUser:
+		resp.Err = need(req.State.UserID, "user id", "create or authenticate a user first")
 	}
-	c := req.Target.Client()
-	if c == nil {
-		return nil, fmt.Errorf("target %s has no client", req.Target.Name())
+	if resp.Err != nil {
+		return nil, req.State
 	}
-	return c, nil
+	return req.Target.Client(), req.State
 }
+
+// userNeed says whether an action needs a user in the state.
+type userNeed bool
+
+const (
+	anyUser   userNeed = false
+	needsUser userNeed = true
+)
 
 // orString returns v, or def when v is empty.
 func orString(v, def string) string {

@@ -79,12 +79,10 @@ func (MagicLinkSend) String() string { return "magic_links.email.send" }
 
 // Do sends the link.
 func (a MagicLinkSend) Do(ctx context.Context, req ActionRequest, resp *ActionResponse) {
-	c, err := client(req)
-	if err != nil {
-		resp.Err = err
+	c, s := clientFor(req, resp, anyUser)
+	if c == nil {
 		return
 	}
-	s := req.State
 	to := orString(a.To, s.Identity.Email)
 	token, err := stepUpToken(s, a.WithSession)
 	if err != nil {
@@ -126,12 +124,10 @@ func (MagicLinkLoginOrCreate) String() string { return "magic_links.email.login_
 
 // Do sends the link.
 func (a MagicLinkLoginOrCreate) Do(ctx context.Context, req ActionRequest, resp *ActionResponse) {
-	c, err := client(req)
-	if err != nil {
-		resp.Err = err
+	c, s := clientFor(req, resp, anyUser)
+	if c == nil {
 		return
 	}
-	s := req.State
 	to := orString(a.To, s.Identity.Email)
 	verifier, challenge := pkce(a.PKCE)
 	r, err := c.MagicLinks.Email.LoginOrCreate(ctx, &mlemail.LoginOrCreateParams{
@@ -162,12 +158,10 @@ func (MagicLinkInvite) String() string { return "magic_links.email.invite" }
 
 // Do sends the invite.
 func (a MagicLinkInvite) Do(ctx context.Context, req ActionRequest, resp *ActionResponse) {
-	c, err := client(req)
-	if err != nil {
-		resp.Err = err
+	c, s := clientFor(req, resp, anyUser)
+	if c == nil {
 		return
 	}
-	s := req.State
 	to := orString(a.To, s.Identity.Email)
 	r, err := c.MagicLinks.Email.Invite(ctx, &mlemail.InviteParams{Email: to, InviteExpirationMinutes: a.InviteMinutes})
 	if !done(resp, r, err) {
@@ -190,9 +184,8 @@ func (MagicLinkRevokeInvite) String() string { return "magic_links.email.revoke_
 
 // Do revokes the invite.
 func (a MagicLinkRevokeInvite) Do(ctx context.Context, req ActionRequest, resp *ActionResponse) {
-	c, err := client(req)
-	if err != nil {
-		resp.Err = err
+	c, _ := clientFor(req, resp, anyUser)
+	if c == nil {
 		return
 	}
 	r, err := c.MagicLinks.Email.RevokeInvite(ctx, &mlemail.RevokeInviteParams{Email: orString(a.To, req.State.Identity.Email)})
@@ -211,13 +204,8 @@ func (MagicLinkCreate) String() string { return "magic_links.create" }
 
 // Do makes the link.
 func (a MagicLinkCreate) Do(ctx context.Context, req ActionRequest, resp *ActionResponse) {
-	c, err := client(req)
-	if err != nil {
-		resp.Err = err
-		return
-	}
-	s := req.State
-	if resp.Err = need(s.UserID, "user id", "create or authenticate a user first"); resp.Err != nil {
+	c, s := clientFor(req, resp, needsUser)
+	if c == nil {
 		return
 	}
 	r, err := c.MagicLinks.Create(ctx, &magiclinks.CreateParams{UserID: s.UserID, ExpirationMinutes: a.ExpirationMinutes})
@@ -262,12 +250,10 @@ func (MagicLinkAuthenticate) String() string { return "magic_links.authenticate"
 
 // Do authenticates the link.
 func (a MagicLinkAuthenticate) Do(ctx context.Context, req ActionRequest, resp *ActionResponse) {
-	c, err := client(req)
-	if err != nil {
-		resp.Err = err
+	c, s := clientFor(req, resp, anyUser)
+	if c == nil {
 		return
 	}
-	s := req.State
 	tok := a.Token
 	switch {
 	case tok != "":

@@ -31,12 +31,10 @@ func (a OTPSend) String() string { return "otps." + string(a.Channel.orDefault()
 
 // Do sends the code.
 func (a OTPSend) Do(ctx context.Context, req ActionRequest, resp *ActionResponse) {
-	c, err := client(req)
-	if err != nil {
-		resp.Err = err
+	c, s := clientFor(req, resp, anyUser)
+	if c == nil {
 		return
 	}
-	s := req.State
 	ch := a.Channel.orDefault()
 	to := orString(a.To, ch.destination(s.Identity))
 	token, err := stepUpToken(s, a.WithSession)
@@ -99,12 +97,10 @@ func (a OTPLoginOrCreate) String() string {
 
 // Do sends the code.
 func (a OTPLoginOrCreate) Do(ctx context.Context, req ActionRequest, resp *ActionResponse) {
-	c, err := client(req)
-	if err != nil {
-		resp.Err = err
+	c, s := clientFor(req, resp, anyUser)
+	if c == nil {
 		return
 	}
-	s := req.State
 	ch := a.Channel.orDefault()
 	to := orString(a.To, ch.destination(s.Identity))
 	var methodID, owner string
@@ -175,12 +171,10 @@ func (OTPAuthenticate) String() string { return "otps.authenticate" }
 
 // Do authenticates the code.
 func (a OTPAuthenticate) Do(ctx context.Context, req ActionRequest, resp *ActionResponse) {
-	c, err := client(req)
-	if err != nil {
-		resp.Err = err
+	c, s := clientFor(req, resp, anyUser)
+	if c == nil {
 		return
 	}
-	s := req.State
 	methodID := orString(a.MethodID, s.LastOTP.MethodID)
 	if resp.Err = need(methodID, "OTP method id", "send an OTP first"); resp.Err != nil {
 		return

@@ -24,12 +24,10 @@ func (PasswordsCreate) String() string { return "passwords.create" }
 
 // Do creates the user.
 func (a PasswordsCreate) Do(ctx context.Context, req ActionRequest, resp *ActionResponse) {
-	c, err := client(req)
-	if err != nil {
-		resp.Err = err
+	c, s := clientFor(req, resp, anyUser)
+	if c == nil {
 		return
 	}
-	s := req.State
 	r, err := c.Passwords.Create(ctx, &passwords.CreateParams{
 		Email:                  orString(a.Email, s.Identity.Email),
 		Password:               orString(a.Password, s.Identity.Password),
@@ -63,12 +61,10 @@ func (PasswordsAuthenticate) String() string { return "passwords.authenticate" }
 
 // Do authenticates.
 func (a PasswordsAuthenticate) Do(ctx context.Context, req ActionRequest, resp *ActionResponse) {
-	c, err := client(req)
-	if err != nil {
-		resp.Err = err
+	c, s := clientFor(req, resp, anyUser)
+	if c == nil {
 		return
 	}
-	s := req.State
 	token, err := stepUpToken(s, a.WithSession)
 	if err != nil {
 		resp.Err = err
@@ -101,9 +97,8 @@ func (PasswordsStrengthCheck) String() string { return "passwords.strength_check
 
 // Do checks the password.
 func (a PasswordsStrengthCheck) Do(ctx context.Context, req ActionRequest, resp *ActionResponse) {
-	c, err := client(req)
-	if err != nil {
-		resp.Err = err
+	c, _ := clientFor(req, resp, anyUser)
+	if c == nil {
 		return
 	}
 	r, err := c.Passwords.StrengthCheck(ctx, &passwords.StrengthCheckParams{

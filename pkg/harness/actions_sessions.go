@@ -29,12 +29,10 @@ func (SessionsAuthenticate) String() string { return "sessions.authenticate" }
 
 // Do authenticates the session.
 func (a SessionsAuthenticate) Do(ctx context.Context, req ActionRequest, resp *ActionResponse) {
-	c, err := client(req)
-	if err != nil {
-		resp.Err = err
+	c, s := clientFor(req, resp, anyUser)
+	if c == nil {
 		return
 	}
-	s := req.State
 	p := &sessions.AuthenticateParams{SessionDurationMinutes: a.ExtendMinutes}
 	if a.Both || !a.ByJWT {
 		if p.SessionToken, resp.Err = a.Token.resolve(s, false); resp.Err != nil {
@@ -74,12 +72,10 @@ func (SessionsAuthenticateJWTLocal) String() string { return "sessions.authentic
 
 // Do verifies the JWT.
 func (a SessionsAuthenticateJWTLocal) Do(_ context.Context, req ActionRequest, resp *ActionResponse) {
-	c, err := client(req)
-	if err != nil {
-		resp.Err = err
+	c, s := clientFor(req, resp, anyUser)
+	if c == nil {
 		return
 	}
-	s := req.State
 	jwt, err := a.Token.resolve(s, true)
 	if err != nil {
 		resp.Err = err
@@ -112,12 +108,10 @@ func (SessionsRevoke) String() string { return "sessions.revoke" }
 
 // Do revokes the session.
 func (a SessionsRevoke) Do(ctx context.Context, req ActionRequest, resp *ActionResponse) {
-	c, err := client(req)
-	if err != nil {
-		resp.Err = err
+	c, s := clientFor(req, resp, anyUser)
+	if c == nil {
 		return
 	}
-	s := req.State
 	p := &sessions.RevokeParams{}
 	switch {
 	case a.BySessionID && (a.ByJWT || !a.Token.current()):
@@ -152,12 +146,10 @@ func (SessionsGet) String() string { return "sessions.get" }
 
 // Do lists the sessions.
 func (a SessionsGet) Do(ctx context.Context, req ActionRequest, resp *ActionResponse) {
-	c, err := client(req)
-	if err != nil {
-		resp.Err = err
+	c, s := clientFor(req, resp, anyUser)
+	if c == nil {
 		return
 	}
-	s := req.State
 	userID := orString(a.UserID, s.UserID)
 	if resp.Err = need(userID, "user id", "create or authenticate a user first"); resp.Err != nil {
 		return

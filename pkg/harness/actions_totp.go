@@ -21,13 +21,8 @@ func (TOTPCreate) String() string { return "totps.create" }
 
 // Do creates the registration.
 func (a TOTPCreate) Do(ctx context.Context, req ActionRequest, resp *ActionResponse) {
-	c, err := client(req)
-	if err != nil {
-		resp.Err = err
-		return
-	}
-	s := req.State
-	if resp.Err = need(s.UserID, "user id", "create or authenticate a user first"); resp.Err != nil {
+	c, s := clientFor(req, resp, needsUser)
+	if c == nil {
 		return
 	}
 	r, err := c.TOTPs.Create(ctx, &totps.CreateParams{UserID: s.UserID, ExpirationMinutes: a.ExpirationMinutes})
@@ -55,13 +50,8 @@ func (TOTPAuthenticate) String() string { return "totps.authenticate" }
 
 // Do authenticates the code.
 func (a TOTPAuthenticate) Do(ctx context.Context, req ActionRequest, resp *ActionResponse) {
-	c, err := client(req)
-	if err != nil {
-		resp.Err = err
-		return
-	}
-	s := req.State
-	if resp.Err = need(s.UserID, "user id", "create or authenticate a user first"); resp.Err != nil {
+	c, s := clientFor(req, resp, needsUser)
+	if c == nil {
 		return
 	}
 	code, err := a.Code.resolve(func() (string, error) {
@@ -104,13 +94,8 @@ func (TOTPRecover) String() string { return "totps.recover" }
 
 // Do authenticates the recovery code.
 func (a TOTPRecover) Do(ctx context.Context, req ActionRequest, resp *ActionResponse) {
-	c, err := client(req)
-	if err != nil {
-		resp.Err = err
-		return
-	}
-	s := req.State
-	if resp.Err = need(s.UserID, "user id", "create or authenticate a user first"); resp.Err != nil {
+	c, s := clientFor(req, resp, needsUser)
+	if c == nil {
 		return
 	}
 	code := a.RecoveryCode

@@ -22,12 +22,10 @@ func (UsersCreate) String() string { return "users.create" }
 
 // Do creates the user.
 func (a UsersCreate) Do(ctx context.Context, req ActionRequest, resp *ActionResponse) {
-	c, err := client(req)
-	if err != nil {
-		resp.Err = err
+	c, s := clientFor(req, resp, anyUser)
+	if c == nil {
 		return
 	}
-	s := req.State
 	p := &users.CreateParams{Email: a.Email, PhoneNumber: a.PhoneNumber, CreateUserAsPending: a.CreateUserAsPending}
 	if p.Email == "" && p.PhoneNumber == "" {
 		p.Email = s.Identity.Email
@@ -57,12 +55,10 @@ func (UsersGet) String() string { return "users.get" }
 
 // Do reads the user.
 func (a UsersGet) Do(ctx context.Context, req ActionRequest, resp *ActionResponse) {
-	c, err := client(req)
-	if err != nil {
-		resp.Err = err
+	c, s := clientFor(req, resp, anyUser)
+	if c == nil {
 		return
 	}
-	s := req.State
 	userID := orString(a.UserID, s.UserID)
 	if resp.Err = need(userID, "user id", "create or authenticate a user first"); resp.Err != nil {
 		return
@@ -92,9 +88,8 @@ func (UsersDelete) String() string { return "users.delete" }
 
 // Do deletes the user.
 func (a UsersDelete) Do(ctx context.Context, req ActionRequest, resp *ActionResponse) {
-	c, err := client(req)
-	if err != nil {
-		resp.Err = err
+	c, _ := clientFor(req, resp, anyUser)
+	if c == nil {
 		return
 	}
 	userID := orString(a.UserID, req.State.UserID)
