@@ -8,7 +8,10 @@
 // email magic link: POST /magic-link has Stytch email a link that leads to the app's redirect URL,
 // GET /authenticate?stytch_token_type=magic_links&token=..., which authenticates the token with the
 // session the user has, if any, and stores the session; /inbox needs an email magic link and an
-// SMS factor. Its app contract is app.yaml (Contract).
+// SMS factor. The magic links use PKCE: the send keeps a one-time code_verifier in a cookie of the
+// browser that asked and gives Stytch its hash, and the callback authenticates the token with that
+// verifier, so a link opened in any other browser signs nobody in. Its app contract is app.yaml
+// (Contract).
 //
 // New builds the handler, in process (steps.WithApp) or behind cmd/goapp, a standalone service
 // driven over HTTP by stytch-conform --app. Config.Defect plants one integration bug at a time, to
@@ -16,7 +19,10 @@
 package goapp
 
 import (
+	"crypto/rand"
+	"crypto/sha256"
 	_ "embed"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -62,6 +68,18 @@ const sessionMinutes = 60
 
 // phoneCookie keeps the phone_id of the last SMS code sent, for the code's submission.
 const phoneCookie = "mfa_phone_id"
+
+// verifierCookie keeps the PKCE code_verifier of the last magic link the browser asked for, for the
+// callback: HttpOnly, Secure, SameSite=Lax (sent on the top-level GET a click in an email makes),
+// scoped to the callback's path and living as long as the link.
+const verifierCookie = "stytch_pkce_verifier"
+
+// linkMinutes is the lifetime of the magic links the app sends, login and sign-up links alike, and
+// of their verifier cookie.
+const linkMinutes = 60
+
+// callbackPath is the path of the app's redirect URL when Config.MagicLinkURL does not name one.
+const callbackPath = "/authenticate"
 
 // maxBody bounds a request body.
 const maxBody = 16 << 10
@@ -141,6 +159,7 @@ func New(cfg Config) (http.Handler, error) {
 	if _, err := ParseDefect(string(cfg.Defect)); err != nil {
 		return nil, fmt.Errorf("goapp: %w", err)
 	}
+	linkPath := callbackPath // the verifier cookie's path: the callback as the browser reaches it
 	if cfg.MagicLinkURL != "" {
 		u, err := url.Parse(cfg.MagicLinkURL)
 		if err != nil {
@@ -149,8 +168,12 @@ func New(cfg Config) (http.Handler, error) {
 		if u.Scheme == "" || u.Host == "" {
 			return nil, fmt.Errorf("goapp: Config.MagicLinkURL %q: want an absolute URL, e.g. https://app.example.com/authenticate", cfg.MagicLinkURL)
 		}
+		linkPath = u.EscapedPath()
+		if linkPath == "" {
+			linkPath = "/"
+		}
 	}
-	a := &server{cfg: cfg, mw: &mfa.Middleware{Sessions: cfg.Client.Sessions, Clock: cfg.Clock, JWTMaxAge: -1, Logger: cfg.Logger}}
+	a := &server{cfg: cfg, linkPath: linkPath, mw: &mfa.Middleware{Sessions: cfg.Client.Sessions, Clock: cfg.Clock, JWTMaxAge: -1, Logger: cfg.Logger}}
 	protected := mfa.Policy{Require: []mfa.Requirement{mfa.Password, mfa.SMS}}
 	if cfg.Defect == SkipsFactorCheck {
 		protected = mfa.Policy{}
@@ -183,10 +206,12 @@ func New(cfg Config) (http.Handler, error) {
 	return mux, nil
 }
 
-// server is the app's state: its configuration and middleware.
+// server is the app's state: its configuration and middleware, and the path of the redirect URL
+// as the browser reaches it, which scopes the verifier cookie.
 type server struct {
-	cfg Config
-	mw  *mfa.Middleware
+	cfg      Config
+	mw       *mfa.Middleware
+	linkPath string
 }
 
 // page answers a request the middleware let through.
@@ -282,7 +307,9 @@ func (a *server) verifySMS(w http.ResponseWriter, r *http.Request) {
 }
 
 // sendMagicLink has Stytch email the user a login link, or a sign-up link (and a new user) to an
-// address no user has; both lead to the app's redirect URL.
+// address no user has; both lead to the app's redirect URL. The send starts a PKCE flow (Stytch's
+// PKCE guide for magic links): a fresh code_verifier goes into the asking browser's verifier
+// cookie, its hash to Stytch as code_challenge; a send Stytch refuses leaves the cookie as it was.
 func (a *server) sendMagicLink(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Email string `json:"email"`
@@ -290,22 +317,39 @@ func (a *server) sendMagicLink(w http.ResponseWriter, r *http.Request) {
 	if !decode(w, r, &in) || !present(w, in.Email) {
 		return
 	}
+	verifier, challenge := newPKCE()
 	_, err := a.cfg.Client.MagicLinks.Email.LoginOrCreate(r.Context(), &mlemail.LoginOrCreateParams{
 		Email: in.Email, LoginMagicLinkURL: a.cfg.MagicLinkURL, SignupMagicLinkURL: a.cfg.MagicLinkURL,
+		LoginExpirationMinutes: linkMinutes, SignupExpirationMinutes: linkMinutes, CodeChallenge: challenge,
 	})
 	if err != nil {
 		a.refuse(w, r, http.StatusBadRequest, "send_failed", err)
 		return
 	}
+	http.SetCookie(w, a.pkceCookie(verifier, linkMinutes*60))
 	writeJSON(w, http.StatusOK, map[string]string{"sent": "true"})
 }
 
+// newPKCE returns a one-time PKCE code_verifier, 32 random bytes in unpadded base64url, and its
+// code_challenge, the unpadded base64url SHA-256 of the verifier (Stytch takes no plain
+// challenges and, for magic links, no code_challenge_method).
+func newPKCE() (verifier, challenge string) {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b) // crypto/rand ends the program rather than return an error
+	verifier = base64.RawURLEncoding.EncodeToString(b)
+	sum := sha256.Sum256([]byte(verifier))
+	return verifier, base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
 // authenticateMagicLink is the redirect URL the links lead to, with
-// ?stytch_token_type=magic_links&token=...: it authenticates the token with the session the user
-// has, if any, so that the magic-link factor joins the factors they already proved, and stores the
-// session Stytch returns. A session Stytch no longer knows is dropped: the link then starts a new
-// one. The retry relies on Stytch refusing the session before it uses the link, as the emulator
-// does; that Stytch does so is unconfirmed.
+// ?stytch_token_type=magic_links&token=...: it authenticates the token with the code_verifier of
+// the browser's verifier cookie and with the session the user has, if any, so that the magic-link
+// factor joins the factors they already proved, and stores the session Stytch returns. A browser
+// without the verifier (not the one that asked for the link) is refused before Stytch is asked:
+// its session, if any, stays as it was. The verifier cookie is cleared after each attempt. A
+// session Stytch no longer knows is dropped: the link then starts a new one. The retry relies on
+// Stytch refusing the session before it uses the link, as the emulator does; that Stytch does so
+// is unconfirmed.
 func (a *server) authenticateMagicLink(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	token := q.Get("token")
@@ -313,7 +357,14 @@ func (a *server) authenticateMagicLink(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, errorBody("bad_request"))
 		return
 	}
-	params := &magiclinks.AuthenticateParams{Token: token, SessionToken: cookie(r, mfa.DefaultCookieName), SessionDurationMinutes: sessionMinutes}
+	verifier := cookie(r, verifierCookie)
+	if verifier == "" {
+		writeJSON(w, http.StatusUnauthorized, errorBody(notThisBrowser))
+		return
+	}
+	http.SetCookie(w, a.pkceCookie("", -1))
+	params := &magiclinks.AuthenticateParams{Token: token, CodeVerifier: verifier, SessionToken: cookie(r, mfa.DefaultCookieName),
+		SessionDurationMinutes: sessionMinutes}
 	if a.cfg.Defect == LinkWithoutSession {
 		params.SessionToken = ""
 	}
@@ -331,6 +382,9 @@ func (a *server) authenticateMagicLink(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"user_id": resp.UserID})
 }
+
+// notThisBrowser is the callback's answer to a browser without a verifier cookie.
+const notThisBrowser = "magic_link_not_asked_for_in_this_browser"
 
 // errorType is the error_type of a Stytch error ("" for other errors).
 func errorType(err error) stytcherror.Type {
@@ -397,6 +451,11 @@ func (a *server) setSession(w http.ResponseWriter, token string) {
 	if token != "" {
 		http.SetCookie(w, a.cookie(mfa.DefaultCookieName, token))
 	}
+}
+
+// pkceCookie returns the verifier cookie with value, for maxAge seconds (negative: cleared).
+func (a *server) pkceCookie(value string, maxAge int) *http.Cookie {
+	return &http.Cookie{Name: verifierCookie, Value: value, Path: a.linkPath, MaxAge: maxAge, HttpOnly: true, Secure: true, SameSite: http.SameSiteLaxMode}
 }
 
 // cookie returns a cookie as the middleware sets them: HttpOnly, Secure, SameSite=Lax, path /.

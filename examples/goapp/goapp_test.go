@@ -20,6 +20,7 @@ import (
 	"github.com/stytch-emulator/stytchemu/emulator"
 	"github.com/stytch-emulator/stytchemu/examples/goapp"
 	"github.com/stytch-emulator/stytchemu/features"
+	"github.com/stytch-emulator/stytchemu/internal/apptest"
 	"github.com/stytch-emulator/stytchemu/pkg/app"
 	"github.com/stytch-emulator/stytchemu/pkg/mfa"
 	"github.com/stytch-emulator/stytchemu/pkg/target"
@@ -223,6 +224,7 @@ func TestMagicLinkWithAnEndedSession(t *testing.T) {
 
 	r := httptest.NewRequestWithContext(t.Context(), http.MethodGet, "/authenticate?stytch_token_type=magic_links&token="+url.QueryEscape(msgs[len(msgs)-1].Token), nil)
 	r.AddCookie(&http.Cookie{Name: mfa.DefaultCookieName, Value: pw.SessionToken})
+	carryCookies(r, w)
 	w = httptest.NewRecorder()
 	h.ServeHTTP(w, r)
 	require.Equal(t, http.StatusOK, w.Code, "%s", w.Body)
@@ -240,7 +242,7 @@ func TestMagicLinkWithAnEndedSession(t *testing.T) {
 	assert.Equal(t, sessions.AuthenticationFactorTypeMagicLink, got.Session.AuthenticationFactors[0].Type)
 }
 
-// TestMagicLinkOfAnotherUser: a link opened in a browser signed in as someone else signs in the
+// TestMagicLinkOfAnotherUser: a link a signed-in browser asked for another address signs in the
 // link's user on a session of their own: the factor does not join the other user's session, which
 // keeps only its own factors.
 func TestMagicLinkOfAnotherUser(t *testing.T) {
@@ -261,6 +263,7 @@ func TestMagicLinkOfAnotherUser(t *testing.T) {
 
 	r := httptest.NewRequestWithContext(t.Context(), http.MethodGet, "/authenticate?stytch_token_type=magic_links&token="+url.QueryEscape(msgs[len(msgs)-1].Token), nil)
 	r.AddCookie(&http.Cookie{Name: mfa.DefaultCookieName, Value: a.SessionToken})
+	carryCookies(r, w)
 	w = httptest.NewRecorder()
 	h.ServeHTTP(w, r)
 	require.Equal(t, http.StatusOK, w.Code, "%s", w.Body)
@@ -282,4 +285,59 @@ func TestMagicLinkOfAnotherUser(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, other.Session.AuthenticationFactors, 1, "the signed-in user's session gets no factor")
 	assert.Equal(t, sessions.AuthenticationFactorTypePassword, other.Session.AuthenticationFactors[0].Type)
+}
+
+// carryCookies adds to r the cookies the answer w set, as the browser that got it would send them.
+func carryCookies(r *http.Request, w *httptest.ResponseRecorder) {
+	for _, c := range w.Result().Cookies() {
+		r.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})
+	}
+}
+
+// TestMagicLinkBoundToBrowser: the app's magic links work only in the browser that asked for them
+// (PKCE): a link someone asked for their own address is refused in a victim's browser, signed in
+// or not, whose session stays as it was, and in a browser with another link's verifier or a forged
+// one; the same link works in the asking browser, once. Driven over HTTP, like a browser.
+func TestMagicLinkBoundToBrowser(t *testing.T) {
+	ts := emulator.NewTestServer(t, emulator.WithAutoProvision())
+	creds := target.NewTestCredentials()
+	client, err := stytchapi.NewClient(creds.ProjectID, creds.Secret, stytchapi.WithBaseURI(ts.URL), stytchapi.WithInitializationContext(t.Context()))
+	require.NoError(t, err)
+	h, err := goapp.New(goapp.Config{Client: client})
+	require.NoError(t, err)
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	apptest.CheckLinksBoundToBrowser(t, apptest.App{URL: srv.URL, CallbackPath: "/authenticate", Emulator: ts, Project: creds})
+}
+
+// TestMagicLinkVerifierCookiePath: the verifier cookie is scoped to the path of the redirect URL as
+// the browser reaches it (Config.MagicLinkURL; the app's own /authenticate without one), so that a
+// browser sends it to the callback alone, also behind a proxy that serves the app under a prefix.
+func TestMagicLinkVerifierCookiePath(t *testing.T) {
+	const prefixed = "https://app.example.com/shop/authenticate"
+	ts := emulator.NewTestServer(t, emulator.WithAutoProvision(), emulator.WithRedirectURLs(emulator.DefaultRedirectURL, prefixed))
+	creds := target.NewTestCredentials()
+	client, err := stytchapi.NewClient(creds.ProjectID, creds.Secret, stytchapi.WithBaseURI(ts.URL), stytchapi.WithInitializationContext(t.Context()))
+	require.NoError(t, err)
+	for _, tt := range []struct{ name, url, wantPath string }{
+		{"project default", "", "/authenticate"},
+		{"app URL", emulator.DefaultRedirectURL, "/authenticate"},
+		{"behind a proxy", prefixed, "/shop/authenticate"},
+	} {
+		t.Run("case="+tt.name, func(t *testing.T) {
+			h, err := goapp.New(goapp.Config{Client: client, MagicLinkURL: tt.url})
+			require.NoError(t, err)
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, httptest.NewRequestWithContext(t.Context(), http.MethodPost, "/magic-link", strings.NewReader(`{"email":"path@example.com"}`)))
+			require.Equal(t, http.StatusOK, w.Code, "%s", w.Body)
+			var got *http.Cookie
+			for _, c := range w.Result().Cookies() {
+				if c.Name == "stytch_pkce_verifier" {
+					got = c
+				}
+			}
+			require.NotNil(t, got, "the send sets the verifier cookie")
+			assert.Equal(t, tt.wantPath, got.Path)
+		})
+	}
 }
