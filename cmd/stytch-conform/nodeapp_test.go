@@ -13,6 +13,8 @@ import (
 
 	"github.com/stytch-emulator/stytchemu/emulator"
 	"github.com/stytch-emulator/stytchemu/examples/goapp"
+	"github.com/stytch-emulator/stytchemu/internal/apptest"
+	"github.com/stytch-emulator/stytchemu/pkg/target"
 )
 
 // caughtBy returns, for each planted defect, the line of stytch-conform's output that shows its
@@ -57,7 +59,8 @@ func needNode(t *testing.T) (node, npm string) {
 
 // TestApp_NodeappOverHTTP: stytch-conform --app drives examples/nodeapp (Express on
 // stytch@14.2.0) against a running emulator: the app features pass, and each planted defect fails
-// them, the scenario that shows its bug among the failures. Its dependencies are installed first
+// them, the scenario that shows its bug among the failures; its magic links work only in the
+// browser that asked for them (PKCE). Its dependencies are installed first
 // (npm ci, from the lockfile). The app's magic links lead to its public redirect URL, which the
 // emulator is configured to allow, as a project's redirect URLs would.
 func TestApp_NodeappOverHTTP(t *testing.T) {
@@ -87,6 +90,10 @@ func TestApp_NodeappOverHTTP(t *testing.T) {
 	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
 	assert.Contains(t, out, "15 passed, 0 failed, 0 skipped")
 	t.Run("case=malformed cookie", func(t *testing.T) { requireSurvivesMalformedCookie(t, appURL) })
+	t.Run("case=link bound to the asking browser", func(t *testing.T) {
+		apptest.CheckLinksBoundToBrowser(t, apptest.App{URL: appURL, CallbackPath: "/authenticate", Emulator: ts,
+			Project: target.Credentials{ProjectID: vars[target.EnvProjectID], Secret: vars[target.EnvSecret]}})
+	})
 
 	for _, d := range goapp.Defects() {
 		t.Run("case="+string(d), func(t *testing.T) {

@@ -8,7 +8,10 @@
 // and a TOTP factor). A user can also sign up or in with an email magic link: POST /magic-link has
 // Stytch email a link to the app's redirect URL, GET /authenticate?stytch_token_type=magic_links&token=...,
 // which authenticates the token with the session the user has, if any, and stores the session;
-// GET /inbox needs a magic link and an SMS factor.
+// GET /inbox needs a magic link and an SMS factor. The magic links use PKCE: the send keeps a
+// one-time code_verifier in a cookie of the browser that asked and gives Stytch its hash, and the
+// callback authenticates the token with that verifier, so a link opened in any other browser signs
+// nobody in.
 //
 //   STYTCH_PROJECT_ID=project-test-... STYTCH_SECRET=secret-test-... STYTCH_BASE_URL=http://127.0.0.1:9010 \
 //     node server.mjs [--addr 127.0.0.1:8080] [--magic-link-url URL] [--defect keeps-old-token|...]
@@ -20,6 +23,7 @@
 // (http://localhost:3000/authenticate on a new Test project and on the emulator). It prints
 // "nodeapp ready on http://ADDR" once it listens. --defect (or NODEAPP_DEFECT) plants one
 // integration bug, to prove that the app features catch it.
+import { createHash, randomBytes } from "node:crypto";
 import express from "express";
 import * as stytch from "stytch";
 
@@ -34,6 +38,12 @@ const DEFECTS = [
 ];
 const SESSION_COOKIE = "stytch_session";
 const PHONE_COOKIE = "mfa_phone_id";
+// The PKCE code_verifier of the last magic link the browser asked for, for the callback:
+// HttpOnly, Secure, SameSite=Lax (sent on the top-level GET a click in an email makes), scoped to
+// the callback's path and living as long as the link.
+const VERIFIER_COOKIE = "stytch_pkce_verifier";
+const LINK_MINUTES = 60; // the lifetime of the links the app sends, login and sign-up alike
+const NOT_THIS_BROWSER = "magic_link_not_asked_for_in_this_browser";
 const SESSION_MINUTES = 60;
 const STEP_UP_WINDOW_MS = 5 * 60 * 1000;
 const CLOCK_SKEW_MS = 60 * 1000; // a factor this far in the future still counts as fresh
@@ -50,6 +60,8 @@ if (defect !== "none" && !DEFECTS.includes(defect)) {
 }
 const [host, port] = splitAddr(flag("--addr", "127.0.0.1:8080"));
 const magicLinkURL = flag("--magic-link-url", process.env.MAGIC_LINK_URL || "");
+// The verifier cookie's path: the callback as the browser reaches it.
+const linkPath = callbackPath(magicLinkURL);
 if (!process.env.STYTCH_PROJECT_ID || !process.env.STYTCH_SECRET) {
   console.error("nodeapp: set STYTCH_PROJECT_ID and STYTCH_SECRET (and STYTCH_BASE_URL for an emulator)");
   process.exit(1);
@@ -124,17 +136,26 @@ app.post("/mfa/sms/verify", async (req, res) => {
 });
 
 // Has Stytch email the user a login link, or a sign-up link (and a new user) to an address no user
-// has; both lead to the app's redirect URL.
+// has; both lead to the app's redirect URL. The send starts a PKCE flow (Stytch's PKCE guide for
+// magic links): a fresh code_verifier goes into the asking browser's verifier cookie, its hash to
+// Stytch as code_challenge; a send Stytch refuses leaves the cookie as it was.
 app.post("/magic-link", async (req, res) => {
   const { email } = req.body ?? {};
   if (!email) return res.status(400).json({ error: "bad_request" });
-  const params = { email };
+  const { verifier, challenge } = newPKCE();
+  const params = {
+    email,
+    login_expiration_minutes: LINK_MINUTES,
+    signup_expiration_minutes: LINK_MINUTES,
+    code_challenge: challenge,
+  };
   if (magicLinkURL) {
     params.login_magic_link_url = magicLinkURL;
     params.signup_magic_link_url = magicLinkURL;
   }
   try {
     await client.magicLinks.email.loginOrCreate(params);
+    res.cookie(VERIFIER_COOKIE, verifier, { ...verifierCookieOptions(), maxAge: LINK_MINUTES * 60 * 1000 });
     res.json({ sent: "true" });
   } catch (err) {
     refuse(res, 400, "send_failed", err);
@@ -142,15 +163,21 @@ app.post("/magic-link", async (req, res) => {
 });
 
 // The redirect URL the links lead to, with ?stytch_token_type=magic_links&token=...: it
-// authenticates the token with the session the user has, if any, so that the magic-link factor
-// joins the factors they already proved, and stores the session Stytch returns. A session Stytch
-// no longer knows is dropped: the link then starts a new one. The retry relies on Stytch refusing
-// the session before it uses the link, as the emulator does; that Stytch does so is unconfirmed.
+// authenticates the token with the code_verifier of the browser's verifier cookie and with the
+// session the user has, if any, so that the magic-link factor joins the factors they already
+// proved, and stores the session Stytch returns. A browser without the verifier (not the one that
+// asked for the link) is refused before Stytch is asked: its session, if any, stays as it was. The
+// verifier cookie is cleared after each attempt. A session Stytch no longer knows is dropped: the
+// link then starts a new one. The retry relies on Stytch refusing the session before it uses the
+// link, as the emulator does; that Stytch does so is unconfirmed.
 app.get("/authenticate", async (req, res) => {
   const token = typeof req.query.token === "string" ? req.query.token : "";
   const type = req.query.stytch_token_type;
   if (!token || (type !== undefined && type !== "magic_links")) return res.status(400).json({ error: "bad_request" });
-  const params = { token, session_duration_minutes: SESSION_MINUTES };
+  const verifier = cookie(req, VERIFIER_COOKIE);
+  if (!verifier) return res.status(401).json({ error: NOT_THIS_BROWSER });
+  res.clearCookie(VERIFIER_COOKIE, verifierCookieOptions());
+  const params = { token, code_verifier: verifier, session_duration_minutes: SESSION_MINUTES };
   const session = cookie(req, SESSION_COOKIE);
   if (session && defect !== "link-without-session") params.session_token = session;
   try {
@@ -168,6 +195,14 @@ app.get("/authenticate", async (req, res) => {
     refuse(res, 401, "invalid_magic_link", err);
   }
 });
+
+// newPKCE returns a one-time PKCE code_verifier, 32 random bytes in unpadded base64url, and its
+// code_challenge, the unpadded base64url SHA-256 of the verifier (Stytch takes no plain challenges
+// and, for magic links, no code_challenge_method).
+function newPKCE() {
+  const verifier = randomBytes(32).toString("base64url");
+  return { verifier, challenge: createHash("sha256").update(verifier).digest("base64url") };
+}
 
 app.post("/logout", async (req, res) => {
   const token = cookie(req, SESSION_COOKIE);
@@ -271,6 +306,22 @@ function setSession(res, token) {
 
 function cookieOptions() {
   return { path: "/", httpOnly: true, secure: true, sameSite: "lax" };
+}
+
+function verifierCookieOptions() {
+  return { ...cookieOptions(), path: linkPath };
+}
+
+// callbackPath is the path of the redirect URL u as the browser reaches it (the app's own
+// /authenticate when u is unset).
+function callbackPath(u) {
+  if (!u) return "/authenticate";
+  try {
+    return new URL(u).pathname || "/";
+  } catch {
+    console.error(`nodeapp: --magic-link-url ${JSON.stringify(u)}: want an absolute URL, e.g. https://app.example.com/authenticate`);
+    process.exit(1);
+  }
 }
 
 // cookie returns a request cookie's value ("" when absent). A value that is not percent-encoded
