@@ -595,7 +595,9 @@ func authenticateMagicLink(c *call) (int, metaSetter, error) {
 }
 
 // magicLinkLocked finds the token's link and user and checks everything that could refuse it
-// (expiry, use, PKCE, attributes) without changing state. The sandbox token gives a nil link.
+// (expiry, use, PKCE, attributes) without changing state. The sandbox token gives a nil link; it
+// takes any code_verifier or none, since no challenge can be tied to it (unconfirmed: Stytch's
+// sandbox values page says nothing of PKCE).
 func (p *Project) magicLinkLocked(req *magicLinkAuthenticateParams, now time.Time) (*user, *magicLink, error) {
 	switch req.Token {
 	case SandboxMagicLinkToken:
