@@ -143,7 +143,8 @@ type Config struct {
 	// it, e.g. https://app.example.com/authenticate. It must be one of the project's redirect URLs
 	// (Stytch's dashboard; the emulator's --redirect-urls). "" leaves it to the project's default
 	// redirect URL: http://localhost:3000/authenticate on a new Test project and on the emulator,
-	// this app's callback when served at localhost:3000.
+	// this app's callback when served at localhost:3000. Its path (/authenticate when unset) scopes
+	// the PKCE verifier cookie.
 	MagicLinkURL string
 	// Defect plants one integration bug (NoDefect: none).
 	Defect Defect
