@@ -64,7 +64,7 @@ func TestApp_GoappOverHTTP(t *testing.T) {
 			code, out, errOut := conform(t, vars, "--target", ts.URL, "--app", serveGoapp(t, ts.URL, creds, d), "--app-contract", goappContract)
 			assert.Equal(t, exitFailed, code, "the defect %s went unnoticed:\n%s\n%s", d, out, errOut)
 			assert.Regexp(t, `\n15 scenarios on target .*: \d+ passed, [1-9]\d* failed`, out)
-			assert.Regexp(t, caughtBy(d), out, "the scenario that shows the bug fails, for that bug")
+			assert.Regexp(t, caughtBy(t, d), out, "the scenario that shows the bug fails, for that bug")
 		})
 	}
 }

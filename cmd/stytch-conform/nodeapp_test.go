@@ -19,24 +19,11 @@ import (
 
 // caughtBy returns, for each planted defect, the line of stytch-conform's output that shows its
 // bug: the scenario fails at the step, and with the answer, the bug gives, not for another reason.
-func caughtBy(d goapp.Defect) *regexp.Regexp {
-	why := map[goapp.Defect][2]string{
-		goapp.KeepsOldToken: {"The app keeps the token Stytch rotated at the step-up",
-			`step "the app allows the protected page": app: want allowed, got unauthenticated`},
-		goapp.SkipsFactorCheck: {"A password session alone does not open the protected page",
-			`step "the app asks for the second factor on the protected page": app: want needs_factor, got allowed`},
-		goapp.IgnoresFactorAge: {"A sensitive action needs an SMS code at most 5 minutes old",
-			`step "the app asks for a fresh factor before a sensitive action": app: want needs_fresh_factor, got allowed`},
-		goapp.CodeWithoutSession: {"The SMS step-up opens the protected page",
-			`step "the app allows the protected page": app: want allowed, got needs_factor`},
-		goapp.LinkWithoutSession: {"A magic link adds its factor to the session the user has",
-			`step "the app allows the magic-link page": app: want allowed, got needs_factor`},
-		goapp.SkipsLinkCheck: {"A password and an SMS code do not open the magic-link page",
-			`step "the app asks for the second factor on the magic-link page": app: want needs_factor, got allowed`},
-		goapp.LinkKeepsOldToken: {"The app keeps the token Stytch rotated when the magic link joined the session",
-			`step "the app allows the magic-link page": app: want allowed, got unauthenticated`},
-	}[d]
-	return regexp.MustCompile(`(?m)^FAIL  Scenario "` + regexp.QuoteMeta(why[0]) + `" \([^)]*\): .*` + regexp.QuoteMeta(why[1]))
+func caughtBy(t *testing.T, d goapp.Defect) *regexp.Regexp {
+	t.Helper()
+	c, ok := apptest.CaughtBy(d)
+	require.True(t, ok, "the table names the scenario that catches %s", d)
+	return regexp.MustCompile(`(?m)^FAIL  Scenario "` + regexp.QuoteMeta(c.Scenario) + `" \([^)]*\): .*` + regexp.QuoteMeta(c.Failure))
 }
 
 // nodeappDir is the Express app on the Node SDK.
@@ -101,7 +88,7 @@ func TestApp_NodeappOverHTTP(t *testing.T) {
 			code, out, errOut := conform(t, vars, "--target", ts.URL, "--app", appURL, "--app-contract", contract)
 			assert.Equal(t, exitFailed, code, "the defect %s went unnoticed:\n%s\n%s", d, out, errOut)
 			assert.Regexp(t, `\d+ passed, [1-9]\d* failed`, out)
-			assert.Regexp(t, caughtBy(d), out, "the scenario that shows the bug fails, for that bug")
+			assert.Regexp(t, caughtBy(t, d), out, "the scenario that shows the bug fails, for that bug")
 		})
 	}
 }

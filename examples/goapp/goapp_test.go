@@ -60,34 +60,18 @@ func TestAppFeatures_InProcess(t *testing.T) {
 
 	// Each defect fails the scenario that shows its bug, at the step and with the answer the bug
 	// gives: a scenario failing for another reason (a step error, a wrong setup) does not count.
-	caughtBy := map[goapp.Defect]struct{ scenario, why string }{
-		goapp.KeepsOldToken: {"The app keeps the token Stytch rotated at the step-up",
-			`step "the app allows the protected page": app: want allowed, got unauthenticated`},
-		goapp.SkipsFactorCheck: {"A password session alone does not open the protected page",
-			`step "the app asks for the second factor on the protected page": app: want needs_factor, got allowed`},
-		goapp.IgnoresFactorAge: {"A sensitive action needs an SMS code at most 5 minutes old",
-			`step "the app asks for a fresh factor before a sensitive action": app: want needs_fresh_factor, got allowed`},
-		goapp.CodeWithoutSession: {"The SMS step-up opens the protected page",
-			`step "the app allows the protected page": app: want allowed, got needs_factor (GET /account: 403 {"error":"missing_factor","decision":"mfa","missing":["password/knowledge"]`},
-		goapp.LinkWithoutSession: {"A magic link adds its factor to the session the user has",
-			`step "the app allows the magic-link page": app: want allowed, got needs_factor (GET /inbox: 403 {"error":"missing_factor","decision":"mfa","missing":["otp/sms"]`},
-		goapp.SkipsLinkCheck: {"A password and an SMS code do not open the magic-link page",
-			`step "the app asks for the second factor on the magic-link page": app: want needs_factor, got allowed`},
-		goapp.LinkKeepsOldToken: {"The app keeps the token Stytch rotated when the magic link joined the session",
-			`step "the app allows the magic-link page": app: want allowed, got unauthenticated`},
-	}
 	for _, d := range goapp.Defects() {
 		t.Run("case="+string(d), func(t *testing.T) {
 			t.Parallel()
-			want, ok := caughtBy[d]
+			want, ok := apptest.CaughtBy(d)
 			require.True(t, ok, "the table names the scenario that catches %s", d)
 			rep, out := runAppFeatures(t, goapp.Contract(), withDefect(d))
 			require.True(t, rep.Failed(), "the defect %s went unnoticed:\n%s", d, out)
-			i := slices.IndexFunc(rep.Results, func(r steps.Result) bool { return r.Scenario == want.scenario })
-			require.GreaterOrEqual(t, i, 0, "no scenario %q ran:\n%s", want.scenario, out)
+			i := slices.IndexFunc(rep.Results, func(r steps.Result) bool { return r.Scenario == want.Scenario })
+			require.GreaterOrEqual(t, i, 0, "no scenario %q ran:\n%s", want.Scenario, out)
 			got := rep.Results[i]
-			require.Equal(t, steps.Failed, got.Outcome, "%s passed with the defect %s:\n%s", want.scenario, d, out)
-			require.ErrorContains(t, got.Err, want.why)
+			require.Equal(t, steps.Failed, got.Outcome, "%s passed with the defect %s:\n%s", want.Scenario, d, out)
+			require.ErrorContains(t, got.Err, want.Failure+want.GoappAnswer)
 		})
 	}
 }
