@@ -186,89 +186,68 @@ func TestNew(t *testing.T) {
 	assert.Equal(t, goapp.NoDefect, d)
 }
 
-// TestMagicLinkWithAnEndedSession: a link opened with a session Stytch no longer knows (revoked
-// elsewhere) starts a new session rather than failing the login.
-func TestMagicLinkWithAnEndedSession(t *testing.T) {
-	ts := emulator.NewTestServer(t, emulator.WithAutoProvision())
-	creds := target.NewTestCredentials()
-	client, err := stytchapi.NewClient(creds.ProjectID, creds.Secret, stytchapi.WithBaseURI(ts.URL), stytchapi.WithInitializationContext(t.Context()))
-	require.NoError(t, err)
-	const email = "ended@example.com"
-	pw, err := client.Passwords.Create(t.Context(), &passwords.CreateParams{Email: email, Password: "a long unguessable passphrase " + rand.Text(), SessionDurationMinutes: 30})
-	require.NoError(t, err)
-	_, err = client.Sessions.Revoke(t.Context(), &sessions.RevokeParams{SessionToken: pw.SessionToken})
-	require.NoError(t, err)
-	h, err := goapp.New(goapp.Config{Client: client})
-	require.NoError(t, err)
-	w := httptest.NewRecorder()
-	h.ServeHTTP(w, httptest.NewRequestWithContext(t.Context(), http.MethodPost, "/magic-link", strings.NewReader(`{"email":"`+email+`"}`)))
-	require.Equal(t, http.StatusOK, w.Code, "%s", w.Body)
-	msgs := ts.Project(creds.ProjectID).Messages(email)
-	require.NotEmpty(t, msgs)
-
-	r := httptest.NewRequestWithContext(t.Context(), http.MethodGet, "/authenticate?stytch_token_type=magic_links&token="+url.QueryEscape(msgs[len(msgs)-1].Token), nil)
-	r.AddCookie(&http.Cookie{Name: mfa.DefaultCookieName, Value: pw.SessionToken})
-	carryCookies(r, w)
-	w = httptest.NewRecorder()
-	h.ServeHTTP(w, r)
-	require.Equal(t, http.StatusOK, w.Code, "%s", w.Body)
-	var fresh string
-	for _, c := range w.Result().Cookies() {
-		if c.Name == mfa.DefaultCookieName {
-			fresh = c.Value
-		}
+// TestMagicLinkOverAnotherSession: a link opened in a browser whose session cookie Stytch no longer
+// knows (revoked, or expired elsewhere) starts a new session rather than failing the login; one
+// opened in a browser signed in as someone else signs in the link's user on a session of their
+// own, and the other user's session gets no factor.
+func TestMagicLinkOverAnotherSession(t *testing.T) {
+	tests := []struct {
+		name      string
+		linkOwner string // whose link is opened
+		revoke    bool   // the browser's session was revoked first
+	}{
+		{name: "case=ended session", linkOwner: "signed-in@example.com", revoke: true},
+		{name: "case=another user's session", linkOwner: "link-owner@example.com"},
 	}
-	require.NotEmpty(t, fresh)
-	assert.NotEqual(t, pw.SessionToken, fresh)
-	got, err := client.Sessions.Authenticate(t.Context(), &sessions.AuthenticateParams{SessionToken: fresh})
-	require.NoError(t, err)
-	require.Len(t, got.Session.AuthenticationFactors, 1)
-	assert.Equal(t, sessions.AuthenticationFactorTypeMagicLink, got.Session.AuthenticationFactors[0].Type)
-}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ts := emulator.NewTestServer(t, emulator.WithAutoProvision())
+			creds := target.NewTestCredentials()
+			client, err := stytchapi.NewClient(creds.ProjectID, creds.Secret, stytchapi.WithBaseURI(ts.URL), stytchapi.WithInitializationContext(t.Context()))
+			require.NoError(t, err)
+			browser, err := client.Passwords.Create(t.Context(), &passwords.CreateParams{Email: "signed-in@example.com", Password: "a long unguessable passphrase " + rand.Text(), SessionDurationMinutes: 30})
+			require.NoError(t, err)
+			if tt.revoke {
+				_, err = client.Sessions.Revoke(t.Context(), &sessions.RevokeParams{SessionToken: browser.SessionToken})
+				require.NoError(t, err)
+			}
+			h, err := goapp.New(goapp.Config{Client: client})
+			require.NoError(t, err)
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, httptest.NewRequestWithContext(t.Context(), http.MethodPost, "/magic-link", strings.NewReader(`{"email":"`+tt.linkOwner+`"}`)))
+			require.Equal(t, http.StatusOK, w.Code, "%s", w.Body)
+			msgs := ts.Project(creds.ProjectID).Messages(tt.linkOwner)
+			require.NotEmpty(t, msgs)
 
-// TestMagicLinkOfAnotherUser: a link a signed-in browser asked for another address signs in the
-// link's user on a session of their own: the factor does not join the other user's session, which
-// keeps only its own factors.
-func TestMagicLinkOfAnotherUser(t *testing.T) {
-	ts := emulator.NewTestServer(t, emulator.WithAutoProvision())
-	creds := target.NewTestCredentials()
-	client, err := stytchapi.NewClient(creds.ProjectID, creds.Secret, stytchapi.WithBaseURI(ts.URL), stytchapi.WithInitializationContext(t.Context()))
-	require.NoError(t, err)
-	const signedIn, linkOwner = "signed-in@example.com", "link-owner@example.com"
-	a, err := client.Passwords.Create(t.Context(), &passwords.CreateParams{Email: signedIn, Password: "a long unguessable passphrase " + rand.Text(), SessionDurationMinutes: 30})
-	require.NoError(t, err)
-	h, err := goapp.New(goapp.Config{Client: client})
-	require.NoError(t, err)
-	w := httptest.NewRecorder()
-	h.ServeHTTP(w, httptest.NewRequestWithContext(t.Context(), http.MethodPost, "/magic-link", strings.NewReader(`{"email":"`+linkOwner+`"}`)))
-	require.Equal(t, http.StatusOK, w.Code, "%s", w.Body)
-	msgs := ts.Project(creds.ProjectID).Messages(linkOwner)
-	require.NotEmpty(t, msgs)
-
-	r := httptest.NewRequestWithContext(t.Context(), http.MethodGet, "/authenticate?stytch_token_type=magic_links&token="+url.QueryEscape(msgs[len(msgs)-1].Token), nil)
-	r.AddCookie(&http.Cookie{Name: mfa.DefaultCookieName, Value: a.SessionToken})
-	carryCookies(r, w)
-	w = httptest.NewRecorder()
-	h.ServeHTTP(w, r)
-	require.Equal(t, http.StatusOK, w.Code, "%s", w.Body)
-	var fresh string
-	for _, c := range w.Result().Cookies() {
-		if c.Name == mfa.DefaultCookieName {
-			fresh = c.Value
-		}
+			r := httptest.NewRequestWithContext(t.Context(), http.MethodGet, "/authenticate?stytch_token_type=magic_links&token="+url.QueryEscape(msgs[len(msgs)-1].Token), nil)
+			r.AddCookie(&http.Cookie{Name: mfa.DefaultCookieName, Value: browser.SessionToken})
+			carryCookies(r, w)
+			w = httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			require.Equal(t, http.StatusOK, w.Code, "%s", w.Body)
+			var fresh string
+			for _, c := range w.Result().Cookies() {
+				if c.Name == mfa.DefaultCookieName {
+					fresh = c.Value
+				}
+			}
+			require.NotEmpty(t, fresh)
+			assert.NotEqual(t, browser.SessionToken, fresh)
+			got, err := client.Sessions.Authenticate(t.Context(), &sessions.AuthenticateParams{SessionToken: fresh})
+			require.NoError(t, err)
+			assert.NotEqual(t, browser.Session.SessionID, got.Session.SessionID, "a session of its own")
+			require.Len(t, got.Session.AuthenticationFactors, 1)
+			assert.Equal(t, sessions.AuthenticationFactorTypeMagicLink, got.Session.AuthenticationFactors[0].Type)
+			if tt.revoke {
+				return
+			}
+			assert.NotEqual(t, browser.UserID, got.Session.UserID, "the link signs in its own user")
+			other, err := client.Sessions.Authenticate(t.Context(), &sessions.AuthenticateParams{SessionToken: browser.SessionToken})
+			require.NoError(t, err)
+			require.Len(t, other.Session.AuthenticationFactors, 1, "the signed-in user's session gets no factor")
+			assert.Equal(t, sessions.AuthenticationFactorTypePassword, other.Session.AuthenticationFactors[0].Type)
+		})
 	}
-	require.NotEmpty(t, fresh)
-	got, err := client.Sessions.Authenticate(t.Context(), &sessions.AuthenticateParams{SessionToken: fresh})
-	require.NoError(t, err)
-	assert.NotEqual(t, a.UserID, got.Session.UserID, "the link signs in its own user")
-	assert.NotEqual(t, a.Session.SessionID, got.Session.SessionID)
-	require.Len(t, got.Session.AuthenticationFactors, 1)
-	assert.Equal(t, sessions.AuthenticationFactorTypeMagicLink, got.Session.AuthenticationFactors[0].Type)
-
-	other, err := client.Sessions.Authenticate(t.Context(), &sessions.AuthenticateParams{SessionToken: a.SessionToken})
-	require.NoError(t, err)
-	require.Len(t, other.Session.AuthenticationFactors, 1, "the signed-in user's session gets no factor")
-	assert.Equal(t, sessions.AuthenticationFactorTypePassword, other.Session.AuthenticationFactors[0].Type)
 }
 
 // carryCookies adds to r the cookies the answer w set, as the browser that got it would send them.
