@@ -76,49 +76,59 @@ func TestAppFeatures_InProcess(t *testing.T) {
 	}
 }
 
-// TestAppFeatures_ContractLacksARoute: a scenario needing a route the contract lacks is skipped,
-// naming it; the others run.
-func TestAppFeatures_ContractLacksARoute(t *testing.T) {
+// TestAppFeatures_ContractLacksRoutes: a scenario needing a route the contract lacks is skipped,
+// naming the routes it lacks; the others pass.
+func TestAppFeatures_ContractLacksRoutes(t *testing.T) {
 	t.Parallel()
-	c := goapp.Contract()
-	c.Routes.SensitiveAction, c.Answers.NeedsFreshFactor, c.Routes.SignOut = nil, nil, nil
-	rep, out := runAppFeatures(t, c, withDefect(goapp.NoDefect))
-	require.False(t, rep.Failed(), "%s", out)
-	reasons := map[string]string{}
-	for _, r := range rep.Skips() {
-		reasons[r.Scenario] = r.Reason
+	const noLinks = "app goapp lacks send_magic_link, authenticate_magic_link, magic_link_page in its contract"
+	tests := []struct {
+		name  string
+		strip func(c *app.Contract)
+		skips map[string]string // scenario: reason
+	}{
+		{
+			name: "case=no sensitive action nor sign-out",
+			strip: func(c *app.Contract) {
+				c.Routes.SensitiveAction, c.Answers.NeedsFreshFactor, c.Routes.SignOut = nil, nil, nil
+			},
+			skips: map[string]string{
+				"A sensitive action needs an SMS code at most 5 minutes old": "app goapp lacks sensitive_action in its contract",
+				"Signing out closes the protected page":                      "app goapp lacks sign_out in its contract",
+				"A used magic link signs nobody in":                          "app goapp lacks sign_out in its contract",
+			},
+		},
+		{
+			name: "case=no magic links",
+			strip: func(c *app.Contract) {
+				c.Routes.SendMagicLink, c.Routes.AuthenticateMagicLink, c.Routes.MagicLinkPage = nil, nil, nil
+			},
+			skips: map[string]string{
+				"A magic link alone does not open the magic-link page":                                     noLinks,
+				"A magic link and the SMS step-up open the magic-link page":                                noLinks,
+				"The app keeps the token Stytch rotated when the SMS factor joined the magic-link session": noLinks,
+				"The app keeps the token Stytch rotated when the magic link joined the session":            noLinks,
+				"A password and an SMS code do not open the magic-link page":                               "app goapp lacks magic_link_page in its contract",
+				"A magic link adds its factor to the session the user has":                                 noLinks,
+				"Someone new signs up through the app with a magic link":                                   noLinks,
+				"A used magic link signs nobody in":                                                        noLinks,
+			},
+		},
 	}
-	assert.Equal(t, map[string]string{
-		"A sensitive action needs an SMS code at most 5 minutes old": "app goapp lacks sensitive_action in its contract",
-		"Signing out closes the protected page":                      "app goapp lacks sign_out in its contract",
-		"A used magic link signs nobody in":                          "app goapp lacks sign_out in its contract",
-	}, reasons)
-}
-
-// TestAppFeatures_ContractWithoutMagicLinks: a contract without the magic-link routes skips the
-// magic-link scenarios, naming the routes each lacks; the others pass.
-func TestAppFeatures_ContractWithoutMagicLinks(t *testing.T) {
-	t.Parallel()
-	c := goapp.Contract()
-	c.Routes.SendMagicLink, c.Routes.AuthenticateMagicLink, c.Routes.MagicLinkPage = nil, nil, nil
-	rep, out := runAppFeatures(t, c, withDefect(goapp.NoDefect))
-	require.False(t, rep.Failed(), "%s", out)
-	reasons := map[string]string{}
-	for _, r := range rep.Skips() {
-		reasons[r.Scenario] = r.Reason
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c := goapp.Contract()
+			tt.strip(c)
+			rep, out := runAppFeatures(t, c, withDefect(goapp.NoDefect))
+			require.False(t, rep.Failed(), "%s", out)
+			reasons := map[string]string{}
+			for _, r := range rep.Skips() {
+				reasons[r.Scenario] = r.Reason
+			}
+			assert.Equal(t, tt.skips, reasons)
+			assert.Equal(t, rep.Total()-len(reasons), rep.Count(steps.Passed), "%s", out)
+		})
 	}
-	const all = "app goapp lacks send_magic_link, authenticate_magic_link, magic_link_page in its contract"
-	assert.Equal(t, map[string]string{
-		"A magic link alone does not open the magic-link page":                                     all,
-		"A magic link and the SMS step-up open the magic-link page":                                all,
-		"The app keeps the token Stytch rotated when the SMS factor joined the magic-link session": all,
-		"The app keeps the token Stytch rotated when the magic link joined the session":            all,
-		"A password and an SMS code do not open the magic-link page":                               "app goapp lacks magic_link_page in its contract",
-		"A magic link adds its factor to the session the user has":                                 all,
-		"Someone new signs up through the app with a magic link":                                   all,
-		"A used magic link signs nobody in":                                                        all,
-	}, reasons)
-	assert.Equal(t, rep.Total()-len(reasons), rep.Count(steps.Passed), "%s", out)
 }
 
 // TestMagicLinkURL: the links lead to Config.MagicLinkURL when the project allows it (the
