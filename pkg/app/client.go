@@ -59,7 +59,8 @@ type Response struct {
 	// Secret is the TOTP secret a register_totp answer carried ("" for other routes).
 	Secret string
 
-	refusedAnswer bool // the contract's refused answer describes it
+	leadsTo       string // where a redirect leads on the app: its path and query, normalised ("" if elsewhere)
+	refusedAnswer bool   // the contract's refused answer describes it
 }
 
 // OK reports whether the app accepted the request: a 2xx or 3xx status that is not the contract's
@@ -139,6 +140,7 @@ func (c *Client) Do(ctx context.Context, name RouteName, v Vars) (*Response, err
 	out := &Response{Route: name, Request: r.Method + " " + req.URL.Path, Status: resp.StatusCode, Body: body}
 	if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
 		out.Location = resp.Header.Get("Location")
+		out.leadsTo = onApp(req.URL, out.Location)
 	}
 	out.Kind = c.contract.classify(out)
 	out.refusedAnswer = c.contract.Answers.Refused != nil && c.contract.Answers.Refused.matches(out)
@@ -208,18 +210,22 @@ const maxCookies = 50
 
 // classify says which of the contract's Answers an answer is.
 func (c *Contract) classify(r *Response) Kind {
+	// The most specific first: an answer that matches a field or a location wins over a
+	// status-only one, and of two whose locations both match, the longer location wins.
+	best, bestLen := Other, -1
 	for _, a := range [...]struct {
 		kind Kind
 		a    *Answer
 	}{
-		// The most specific first: an answer that matches a field or a location wins over a
-		// status-only one.
 		{NeedsFreshFactor, c.Answers.NeedsFreshFactor}, {NeedsFactor, c.Answers.NeedsFactor},
 		{Unauthenticated, c.Answers.Unauthenticated}, {Allowed, c.Answers.Allowed},
 	} {
-		if a.a != nil && !a.a.statusOnly() && a.a.matches(r) {
-			return a.kind
+		if a.a != nil && !a.a.statusOnly() && len(a.a.Location) > bestLen && a.a.matches(r) {
+			best, bestLen = a.kind, len(a.a.Location)
 		}
+	}
+	if best != Other {
+		return best
 	}
 	for _, a := range [...]struct {
 		kind Kind
@@ -247,24 +253,76 @@ func (a *Answer) matches(r *Response) bool {
 		v, ok := jsonField(r.Body, a.Field)
 		return ok && v == a.Equals
 	case a.Location != "":
-		return leadsTo(r.Location, a.Location)
+		return leadsTo(r.leadsTo, normalise(a.Location))
 	}
 	return true
 }
 
-// leadsTo reports whether a Location header leads to want: its path and query begin with want, up
-// to a "/", "?", "&" or "=" or the end.
-func leadsTo(location, want string) bool {
-	u, err := url.Parse(location)
-	if err != nil {
-		return false
+// onApp returns where a redirect from the request at from leads on the app, as a browser reads
+// its Location: resolved against from, its path and query normalised; "" if it leads to another
+// host or cannot be read.
+func onApp(from *url.URL, location string) string {
+	if location == "" {
+		return ""
+	}
+	u, err := from.Parse(location)
+	if err != nil || !strings.EqualFold(u.Host, from.Host) {
+		return ""
 	}
 	got := u.EscapedPath()
 	if u.RawQuery != "" || u.ForceQuery {
 		got += "?" + u.RawQuery
 	}
+	return normalise(got)
+}
+
+// leadsTo reports whether got, the normalised path and query a redirect leads to on the app,
+// begins with want, up to a "/", "?", "&" or "=" or the end.
+func leadsTo(got, want string) bool {
 	rest, ok := strings.CutPrefix(got, want)
-	return ok && (rest == "" || strings.ContainsRune("/?&=", rune(rest[0])) || strings.ContainsRune("/?&=", rune(want[len(want)-1])))
+	return ok && got != "" && (rest == "" || strings.ContainsRune("/?&=", rune(rest[0])) || strings.ContainsRune("/?&=", rune(want[len(want)-1])))
+}
+
+// normalise writes a path and query in one way of the equivalent ones (RFC 3986, section 6.2.2):
+// a percent-encoded unreserved character is the character, and other percent-encodings are upper
+// case.
+func normalise(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' && i+2 < len(s) && ishex(s[i+1]) && ishex(s[i+2]) {
+			c := unhex(s[i+1])<<4 | unhex(s[i+2])
+			if unreserved(c) {
+				b.WriteByte(c)
+			} else {
+				b.WriteString(strings.ToUpper(s[i : i+3]))
+			}
+			i += 2
+			continue
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+// ishex reports whether c is a hexadecimal digit.
+func ishex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+// unhex is the value of the hexadecimal digit c.
+func unhex(c byte) byte {
+	switch {
+	case c <= '9':
+		return c - '0'
+	case c >= 'a':
+		return c - 'a' + 10
+	}
+	return c - 'A' + 10
+}
+
+// unreserved reports whether c is an unreserved character of a URL (RFC 3986, section 2.3).
+func unreserved(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-._~", c) >= 0
 }
 
 // jsonField returns a top-level field of a JSON object as text.

@@ -292,3 +292,61 @@ answers:
 		})
 	}
 }
+
+// TestClient_RedirectLocations: where a redirect leads is read as a browser reads it: a relative
+// Location is resolved against the request, a Location on another host leads away from the app
+// whatever its path, a fragment is not part of where it leads, percent-encoded letters are the
+// letters, and when the locations of two answers both match, the longer one (the more specific)
+// decides.
+func TestClient_RedirectLocations(t *testing.T) {
+	var to string
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /app/account", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Location", to)
+		w.WriteHeader(http.StatusFound)
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	c, err := app.Parse([]byte(`
+session: {cookie: sid}
+routes:
+  sign_in:          {method: POST, path: /login, body: '{"email":"{{email}}","password":"{{password}}"}'}
+  send_sms_code:    {method: POST, path: /mfa/sms/send, body: '{"phone_number":"{{phone}}"}'}
+  submit_sms_code:  {method: POST, path: /mfa/sms/verify, body: '{"code":"{{code}}"}'}
+  protected_page:   {method: GET, path: /app/account}
+answers:
+  allowed:            {status: 200}
+  unauthenticated:    {status: 302, location: /app/login}
+  needs_factor:       {status: 302, location: '/app/mfa?setup'}
+  needs_fresh_factor: {status: 302, location: /app/mfa}
+`))
+	require.NoError(t, err)
+	cl := app.NewClient(c, srv.URL)
+	tests := []struct {
+		name, location string
+		want           app.Kind
+	}{
+		{"case=path", "/app/login", app.Unauthenticated},
+		{"case=relative", "login?next=account", app.Unauthenticated},
+		{"case=dot segments", "../app/./login", app.Unauthenticated},
+		{"case=fragment", "/app/login#form", app.Unauthenticated},
+		{"case=percent-encoded letters", "/app/log%69n", app.Unauthenticated},
+		{"case=absolute on the app", srv.URL + "/app/login?next=%2Fapp%2Faccount", app.Unauthenticated},
+		{"case=absolute on another host", "https://login.example.com/app/login", app.Other},
+		{"case=scheme-relative on another host", "//login.example.com/app/login", app.Other},
+		{"case=another path", "/app/login-help", app.Other},
+		{"case=an encoded slash is not a slash", "/app%2Flogin", app.Other},
+		{"case=no location", "", app.Other},
+		{"case=the longer location wins", "/app/mfa?setup=sms", app.NeedsFactor},
+		{"case=the shorter location", "/app/mfa?step=2", app.NeedsFreshFactor},
+		{"case=below the shorter location", "/app/mfa/sms", app.NeedsFreshFactor},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			to = tt.location
+			resp, err := cl.Do(context.Background(), app.ProtectedPage, app.Vars{})
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, resp.Kind, "%s", resp)
+		})
+	}
+}

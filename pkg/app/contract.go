@@ -30,6 +30,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"regexp"
 	"slices"
@@ -178,8 +179,11 @@ type Answer struct {
 	// Location, with a 3xx status, is where the redirect leads: the path (and query) of its
 	// Location header must begin with it, up to a "/", "?", "&" or "=" or the end: /login matches
 	// /login and /login?next=%2Faccount but not /login-help, and /login?error matches
-	// /login?error=invalid. An absolute Location is read for its path and query. In YAML's flow
-	// style ({...}) quote a location with a "?": location: '/login?error'.
+	// /login?error=invalid. The Location is read as a browser reads it: resolved against the
+	// request's URL, without its fragment, with percent-encoded letters and digits read as such;
+	// one on another host than the app's (the one the suite reaches it at) leads elsewhere,
+	// whatever its path. When the locations of two answers match, the longer one decides. In
+	// YAML's flow style ({...}) quote a location with a "?": location: '/login?error'.
 	Location string `yaml:"location" json:"location"`
 }
 
@@ -306,6 +310,8 @@ func (c *Contract) Validate() error {
 			fail("answers."+field+".location", "a location needs a redirect status (3xx), got %d", a.Status)
 		case a.Location != "" && !strings.HasPrefix(a.Location, "/"):
 			fail("answers."+field+".location", "want a path beginning with /, got %q", a.Location)
+		case a.Location != "" && !pathAndQuery(a.Location):
+			fail("answers."+field+".location", "%q is not a path and query of the app", a.Location)
 		}
 	}
 	answer("allowed", c.Answers.Allowed, true)
@@ -332,6 +338,13 @@ func (c *Contract) Validate() error {
 		return errors.New(strings.Join(errs, "; "))
 	}
 	return nil
+}
+
+// pathAndQuery reports whether s is a path on the app, with or without a query: no host, no
+// fragment, no spaces.
+func pathAndQuery(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && u.Host == "" && !strings.ContainsAny(s, "# \t\r\n")
 }
 
 // together reports whether the routes are all there or all missing.
