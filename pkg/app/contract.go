@@ -333,6 +333,9 @@ func (c *Contract) Validate() error {
 			}
 			seen[*a.a] = a.name
 		}
+		if r := c.Answers.Refused; r != nil && *r == *c.Answers.Allowed {
+			fail("answers.refused", "the same as answers.allowed: every accepted request would count as turned down")
+		}
 	}
 	if len(errs) > 0 {
 		return errors.New(strings.Join(errs, "; "))

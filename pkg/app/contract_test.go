@@ -89,6 +89,7 @@ func TestParse_Invalid(t *testing.T) {
 		{"case=location with a fragment", "unauthenticated:    {status: 401}", "unauthenticated:    {status: 302, location: '/login#form'}", `answers.unauthenticated.location: "/login#form" is not a path and query of the app`},
 		{"case=field and location", "needs_factor:       {status: 403, field: error, equals: missing_factor}", "needs_factor:       {status: 303, field: error, equals: missing_factor, location: /mfa}", "answers.needs_factor: set field or location, not both"},
 		{"case=bad refused answer", "unauthenticated:    {status: 401}", "unauthenticated:    {status: 401}\n  refused: {status: 200, location: /login}", "answers.refused.location: a location needs a redirect status (3xx), got 200"},
+		{"case=refused like allowed", "unauthenticated:    {status: 401}", "unauthenticated:    {status: 401}\n  refused: {status: 200}", "answers.refused: the same as answers.allowed: every accepted request would count as turned down"},
 		{"case=answers alike", "needs_fresh_factor: {status: 403, field: error, equals: stale_factor}", "needs_fresh_factor: {status: 403, field: error, equals: missing_factor}", "answers.needs_fresh_factor: the same as answers.needs_factor"},
 	}
 	for _, tt := range tests {
