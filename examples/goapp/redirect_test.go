@@ -6,12 +6,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/stytch-emulator/stytchemu/examples/goapp"
+	"github.com/stytch-emulator/stytchemu/internal/apptest"
 	"github.com/stytch-emulator/stytchemu/pkg/app"
 	"github.com/stytch-emulator/stytchemu/pkg/target"
 	"github.com/stytch-emulator/stytchemu/steps"
@@ -72,7 +74,7 @@ func redirectContract(t *testing.T) *app.Contract {
 
 // TestAppFeatures_RedirectingApp: an app that answers with redirects instead of JSON errors passes
 // the app features when its contract describes the redirects, and each planted defect still fails
-// them.
+// the scenario that shows its bug, at the step and with the answer the bug gives.
 func TestAppFeatures_RedirectingApp(t *testing.T) {
 	t.Parallel()
 	build := func(d goapp.Defect) func(target.Target) (http.Handler, error) {
@@ -88,8 +90,15 @@ func TestAppFeatures_RedirectingApp(t *testing.T) {
 	for _, d := range goapp.Defects() {
 		t.Run("case="+string(d), func(t *testing.T) {
 			t.Parallel()
+			want, ok := apptest.CaughtBy(d)
+			require.True(t, ok, "the table names the scenario that catches %s", d)
 			rep, out := runAppFeatures(t, redirectContract(t), build(d))
 			require.True(t, rep.Failed(), "the defect %s went unnoticed behind redirects:\n%s", d, out)
+			i := slices.IndexFunc(rep.Results, func(r steps.Result) bool { return r.Scenario == want.Scenario })
+			require.GreaterOrEqual(t, i, 0, "no scenario %q ran:\n%s", want.Scenario, out)
+			got := rep.Results[i]
+			require.Equal(t, steps.Failed, got.Outcome, "%s passed with the defect %s:\n%s", want.Scenario, d, out)
+			require.ErrorContains(t, got.Err, want.Failure)
 		})
 	}
 }
