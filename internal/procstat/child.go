@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/stytch-emulator/stytchemu/emulator"
@@ -36,11 +37,19 @@ type Server struct {
 	exited chan struct{}
 }
 
-// readyURL finds the base URL in a server's ready line ("… ready on http://127.0.0.1:PORT …").
-var readyURL = regexp.MustCompile(`http://[0-9.:\[\]a-f]+`)
+// readyURL finds the base URL in a server's ready line ("… ready on http://127.0.0.1:PORT …"): an
+// IPv4 address, a bracketed IPv6 address or a host name, and a port.
+var readyURL = regexp.MustCompile(`http://(\[[0-9A-Fa-f:.]+\]|[0-9A-Za-z][0-9A-Za-z.-]*)(:[0-9]+)?`)
+
+// baseURL returns the base URL a server's ready line holds ("" for none), without a sentence's
+// full stop after a host name.
+func baseURL(line string) string {
+	return strings.TrimRight(readyURL.FindString(line), ".")
+}
 
 // StartServer runs bin with args, sending its stderr to stderr (nil: discarded), and waits up to
-// timeout for the first line on its stdout that holds an http:// URL: the base URL it serves on.
+// timeout for the first line on its stdout that holds an http:// URL: the base URL it serves on
+// (scheme, host and port; a path after them is left out).
 // A process that exits first, or prints no such line in time, is an error (and is stopped).
 func StartServer(ctx context.Context, stderr io.Writer, timeout time.Duration, bin string, args ...string) (*Server, error) {
 	cmd := exec.CommandContext(ctx, bin, args...)
@@ -57,7 +66,7 @@ func StartServer(ctx context.Context, stderr io.Writer, timeout time.Duration, b
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
-			if u := readyURL.FindString(sc.Text()); u != "" {
+			if u := baseURL(sc.Text()); u != "" {
 				urlc <- u
 				break
 			}

@@ -66,3 +66,21 @@ func TestStartServer(t *testing.T) {
 	_, err = start("silent", 200*time.Millisecond)
 	require.ErrorContains(t, err, "printed no ready line within 200ms")
 }
+
+// TestReadyURL: the base URL is read from the ready lines of the servers started here and of
+// servers that name a host or an IPv6 address, without what follows it.
+func TestReadyURL(t *testing.T) {
+	tests := []struct{ line, want string }{
+		{"stytch-emulator ready on http://127.0.0.1:9010 (project project-test-x)", "http://127.0.0.1:9010"},
+		{"bare server ready on http://127.0.0.1:41234", "http://127.0.0.1:41234"},
+		{"listening on http://[::1]:8080/", "http://[::1]:8080"},
+		{"Server ready on http://localhost:3000.", "http://localhost:3000"},
+		{"serving http://app.internal.", "http://app.internal"},
+		{"no URL here", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.line, func(t *testing.T) {
+			require.Equal(t, tt.want, baseURL(tt.line))
+		})
+	}
+}
