@@ -87,17 +87,25 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return log.report(stdout)
 }
 
-// violations collects what the checker found; it is safe for concurrent use.
+// violations collects what the checker found: it counts every violation and keeps the first
+// maxKept to print; it is safe for concurrent use.
 type violations struct {
 	mu        sync.Mutex
 	exchanges int
+	n         int
 	errs      []error
 }
+
+// maxKept bounds how many violations a run keeps to print.
+const maxKept = 100
 
 func (v *violations) add(err error) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	v.errs = append(v.errs, err)
+	v.n++
+	if len(v.errs) < maxKept {
+		v.errs = append(v.errs, err)
+	}
 }
 
 func (v *violations) count() {
@@ -113,10 +121,13 @@ func (v *violations) report(w io.Writer) error {
 	for _, err := range v.errs {
 		fmt.Fprintf(w, "VIOLATION %v\n", err)
 	}
-	fmt.Fprintf(w, "contract: %d exchanges checked against the OpenAPI description, %d violations\n", v.exchanges, len(v.errs))
+	if more := v.n - len(v.errs); more > 0 {
+		fmt.Fprintf(w, "... and %d more violations\n", more)
+	}
+	fmt.Fprintf(w, "contract: %d exchanges checked against the OpenAPI description, %d violations\n", v.exchanges, v.n)
 	switch {
-	case len(v.errs) > 0:
-		return fmt.Errorf("%d exchanges broke the OpenAPI contract", len(v.errs))
+	case v.n > 0:
+		return fmt.Errorf("%d exchanges broke the OpenAPI contract", v.n)
 	case v.exchanges == 0:
 		return errors.New("no exchange passed through the proxy")
 	}

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -114,4 +115,20 @@ func TestProxyRefusesABadTarget(t *testing.T) {
 		err := run(context.Background(), []string{"--target", target}, io.Discard, io.Discard)
 		require.ErrorContains(t, err, "--target must be a base URL", target)
 	}
+}
+
+// TestViolationsAreBounded: a run with many violations counts them all but keeps and prints only
+// the first maxKept.
+func TestViolationsAreBounded(t *testing.T) {
+	var v violations
+	for i := range maxKept + 50 {
+		v.count()
+		v.add(fmt.Errorf("GET /v1/users/%d: drifted", i))
+	}
+	var out bytes.Buffer
+	require.ErrorContains(t, v.report(&out), fmt.Sprintf("%d exchanges broke the OpenAPI contract", maxKept+50))
+	require.Len(t, v.errs, maxKept)
+	require.Equal(t, maxKept, strings.Count(out.String(), "VIOLATION "))
+	require.Contains(t, out.String(), "... and 50 more violations\n")
+	require.Contains(t, out.String(), fmt.Sprintf("%d exchanges checked against the OpenAPI description, %d violations", maxKept+50, maxKept+50))
 }
