@@ -210,7 +210,7 @@ func CheckAppOK() CheckFunc {
 			return err
 		}
 		if !r.OK() {
-			return fmt.Errorf("app refused %s", r)
+			return fmt.Errorf("app: want the request accepted, got %s", r)
 		}
 		return nil
 	}

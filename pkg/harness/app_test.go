@@ -154,6 +154,32 @@ func TestApp_TOTP(t *testing.T) {
 	}}))
 }
 
+// TestCheckAppOK: a 2xx or 3xx answer is an acceptance; a refusal or a server error is not, and
+// the failure says which answer came instead.
+func TestCheckAppOK(t *testing.T) {
+	tests := []struct {
+		name string
+		last any
+		want string
+	}{
+		{"case=200", &app.Response{Request: "POST /login", Status: http.StatusOK}, ""},
+		{"case=redirected", &app.Response{Request: "POST /login", Status: http.StatusSeeOther, Location: "/account"}, ""},
+		{"case=refused", &app.Response{Request: "POST /login", Status: http.StatusUnauthorized}, "app: want the request accepted, got POST /login: 401"},
+		{"case=server error", &app.Response{Request: "POST /login", Status: http.StatusInternalServerError}, "app: want the request accepted, got POST /login: 500"},
+		{"case=no app answer", nil, "no app answer"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := harness.CheckAppOK()(&harness.State{LastResponse: tt.last})
+			if tt.want == "" {
+				require.NoError(t, err)
+				return
+			}
+			require.ErrorContains(t, err, tt.want)
+		})
+	}
+}
+
 // TestCheckAppRefused: only a 4xx answer is a refusal; an acceptance, a server error or no app
 // answer at all fail the check.
 func TestCheckAppRefused(t *testing.T) {
