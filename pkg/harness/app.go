@@ -58,7 +58,8 @@ func (a *App) open(tgt target.Target) (*app.Client, error) {
 // code the target has for the identity's phone; for submit_totp_code, Code or else the code of the
 // TOTP secret register_totp answered with (State.TOTP.Secret) at the target's time; for
 // authenticate_magic_link, Token or else the token of the link the app had sent, which a
-// successful send_magic_link reads from the target (State.LastMagicLink, as MagicLinkSend does).
+// successful send_magic_link reads from the target (State.LastMagicLink, as MagicLinkSend does);
+// a send the app answers as done that leaves the address no new emailed link is an error.
 // The session the app hands out is carried to the next request. The app's answer is an
 // *app.Response in State.LastResponse; an app that says no is not an error, checks judge it
 // (CheckAppOK, CheckAppRefused, CheckAppAnswer).
@@ -116,13 +117,16 @@ func (a AppRequest) Do(ctx context.Context, req ActionRequest, resp *ActionRespo
 		v.Token = tok
 		req.State.UsedMagicLink = tok
 	}
+	var before string // the last link the address had before the send
+	if a.Route == app.SendMagicLink {
+		before = latestLinkToken(ctx, req.Target, id.Email)
+	}
 	out, err := c.Do(ctx, a.Route, v)
 	if err != nil {
 		resp.Err = fmt.Errorf("%s: %w", a, err)
 		return
 	}
 	if a.Route == app.SendMagicLink && out.OK() {
-		before := req.State.LastMagicLink.Link.Token
 		if err := req.State.readLink(ctx, req.Target, id.Email, "", ""); err != nil {
 			resp.Err = fmt.Errorf("%s: %w", a, err)
 			return
@@ -142,6 +146,20 @@ func (a AppRequest) Do(ctx context.Context, req ActionRequest, resp *ActionRespo
 		req.State.TOTP = TOTPRegistration{Secret: out.Secret}
 	}
 	resp.Response = out
+}
+
+// latestLinkToken is the token of the last magic link the target has for email ("" for none, or
+// a target that cannot read it).
+func latestLinkToken(ctx context.Context, t target.Target, email string) string {
+	r, ok := t.(target.MagicLinkReader)
+	if !ok {
+		return ""
+	}
+	l, err := r.MagicLink(ctx, email)
+	if err != nil {
+		return ""
+	}
+	return l.Token
 }
 
 // linkToken is the magic-link token to submit.

@@ -105,25 +105,37 @@ func TestApp_Invalid(t *testing.T) {
 }
 
 // TestApp_SendWithoutALink: an app that answers that it sent a magic link but sends none fails the
-// step, rather than the suite opening the link an earlier send left.
+// step, rather than the suite opening a link an earlier send left: the last link the case saw, or
+// an older one to the same address when the case's last link went elsewhere.
 func TestApp_SendWithoutALink(t *testing.T) {
 	o, _ := emulatorOpener(t)
-	sends := 0
-	claimsToSend := &harness.App{Contract: goapp.Contract(), New: func(tgt target.Target) (http.Handler, error) {
-		h, err := goapp.New(goapp.Config{Client: tgt.Client(), Clock: mfa.ClockFunc(tgt.Now)})
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.URL.Path == "/magic-link" {
-				if sends++; sends > 1 {
-					_, _ = w.Write([]byte(`{"sent":"true"}`))
-					return
-				}
-			}
-			h.ServeHTTP(w, r)
-		}), err
-	}}
 	send := harness.TestStep{Action: harness.AppRequest{Route: app.SendMagicLink}, Check: harness.CheckAppOK()}
-	requireFailure(t, runCase(harness.TestCase{Target: o, App: claimsToSend, Steps: append(verifiedUser(), send, send)}),
-		"but no new magic link reached")
+	tests := []struct {
+		name  string
+		steps []harness.TestStep
+	}{
+		{"case=after the app's own link", []harness.TestStep{send, send}},
+		{"case=after a link to another address", []harness.TestStep{send, {Action: harness.MagicLinkLoginOrCreate{To: "someone.else@example.com"}}, send}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sends := 0
+			claimsToSend := &harness.App{Contract: goapp.Contract(), New: func(tgt target.Target) (http.Handler, error) {
+				h, err := goapp.New(goapp.Config{Client: tgt.Client(), Clock: mfa.ClockFunc(tgt.Now)})
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if r.URL.Path == "/magic-link" {
+						if sends++; sends > 1 {
+							_, _ = w.Write([]byte(`{"sent":"true"}`))
+							return
+						}
+					}
+					h.ServeHTTP(w, r)
+				}), err
+			}}
+			requireFailure(t, runCase(harness.TestCase{Target: o, App: claimsToSend, Steps: append(verifiedUser(), tt.steps...)}),
+				"but no new magic link reached")
+		})
+	}
 }
 
 // TestApp_SignUp: a visitor who signs up in the app has a password session, which the protected
