@@ -1,6 +1,7 @@
-// Package apptest checks, over HTTP, what the example apps must do beyond the app features: their
-// magic links work only in the browser that asked for them (PKCE), which no scenario of the suite
-// requires of an app.
+// Package apptest holds what the example apps' tests share: which scenario of the app features
+// catches each planted defect, and how (CaughtBy), and a check, over HTTP, of what the apps must
+// do beyond the app features: their magic links work only in the browser that asked for them
+// (PKCE), which no scenario of the suite requires of an app.
 package apptest
 
 import (
