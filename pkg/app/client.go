@@ -382,7 +382,7 @@ func jsonEscape(s string) string {
 // Check makes each route's request without a body or a session, and fails naming the first route
 // the app does not serve: a 404 (a wrong path) or a 405 (a wrong method). It is how a contract
 // that does not match the app fails before any scenario runs. The app should answer each such
-// request with a refusal (400 or 401) and change nothing.
+// request with a refusal (400 or 401, or a server-rendered app's redirect) and change nothing.
 func (c *Client) Check(ctx context.Context) error {
 	for _, name := range allRoutes() {
 		r := c.contract.Route(name)
