@@ -9,8 +9,8 @@
 # SDK gets is checked against Stytch's published description as stytch-go's are. It installs
 # test/node's pinned dependencies (npm ci, or npm install when there is no lockfile), runs
 # `node --test` in test/node with STYTCH_EMULATOR_URL (the proxy), STYTCH_PROJECT_ID and
-# STYTCH_SECRET set, stops the proxy, which prints its verdict, and always stops both. Exits
-# non-zero when anything fails, a contract violation included.
+# STYTCH_SECRET set, stops the proxy, which prints its verdict (after a failed run too), and always
+# stops both. Exits non-zero when anything fails, a contract violation included.
 set -euo pipefail
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   if [[ -n "${CI:-}" ]]; then
@@ -111,16 +111,17 @@ fi
 echo "node-test: node $(node --version), $(npm ls stytch --depth=0 --parseable --long 2>/dev/null | sed -n 's|.*:\(stytch@[^:]*\).*|\1|p' | head -n 1): running 'node --test' in test/node against $emulator_url through the contract proxy at $url (project $project_id)"
 status=0
 STYTCH_EMULATOR_URL="$url" STYTCH_PROJECT_ID="$project_id" STYTCH_SECRET="$secret" node --test || status=$?
-if ((status != 0)); then
-  show_log "after the failed run"
-  echo "FAIL node-test: node --test exited with status $status" >&2
-  exit "$status"
-fi
+# The proxy's verdict is printed either way: a contract violation may be why a test failed.
 kill -TERM "$proxy_pid"
 proxy_status=0
 wait "$proxy_pid" || proxy_status=$?
 proxy_pid=""
 cat "$tmp/proxy.out"
+if ((status != 0)); then
+  show_log "after the failed run"
+  echo "FAIL node-test: node --test exited with status $status" >&2
+  exit "$status"
+fi
 if ((proxy_status != 0)); then
   echo "FAIL node-test: the Node SDK's traffic broke the OpenAPI contract (exit status $proxy_status)" >&2
   exit 1
