@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -299,10 +300,10 @@ answers:
 // letters, and when the locations of two answers both match, the longer one (the more specific)
 // decides.
 func TestClient_RedirectLocations(t *testing.T) {
-	var to string
+	var to atomic.Value // the Location the app answers with; the server reads it in its own goroutine
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /app/account", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Location", to)
+		w.Header().Set("Location", to.Load().(string))
 		w.WriteHeader(http.StatusFound)
 	})
 	srv := httptest.NewServer(mux)
@@ -343,7 +344,7 @@ answers:
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			to = tt.location
+			to.Store(tt.location)
 			resp, err := cl.Do(context.Background(), app.ProtectedPage, app.Vars{})
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, resp.Kind, "%s", resp)
