@@ -1,6 +1,7 @@
 package matching
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/trustelem/zxcvbn/match"
@@ -8,12 +9,17 @@ import (
 
 type dictionaryMatch struct {
 	rankedDictionaries map[string]rankedDictionnary
+	// names orders the dictionaries: zxcvbn's frequency lists in their order, then the user
+	// inputs. Upstream ranged over the map, so which of two equally cheap matches over the same
+	// characters won (and so the feedback's wording) changed from one check to the next.
+	names []string
 }
 
 func (dm dictionaryMatch) Matches(password string) []*match.Match {
 	var results []*match.Match
 
-	for dictionaryName, rankedDict := range dm.rankedDictionaries {
+	for _, dictionaryName := range dm.names {
+		rankedDict := dm.rankedDictionaries[dictionaryName]
 		for i := range password {
 			for delta := range password[i:] {
 				j := i + delta
@@ -45,7 +51,8 @@ func (dm dictionaryMatch) withDict(name string, d rankedDictionnary) dictionaryM
 		rd2[k] = v
 	}
 	rd2[name] = d
-	return dictionaryMatch{rankedDictionaries: rd2}
+	names := slices.DeleteFunc(slices.Clone(dm.names), func(n string) bool { return n == name })
+	return dictionaryMatch{rankedDictionaries: rd2, names: append(names, name)}
 }
 
 type rankedDictionnary map[string]int

@@ -2,6 +2,7 @@ package matching
 
 import (
 	"regexp"
+	"slices"
 	"sync"
 
 	"github.com/trustelem/zxcvbn/adjacency"
@@ -62,13 +63,22 @@ var (
 	}
 )
 
+// frequencyListOrder is the order of zxcvbn's frequency lists (frequency_lists.coffee, and the
+// generated frequency/lists.go): among equally cheap matches the first list's wins, as in zxcvbn.
+var frequencyListOrder = []string{"passwords", "english_wikipedia", "female_names", "surnames", "us_tv_and_film", "male_names"}
+
 func loadDefaultDictionnaries() dictionaryMatch {
 	rd := make(map[string]rankedDictionnary)
+	names := slices.Clone(frequencyListOrder)
 	for n, list := range frequency.FrequencyLists {
 		rd[n] = buildRankedDict(list)
+		if !slices.Contains(names, n) {
+			names = append(names, n)
+		}
 	}
 	return dictionaryMatch{
 		rankedDictionaries: rd,
+		names:              names,
 	}
 }
 
