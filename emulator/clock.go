@@ -80,3 +80,8 @@ func (c *Clock) reset() {
 	c.offset = 0
 	c.mu.Unlock()
 }
+
+// MaxTimeDistance is how far before real time a project's stored timestamps may be: twice the
+// clock's range, so that a session started on a clock set 100 years back can still be aged. An
+// import refuses a timestamp before it, and ageing stops at it.
+const MaxTimeDistance = 2 * maxClockOffset

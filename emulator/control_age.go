@@ -56,24 +56,39 @@ func (p *Project) AgeSessions(d time.Duration) (int, error) {
 	if d <= 0 || d > maxAge {
 		return 0, newError("bad_request", "by must be more than 0 and at most %s.", maxAge)
 	}
+	// No timestamp goes further back than MaxTimeDistance before real time: the range a snapshot
+	// may hold, far inside what JSON can write (year 0). Zero timestamps (none) stay zero.
+	earliest := p.clock.base().Add(-MaxTimeDistance)
 	n := 0
 	err := p.update(func(time.Time) error {
-		for _, s := range p.sessions {
-			if s.sandbox {
-				continue
-			}
-			s.startedAt = s.startedAt.Add(-d)
-			s.lastAccessedAt = s.lastAccessedAt.Add(-d)
-			s.expiresAt = s.expiresAt.Add(-d)
-			for _, f := range s.factors {
-				f.createdAt, f.updatedAt, f.lastAuthAt = f.createdAt.Add(-d), f.updatedAt.Add(-d), f.lastAuthAt.Add(-d)
-			}
-			for _, tok := range s.tokens {
-				if e := p.tokens[tok]; e != nil && !e.deadline.IsZero() {
-					e.deadline = e.deadline.Add(-d)
+		for pass := range 2 { // check every session, then move them all
+			for _, s := range p.sessions {
+				if s.sandbox {
+					continue
+				}
+				ts := []*time.Time{&s.startedAt, &s.lastAccessedAt, &s.expiresAt}
+				for _, f := range s.factors {
+					ts = append(ts, &f.createdAt, &f.updatedAt, &f.lastAuthAt)
+				}
+				for _, tok := range s.tokens {
+					if e := p.tokens[tok]; e != nil {
+						ts = append(ts, &e.deadline)
+					}
+				}
+				for _, t := range ts {
+					switch {
+					case t.IsZero():
+					case pass == 0 && t.Add(-d).Before(earliest):
+						return newError("bad_request", "Session %s would be moved to before %s, more than %d years before now.",
+							s.id, earliest.Format(time.RFC3339), MaxTimeDistance/(365*24*time.Hour))
+					case pass == 1:
+						*t = t.Add(-d)
+					}
+				}
+				if pass == 1 {
+					n++
 				}
 			}
-			n++
 		}
 		return nil
 	})

@@ -318,7 +318,7 @@ func (e *Emulator) openStore() error {
 		if strings.HasPrefix(ps.ProjectID, liveProjectPref) || ps.Secret == "" {
 			return fmt.Errorf("load %s: project %q is a live project or has no secret", path, ps.ProjectID)
 		}
-		st, err := restoreState(ps, e.routes, e.cfg.limits)
+		st, err := restoreState(ps, e.routes, e.cfg.limits, e.wallNow())
 		if err != nil {
 			return fmt.Errorf("load %s: %w (the file is left as it is)", path, err)
 		}
@@ -342,7 +342,9 @@ func (e *Emulator) openStore() error {
 		} else if p.secret != l.secret {
 			e.cfg.logf("emulator: %s: project %s keeps the secret it is configured with, not the saved one", l.path, l.id)
 		}
-		p.install(l.state)
+		// The emulator-wide ceilings are not applied at start: the files were written under them,
+		// and refusing to start on its own data would help no one.
+		_ = p.install(l.state, false)
 	}
 	go s.run()
 	return nil
@@ -398,11 +400,13 @@ func (p *Project) Import(snapshot []byte) error {
 	if doc.Project.ProjectID != p.id {
 		return newError("bad_request", "The snapshot is of project %s, not %s.", doc.Project.ProjectID, p.id)
 	}
-	st, err := restoreState(&doc.Project, p.routes, p.set.limits)
+	st, err := restoreState(&doc.Project, p.routes, p.set.limits, p.clock.base())
 	if err != nil {
 		return newError("bad_request", "The snapshot cannot be imported: %v.", err)
 	}
-	p.install(st)
+	if err := p.install(st, true); err != nil {
+		return err
+	}
 	p.persist.touch(p)
 	return nil
 }

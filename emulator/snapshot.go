@@ -309,8 +309,11 @@ func bad(format string, args ...any) error {
 }
 
 // restoreState checks a snapshot and builds the state it describes; faults are checked against
-// the route table and the error catalogue.
-func restoreState(ps *projectSnapshot, routes *router, limits Limits) (*projectState, error) {
+// the route table and the error catalogue. Only a project the emulator could have built itself is
+// accepted: the sandbox fixtures present, every link, code and token tied to a user and a factor
+// that exist, no more than a project may hold, and no timestamp more than MaxTimeDistance before
+// now (real time), so that no request meets a state it cannot serve.
+func restoreState(ps *projectSnapshot, routes *router, limits Limits, now time.Time) (*projectState, error) {
 	st := &projectState{
 		users: map[string]*user{}, externalIDs: map[string]string{}, owners: map[contactKey]string{}, methods: map[string]string{},
 		sessions: map[string]*session{}, tokens: map[string]*tokenEntry{}, otps: map[string]*otpCode{}, resets: map[string]*resetToken{},
@@ -331,10 +334,17 @@ func restoreState(ps *projectSnapshot, routes *router, limits Limits) (*projectS
 	if st.messageBytes > maxMessageBytes {
 		return nil, bad("the outbox holds more than a project keeps")
 	}
+	var times timeCheck
+	times.window(now)
 	for _, us := range ps.Users {
 		if us.ID == "" || st.users[us.ID] != nil {
 			return nil, bad("user id %q is empty or repeated", us.ID)
 		}
+		if us.Sandbox != (us.ID == SandboxUserID) {
+			return nil, bad("user %s: only the sandbox user is marked sandbox, and it is", us.ID)
+		}
+		times.check("user "+us.ID, us.CreatedAt, us.LockCreated, us.LockExpires)
+		times.check("user "+us.ID+": failures", us.Failures...)
 		u := &user{id: us.ID, createdAt: us.CreatedAt, status: us.Status, name: us.Name, externalID: us.ExternalID,
 			roles: us.Roles, failures: us.Failures, lockCreated: us.LockCreated, lockExpires: us.LockExpires, sandbox: us.Sandbox}
 		if err := decodeObject(us.Trusted, &u.trusted); err != nil {
@@ -369,6 +379,7 @@ func restoreState(ps *projectSnapshot, routes *router, limits Limits) (*projectS
 			if cs.ID == "" || cs.Value == "" || st.methods[cs.ID] != "" || st.owners[key] != "" {
 				return nil, bad("user %s: contact %q (%s) is empty or not unique", us.ID, cs.ID, cs.Value)
 			}
+			times.check("user "+us.ID, cs.PendingSince)
 			u.contacts = append(u.contacts, &contact{id: cs.ID, medium: m, value: cs.Value, verified: cs.Verified, pendingSince: cs.PendingSince})
 			st.methods[cs.ID], st.owners[key] = u.id, u.id
 		}
@@ -384,6 +395,7 @@ func restoreState(ps *projectSnapshot, routes *router, limits Limits) (*projectS
 			u.password = sp
 		}
 		for _, ts := range us.TOTPs {
+			times.check("user "+us.ID+": totp", ts.ExpiresAt, ts.CreatedAt)
 			t := &totpRecord{id: ts.ID, secret: ts.Secret, verified: ts.Verified, expiresAt: ts.ExpiresAt, lastUsedStep: ts.LastUsedStep,
 				createdAt: ts.CreatedAt, sandboxFixed: ts.SandboxFixed}
 			for _, rc := range ts.Recovery {
@@ -393,26 +405,40 @@ func restoreState(ps *projectSnapshot, routes *router, limits Limits) (*projectS
 		}
 		st.users[u.id] = u
 	}
+	if st.users[SandboxUserID] == nil {
+		return nil, bad("the sandbox user %s is missing", SandboxUserID)
+	}
 	for _, ss := range ps.Sessions {
 		if ss.ID == "" || st.sessions[ss.ID] != nil || st.users[ss.UserID] == nil {
 			return nil, bad("session %q is empty, repeated or of an unknown user", ss.ID)
 		}
+		if ss.Sandbox != (ss.ID == sandboxSessionID) || ss.Sandbox && ss.UserID != SandboxUserID {
+			return nil, bad("session %s: only the sandbox session is marked sandbox, and it is", ss.ID)
+		}
+		times.check("session "+ss.ID, ss.StartedAt, ss.LastAccessedAt, ss.ExpiresAt)
 		s := &session{id: ss.ID, userID: ss.UserID, startedAt: ss.StartedAt, lastAccessedAt: ss.LastAccessedAt, expiresAt: ss.ExpiresAt,
 			roles: ss.Roles, token: ss.Token, tokens: ss.Tokens, sandbox: ss.Sandbox}
 		if err := decodeObject(ss.CustomClaims, &s.customClaims); err != nil {
 			return nil, bad("session %s: custom_claims: %v", ss.ID, err)
 		}
 		for _, fs := range ss.Factors {
+			times.check("session "+ss.ID+": factor", fs.CreatedAt, fs.UpdatedAt, fs.LastAuthAt)
 			s.factors = append(s.factors, &factor{typ: fs.Type, delivery: fs.Delivery, createdAt: fs.CreatedAt, updatedAt: fs.UpdatedAt,
 				lastAuthAt: fs.LastAuthAt, emailID: fs.EmailID, emailAddress: fs.EmailAddress, phoneID: fs.PhoneID, phoneNumber: fs.PhoneNumber,
 				totpID: fs.TOTPID, recoveryID: fs.RecoveryID, embeddedID: fs.EmbeddedID})
 		}
 		st.sessions[s.id] = s
 	}
+	perSession := map[string]int{}
 	for _, ts := range ps.Tokens {
 		if ts.Token == "" || st.tokens[ts.Token] != nil || st.sessions[ts.SessionID] == nil {
 			return nil, bad("a session token is empty, repeated or of an unknown session")
 		}
+		// A session holds its current token and at most maxRotatedTokens rotated-out ones.
+		if perSession[ts.SessionID]++; perSession[ts.SessionID] > maxRotatedTokens+1 {
+			return nil, bad("session %s has more than %d tokens", ts.SessionID, maxRotatedTokens+1)
+		}
+		times.check("a session token", ts.Deadline)
 		st.tokens[ts.Token] = &tokenEntry{sessionID: ts.SessionID, deadline: ts.Deadline}
 	}
 	for _, s := range st.sessions {
@@ -424,12 +450,23 @@ func restoreState(ps *projectSnapshot, routes *router, limits Limits) (*projectS
 		if st.methods[os.MethodID] == "" || st.otps[os.MethodID] != nil {
 			return nil, bad("a code is for an unknown or repeated method %q", os.MethodID)
 		}
+		if os.UserID != st.methods[os.MethodID] {
+			return nil, bad("the code for %s is of user %q, not of the user who has it", os.MethodID, os.UserID)
+		}
+		times.check("a code", os.ExpiresAt)
 		st.otps[os.MethodID] = &otpCode{code: os.Code, userID: os.UserID, channel: os.Channel, expiresAt: os.ExpiresAt, used: os.Used}
+	}
+	if len(ps.Resets) > maxResetTokens {
+		return nil, bad("more password-reset tokens than a project keeps")
 	}
 	for _, rs := range ps.Resets {
 		if rs.Token == "" || st.resets[rs.Token] != nil {
 			return nil, bad("a password-reset token is empty or repeated")
 		}
+		if !st.hasEmail(rs.UserID, rs.EmailID) {
+			return nil, bad("a password-reset token is for email %q of user %q, which the project does not have", rs.EmailID, rs.UserID)
+		}
+		times.check("a password-reset token", rs.ExpiresAt)
 		st.resets[rs.Token] = &resetToken{userID: rs.UserID, emailID: rs.EmailID, expiresAt: rs.ExpiresAt, used: rs.Used, codeChallenge: rs.CodeChallenge}
 	}
 	if len(ps.MagicLinks) > maxMagicLinks {
@@ -446,7 +483,14 @@ func restoreState(ps *projectSnapshot, routes *router, limits Limits) (*projectS
 			return nil, bad("a magic link is repeated")
 		case ms.Kind != linkLogin && ms.Kind != linkSignup && ms.Kind != linkInvite && ms.Kind != linkEmbedded:
 			return nil, bad("a magic link has the unknown kind %q", ms.Kind)
+		case st.users[ms.UserID] == nil:
+			return nil, bad("a magic link is of the unknown user %q", ms.UserID)
+		case ms.Kind == linkEmbedded && ms.EmailID != "":
+			return nil, bad("an embeddable magic link names an email")
+		case ms.Kind != linkEmbedded && !st.hasEmail(ms.UserID, ms.EmailID):
+			return nil, bad("a magic link is for email %q, which user %s does not have", ms.EmailID, ms.UserID)
 		}
+		times.check("a magic link", ms.ExpiresAt)
 		st.magicLinks[key] = &magicLink{userID: ms.UserID, emailID: ms.EmailID, kind: ms.Kind, expiresAt: ms.ExpiresAt, used: ms.Used,
 			challenge: ms.Challenge, ip: ms.IP, agent: ms.UserAgent}
 	}
@@ -460,9 +504,54 @@ func restoreState(ps *projectSnapshot, routes *router, limits Limits) (*projectS
 		}
 		st.faults = append(st.faults, f)
 	}
+	for _, m := range ps.Messages {
+		times.check("a message", m.SentAt, m.ExpiresAt)
+	}
+	for _, r := range ps.Requests {
+		times.check("a logged request", r.Time)
+	}
+	if times.err != nil {
+		return nil, times.err
+	}
 	st.messages = ps.Messages
 	st.requests = ps.Requests
 	return st, nil
+}
+
+// hasEmail reports whether the restored user has an email contact with the id.
+func (st *projectState) hasEmail(userID, emailID string) bool {
+	u := st.users[userID]
+	if u == nil {
+		return false
+	}
+	ct := u.contactByID(emailID)
+	return ct != nil && ct.medium == mediumEmail
+}
+
+// timeCheck collects the first timestamp of a snapshot before earliest; the zero time (none)
+// passes. Later times need no check: JSON holds none past year 9999, and the emulator only
+// compares stored times with later ones, it never renders one moved forward.
+type timeCheck struct {
+	earliest time.Time
+	err      error
+}
+
+// window sets the earliest time to MaxTimeDistance before now.
+func (tc *timeCheck) window(now time.Time) {
+	tc.earliest = now.Add(-MaxTimeDistance)
+}
+
+// check records an error for the first of ts out of range.
+func (tc *timeCheck) check(what string, ts ...time.Time) {
+	if tc.err != nil {
+		return
+	}
+	for _, t := range ts {
+		if !t.IsZero() && t.Before(tc.earliest) {
+			tc.err = bad("%s: %s is more than %d years before now", what, t.Format(time.RFC3339), MaxTimeDistance/(365*24*time.Hour))
+			return
+		}
+	}
 }
 
 // decodeObject decodes an optional JSON object.
@@ -473,9 +562,23 @@ func decodeObject(raw json.RawMessage, into *map[string]any) error {
 	return json.Unmarshal(raw, into)
 }
 
-// install replaces the project's state with a restored one (the secret is kept).
-func (p *Project) install(st *projectState) {
+// install replaces the project's state with a restored one (the secret is kept). With ceilings,
+// a state that would take the emulator's users or sessions in all projects over Limits.MaxUsers
+// or Limits.MaxSessions is refused (429 too_many_requests, as creating them one by one would be)
+// and nothing changes.
+func (p *Project) install(st *projectState, ceilings bool) error {
 	p.mu.Lock()
+	if ceilings {
+		l, u := p.set.limits, p.set.usage
+		grows := func(total int64, counted, now, next, limit int) bool {
+			return next > now && total-int64(counted)+int64(next) > int64(limit)
+		}
+		if grows(u.users.Load(), p.countedUsers, len(p.users), len(st.users), l.MaxUsers) ||
+			grows(u.sessions.Load(), p.countedSessions, len(p.sessions), len(st.sessions), l.MaxSessions) {
+			p.mu.Unlock()
+			return newError("too_many_requests", "The snapshot holds more users or sessions than the emulator has room for across its projects (see WithLimits).")
+		}
+	}
 	p.users, p.externalIDs, p.owners, p.methods = st.users, st.externalIDs, st.owners, st.methods
 	p.sessions, p.tokens, p.otps, p.resets, p.magicLinks = st.sessions, st.tokens, st.otps, st.resets, st.magicLinks
 	p.messages, p.messageBytes, p.faults, p.created = st.messages, st.messageBytes, st.faults, st.created
@@ -486,6 +589,7 @@ func (p *Project) install(st *projectState) {
 	for _, r := range st.requests {
 		p.requests.add(r)
 	}
+	return nil
 }
 
 // setOffset puts the clock at offset from its base (a restored project's clock).
