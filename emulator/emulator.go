@@ -511,6 +511,18 @@ type metaSetter interface {
 // error (an *Error for API errors). A handler that fails must leave the project state unchanged.
 type handler func(c *call) (int, metaSetter, error)
 
+// BodyLimit is the largest request body the emulator reads for r: MaxImportBytes for POST
+// /emulator/v1/import, MaxBodyBytes for any other request. A server that reads bodies ahead of
+// the emulator reads no more than this.
+func (e *Emulator) BodyLimit(r *http.Request) int64 {
+	e.ready()
+	rt, _, _ := e.routes.match(r.Method, "/"+strings.TrimLeft(r.URL.Path, "/"))
+	if rt == nil {
+		return MaxBodyBytes
+	}
+	return int64(rt.bodyLimit())
+}
+
 // ServeHTTP serves the Stytch API, the JWKS and the control API.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	e.ready()
@@ -580,17 +592,14 @@ func (e *Emulator) serveRoute(w http.ResponseWriter, c *call, rt *route) (int, s
 		writeError(w, c.requestID, err)
 		return err.Status, err.Type
 	}
-	if c.r.ContentLength > MaxBodyBytes {
+	limit := rt.bodyLimit()
+	if c.r.ContentLength > int64(limit) {
 		// Refused before a byte is read: waiting for a body that will be refused anyway would
 		// hold the connection (and, with Expect: 100-continue, invite the client to send it).
 		w.Header().Set("Connection", "close")
-		return fail(newError("bad_request", "The request body exceeds %d bytes.", MaxBodyBytes))
+		return fail(newError("bad_request", "The request body exceeds %d bytes.", limit))
 	}
 	if c.r.Body != nil && c.r.Body != http.NoBody {
-		limit := MaxBodyBytes
-		if rt.maxBody > 0 {
-			limit = rt.maxBody
-		}
 		body, err := io.ReadAll(io.LimitReader(c.r.Body, int64(limit)+1))
 		if err != nil {
 			return fail(newError("bad_request", "The request body could not be read."))

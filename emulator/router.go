@@ -273,6 +273,14 @@ func NotEmulatedRoutes() []string {
 	return out
 }
 
+// bodyLimit is the largest body the route reads.
+func (rt *route) bodyLimit() int {
+	if rt.maxBody > 0 {
+		return rt.maxBody
+	}
+	return MaxBodyBytes
+}
+
 // decode reads the JSON request body into v. An empty body decodes as {}. Malformed JSON, a value
 // of the wrong JSON type, trailing data, duplicate keys or invalid UTF-8 give a 400 bad_request
 // naming the problem; keys match field names exactly (see decodeJSON).

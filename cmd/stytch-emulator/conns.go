@@ -200,13 +200,19 @@ const (
 	bodyGrace   = 5 * time.Second
 )
 
-// bodyTimeout is how long a body of n bytes (-1: unknown, up to the emulator's limit) may take to
-// arrive: grace plus the time at minBodyRate, within the read timeout.
-func bodyTimeout(grace, readTimeout time.Duration, n int64) time.Duration {
-	if n < 0 || n > emulator.MaxBodyBytes {
-		n = emulator.MaxBodyBytes
+// bodyTimeout is how long a body of n bytes (-1: unknown, up to limit) may take to arrive: grace
+// plus the time at minBodyRate, within the read timeout.
+func bodyTimeout(grace, readTimeout time.Duration, n, limit int64) time.Duration {
+	if n < 0 || n > limit {
+		n = limit
 	}
 	return min(readTimeout, grace+time.Duration(n)*time.Second/minBodyRate)
+}
+
+// bodyLimiter is a handler that says how large a body it reads for a request (the emulator:
+// larger for an import); other handlers read up to emulator.MaxBodyBytes.
+type bodyLimiter interface {
+	BodyLimit(r *http.Request) int64
 }
 
 // readBodies reads each request's body in full, within bodyTimeout, before next runs: until then
@@ -218,15 +224,19 @@ func (l *connLimit) readBodies(next http.Handler, grace, readTimeout time.Durati
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		e, _ := r.Context().Value(entryKey{}).(*connEntry)
 		if r.Body != nil && r.Body != http.NoBody {
+			limit := int64(emulator.MaxBodyBytes)
+			if bl, ok := next.(bodyLimiter); ok {
+				limit = bl.BodyLimit(r)
+			}
 			rc := http.NewResponseController(w)
-			_ = rc.SetReadDeadline(time.Now().Add(bodyTimeout(grace, readTimeout, r.ContentLength)))
-			if r.ContentLength > emulator.MaxBodyBytes {
+			_ = rc.SetReadDeadline(time.Now().Add(bodyTimeout(grace, readTimeout, r.ContentLength, limit)))
+			if r.ContentLength > limit {
 				// Announced over the limit: the emulator refuses it; nothing is read ahead of it,
 				// and the connection stays one that may be shed.
 				next.ServeHTTP(w, r)
 				return
 			}
-			body, err := io.ReadAll(io.LimitReader(r.Body, emulator.MaxBodyBytes+1))
+			body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
 			if err != nil {
 				w.Header().Set("Connection", "close")
 				writeRefusal(w, http.StatusBadRequest, "bad_request", "The request body did not arrive in time, or was cut short.")
