@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -343,4 +344,44 @@ func TestAttackLargeExportImportsBack(t *testing.T) {
 	status, m := f.h.RawJSON(t, "POST", "/v1/users/search", map[string]any{"limit": 1000})
 	require.Equal(t, http.StatusOK, status, "%v", m)
 	require.EqualValues(t, 153, dig(m, "results_metadata.total"), "the 150 users and the 3 of the fixture (a search leaves out the sandbox user)")
+}
+
+// An import body was decoded like any other request, into a tree of every JSON value, before the
+// snapshot parser read it again: a 54 MiB snapshot of 7,400 users with metadata of small values
+// (within every limit) took 27 s of CPU, 7 GB of allocations and a 2.8 GB heap, and only the
+// first pass held a decoding slot. The envelope is now only scanned and the whole import holds the
+// slot: 5.6 s, 1.9 GB, 1.0 GB (most of it the project's state). Not parallel: it counts the
+// process's allocations.
+func TestAttackImportIsReadOnce(t *testing.T) {
+	e := emulator.New()
+	status, body := serve(e, "POST", "/emulator/v1/export", nil, authHeader(emulator.DefaultProjectID, emulator.DefaultSecret))
+	require.Equal(t, http.StatusOK, status, "%s", body)
+	var doc map[string]any
+	require.NoError(t, json.Unmarshal(body, &doc))
+	p := doc["snapshot"].(map[string]any)["project"].(map[string]any)
+	zeros := func() map[string]any {
+		m := map[string]any{}
+		for k := range 20 {
+			m[fmt.Sprint(k)] = make([]int, 90)
+		}
+		return m
+	}
+	users := p["users"].([]any)
+	for i := range 500 {
+		users = append(users, map[string]any{"id": fmt.Sprintf("user-test-00000000-0000-4000-8000-%012d", i),
+			"created_at": "2026-01-01T00:00:00Z", "status": "active", "name": map[string]any{"first_name": "", "middle_name": "", "last_name": ""},
+			"trusted_metadata": zeros(), "untrusted_metadata": zeros(), "contacts": []any{}, "totps": []any{}})
+	}
+	p["users"] = users
+	b, err := json.Marshal(doc)
+	require.NoError(t, err)
+	doc, p, users = nil, nil, nil
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	status, body = serve(e, "POST", "/emulator/v1/import", b, authHeader(emulator.DefaultProjectID, emulator.DefaultSecret))
+	runtime.ReadMemStats(&after)
+	require.Equal(t, http.StatusOK, status, "%s", body)
+	ratio := float64(after.TotalAlloc-before.TotalAlloc) / float64(len(b))
+	t.Logf("%d bytes imported with %.0f times as many allocated", len(b), ratio)
+	require.Less(t, ratio, 50.0)
 }

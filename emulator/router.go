@@ -293,20 +293,31 @@ func (c *call) decode(v any) error {
 	if len(bytes.TrimSpace(c.body)) == 0 {
 		return nil
 	}
-	if len(c.body) > largeBody {
-		release, err := c.e.cfg.decodeGate.Enter(c.r.Context())
-		switch {
-		case errors.Is(err, password.ErrBusy):
-			return newError("too_many_requests", "Too many large request bodies are waiting to be decoded; retry later.")
-		case err != nil:
-			return &Error{Status: 499, Type: "client_closed_request", Message: "The request ended while its body waited to be decoded."}
-		}
-		defer release()
+	release, err := c.decodeSlot()
+	if err != nil {
+		return err
 	}
+	defer release()
 	if err := decodeJSON(c.body, v); err != nil {
 		return err
 	}
 	return nil
+}
+
+// decodeSlot waits for one of the emulator's decoding slots when the body is over largeBody (a
+// smaller one needs none) and returns its release.
+func (c *call) decodeSlot() (func(), error) {
+	if len(c.body) <= largeBody {
+		return func() {}, nil
+	}
+	release, err := c.e.cfg.decodeGate.Enter(c.r.Context())
+	switch {
+	case errors.Is(err, password.ErrBusy):
+		return nil, newError("too_many_requests", "Too many large request bodies are waiting to be decoded; retry later.")
+	case err != nil:
+		return nil, &Error{Status: 499, Type: "client_closed_request", Message: "The request ended while its body waited to be decoded."}
+	}
+	return release, nil
 }
 
 // largeBody is the body size above which decoding goes through the emulator's decoding slots.
