@@ -437,7 +437,7 @@ func magicLinkInvite(c *call) (int, metaSetter, error) {
 			if req.Name != nil {
 				u.name = *req.Name
 			}
-			u.trusted, u.untrusted = req.TrustedMetadata, req.UntrustedMetadata
+			u.trusted, u.untrusted = compactValues(req.TrustedMetadata), compactValues(req.UntrustedMetadata)
 			p.addContactLocked(u, mediumEmail, req.Email, false, time.Time{})
 		case u.sandbox:
 		case u.status != "pending":

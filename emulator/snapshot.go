@@ -554,12 +554,16 @@ func (tc *timeCheck) check(what string, ts ...time.Time) {
 	}
 }
 
-// decodeObject decodes an optional JSON object.
+// decodeObject decodes an optional JSON object, its values held compactly (see compactValue).
 func decodeObject(raw json.RawMessage, into *map[string]any) error {
 	if len(raw) == 0 {
 		return nil
 	}
-	return json.Unmarshal(raw, into)
+	if err := json.Unmarshal(raw, into); err != nil {
+		return err
+	}
+	*into = compactValues(*into)
+	return nil
 }
 
 // install replaces the project's state with a restored one (the secret is kept). With ceilings,

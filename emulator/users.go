@@ -78,7 +78,7 @@ func createUser(c *call) (int, metaSetter, error) {
 		if req.Name != nil {
 			u.name = *req.Name
 		}
-		u.trusted, u.untrusted, u.roles = req.TrustedMetadata, req.UntrustedMetadata, req.Roles
+		u.trusted, u.untrusted, u.roles = compactValues(req.TrustedMetadata), compactValues(req.UntrustedMetadata), req.Roles
 		if req.ExternalID != "" {
 			u.externalID = req.ExternalID
 			p.externalIDs[req.ExternalID] = u.id
