@@ -627,6 +627,13 @@ func (e *Emulator) serveRoute(w http.ResponseWriter, c *call, rt *route) (int, s
 			}
 		}
 	}
+	if rt.largeAnswer {
+		release, aerr := c.largeBodySlot()
+		if aerr != nil {
+			return fail(aerr)
+		}
+		defer release() // after the answer is written
+	}
 	status, body, err := rt.h(c)
 	if err != nil {
 		var aerr *Error

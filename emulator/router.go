@@ -17,6 +17,9 @@ type route struct {
 	public  bool // no Basic auth (JWKS, health)
 	control bool // emulator control API: faults do not apply
 	maxBody int  // the largest body read (0: MaxBodyBytes)
+	// largeAnswer marks a route whose answer can be tens of megabytes (export): the request holds
+	// a large-body slot from before its handler runs until its answer is written.
+	largeAnswer bool
 }
 
 // router finds the route of a method and path: static paths by map lookup, then patterns with one
@@ -153,7 +156,7 @@ func newRouter() *router {
 	ctl("DELETE", "/emulator/v1/faults", controlFaultsClear)
 	ctl("GET", "/emulator/v1/requests", controlRequests)
 	addInspectRoutes(ctl)
-	ctl("POST", "/emulator/v1/export", controlExport)
+	rr.add(&route{method: "POST", pattern: "/emulator/v1/export", h: controlExport, control: true, largeAnswer: true})
 	rr.add(&route{method: "POST", pattern: "/emulator/v1/import", h: controlImport, control: true, maxBody: MaxImportBytes})
 	rr.add(ageSessionsRoute())
 	return rr
@@ -304,18 +307,29 @@ func (c *call) decode(v any) error {
 	return nil
 }
 
-// decodeSlot waits for one of the emulator's decoding slots when the body is over largeBody (a
+// decodeSlot waits for one of the emulator's large-body slots when the body is over largeBody (a
 // smaller one needs none) and returns its release.
 func (c *call) decodeSlot() (func(), error) {
 	if len(c.body) <= largeBody {
 		return func() {}, nil
 	}
+	release, aerr := c.largeBodySlot()
+	if aerr != nil {
+		return nil, aerr
+	}
+	return release, nil
+}
+
+// largeBodySlot waits for one of the emulator's large-body slots (Limits.LargeBodyDecodes), which
+// bound the memory of large request bodies being decoded and of large answers being written, and
+// returns its release.
+func (c *call) largeBodySlot() (func(), *Error) {
 	release, err := c.e.cfg.decodeGate.Enter(c.r.Context())
 	switch {
 	case errors.Is(err, password.ErrBusy):
-		return nil, newError("too_many_requests", "Too many large request bodies are waiting to be decoded; retry later.")
+		return nil, newError("too_many_requests", "Too many large request bodies or answers are waiting; retry later.")
 	case err != nil:
-		return nil, &Error{Status: 499, Type: "client_closed_request", Message: "The request ended while its body waited to be decoded."}
+		return nil, &Error{Status: 499, Type: "client_closed_request", Message: "The request ended while it waited for a large-body slot."}
 	}
 	return release, nil
 }
