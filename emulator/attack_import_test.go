@@ -238,6 +238,9 @@ func TestAttackImportRefusesInconsistentSnapshots(t *testing.T) {
 			u := find(p, "users", "id", f.userID)
 			u["lock_created_at"], u["lock_expires_at"] = "0001-01-01T00:00:01Z", "0001-01-01T00:10:00Z"
 		}, nil},
+		{"a negative count of sessions since the last sweep", func(p map[string]any) {
+			p["sessions_since_sweep"] = -1 << 62
+		}, nil},
 		{"a session with more tokens than it can hold", func(p map[string]any) {
 			s := find(p, "sessions", "id", f.sessionID)
 			tokens := p["tokens"].([]any)

@@ -405,6 +405,10 @@ func restoreState(ps *projectSnapshot, routes *router, limits Limits, now time.T
 		}
 		st.users[u.id] = u
 	}
+	if ps.Created < 0 || ps.Created > max(sweepEvery, len(ps.Sessions)) {
+		// A negative count would put off the periodic sweep of expired sessions for ever.
+		return nil, bad("sessions_since_sweep %d is out of range", ps.Created)
+	}
 	if st.users[SandboxUserID] == nil {
 		return nil, bad("the sandbox user %s is missing", SandboxUserID)
 	}
