@@ -429,7 +429,8 @@ func (p *Project) Export() ([]byte, error) {
 // Import replaces the project's state with a snapshot of the same project (from Export or POST
 // /emulator/v1/export): users, sessions, codes, outbox, faults, request log and clock offset. The
 // project keeps its secret. A snapshot of another project, of a later version or not consistent is
-// refused with a 400 *Error and changes nothing.
+// refused with a 400 *Error, one that would take the emulator over Limits.MaxUsers or
+// Limits.MaxSessions with a 429 *Error; either changes nothing.
 func (p *Project) Import(snapshot []byte) error {
 	doc, err := parseSnapshot(snapshot)
 	if err != nil {
