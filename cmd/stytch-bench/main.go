@@ -29,7 +29,6 @@ import (
 	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -357,28 +356,14 @@ func measureNoJWT(ctx context.Context, cfg config, emuURL, bareURL string) (row,
 // measureColdStart is (c): exec of the binary to its first 200 from /emulator/v1/health.
 func measureColdStart(ctx context.Context, cfg config, bin, keyFile string) (row, error) {
 	var times []time.Duration
-	client := &http.Client{Timeout: time.Second}
+	emu := &stytchPeer{bin: bin, keyFile: keyFile}
 	for range cfg.starts {
-		start := time.Now()
-		srv, err := procstat.StartServer(ctx, os.Stderr, 10*time.Second, bin, "--addr", "127.0.0.1:0", "--signing-key", keyFile)
+		inst, err := emu.start(ctx)
 		if err != nil {
 			return row{}, err
 		}
-		for {
-			resp, err := client.Get(srv.URL() + "/emulator/v1/health")
-			if err == nil {
-				resp.Body.Close()
-				if resp.StatusCode == http.StatusOK {
-					break
-				}
-			}
-			if time.Since(start) > 10*time.Second {
-				srv.Stop()
-				return row{}, errors.New("emulator did not serve within 10s")
-			}
-		}
-		times = append(times, time.Since(start))
-		srv.Stop()
+		times = append(times, inst.ready)
+		inst.stop()
 	}
 	slices.Sort(times)
 	med, p90 := times[len(times)/2], times[len(times)*9/10]
