@@ -384,8 +384,8 @@ func jsonEscape(s string) string {
 // that does not match the app fails before any scenario runs. The app should answer each such
 // request with a refusal (400 or 401, or a server-rendered app's redirect) and change nothing.
 func (c *Client) Check(ctx context.Context) error {
-	for _, name := range allRoutes() {
-		r := c.contract.Route(name)
+	for _, nr := range c.contract.routes() {
+		name, r := nr.name, nr.route
 		if r == nil {
 			continue
 		}

@@ -256,34 +256,24 @@ func (c *Contract) Validate() error {
 			fail("routes."+string(name), "missing")
 		}
 	}
-	for _, name := range allRoutes() {
-		if r := c.Route(name); r != nil {
-			for _, e := range r.problems() {
-				fail("routes."+string(name)+"."+e[0], "%s", e[1])
-			}
+	for _, nr := range c.routes() {
+		if nr.route == nil {
+			continue
+		}
+		for _, e := range nr.route.problems() {
+			fail("routes."+string(nr.name)+"."+e[0], "%s", e[1])
+		}
+		switch {
+		case nr.uses == "" || uses(nr.route, nr.uses):
+		case nr.name == AuthenticateMagicLink:
+			fail("routes."+string(nr.name), "uses {{%s}} in neither its path nor its body", nr.uses)
+		default:
+			fail("routes."+string(nr.name)+".body", "does not use {{%s}}", nr.uses)
 		}
 	}
-	if r := c.Routes.SignIn; r != nil && !uses(r, "password") {
-		fail("routes.sign_in.body", "does not use {{password}}")
-	}
-	if r := c.Routes.SignUp; r != nil && !uses(r, "password") {
-		fail("routes.sign_up.body", "does not use {{password}}")
-	}
-	if r := c.Routes.SubmitSMSCode; r != nil && !uses(r, "code") {
-		fail("routes.submit_sms_code.body", "does not use {{code}}")
-	}
-	if r := c.Routes.SubmitTOTPCode; r != nil && !uses(r, "totp_code") {
-		fail("routes.submit_totp_code.body", "does not use {{totp_code}}")
-	}
-	if r := c.Routes.SendMagicLink; r != nil && !uses(r, "email") {
-		fail("routes.send_magic_link.body", "does not use {{email}}")
-	}
-	if r := c.Routes.AuthenticateMagicLink; r != nil && !uses(r, "token") {
-		fail("routes.authenticate_magic_link", "uses {{token}} in neither its path nor its body")
-	}
-	for _, name := range allRoutes() {
-		if r := c.Route(name); r != nil && r.SecretField != "" && name != RegisterTOTP {
-			fail("routes."+string(name)+".secret_field", "only register_totp has one")
+	for _, nr := range c.routes() {
+		if nr.route != nil && nr.route.SecretField != "" && nr.name != RegisterTOTP {
+			fail("routes."+string(nr.name)+".secret_field", "only register_totp has one")
 		}
 	}
 	if r := c.Routes.RegisterTOTP; r != nil && r.SecretField == "" {
@@ -413,41 +403,33 @@ func validToken(s string) bool {
 	return true
 }
 
-// allRoutes returns every route name, in flow order.
-func allRoutes() []RouteName {
-	return []RouteName{SignUp, SignIn, SendSMSCode, SubmitSMSCode, ProtectedPage, SensitiveAction, SignOut,
-		RegisterTOTP, SubmitTOTPCode, TOTPPage, SendMagicLink, AuthenticateMagicLink, MagicLinkPage}
+// namedRoute is one of a contract's routes with its name and the template variable it must use.
+type namedRoute struct {
+	name  RouteName
+	route *Route
+	uses  string // "": none required
+}
+
+// routes lists the contract's routes in flow order, each with its name: the one place the names
+// meet the fields.
+func (c *Contract) routes() []namedRoute {
+	r := &c.Routes
+	return []namedRoute{
+		{SignUp, r.SignUp, "password"}, {SignIn, r.SignIn, "password"},
+		{SendSMSCode, r.SendSMSCode, ""}, {SubmitSMSCode, r.SubmitSMSCode, "code"},
+		{ProtectedPage, r.ProtectedPage, ""}, {SensitiveAction, r.SensitiveAction, ""}, {SignOut, r.SignOut, ""},
+		{RegisterTOTP, r.RegisterTOTP, ""}, {SubmitTOTPCode, r.SubmitTOTPCode, "totp_code"}, {TOTPPage, r.TOTPPage, ""},
+		{SendMagicLink, r.SendMagicLink, "email"}, {AuthenticateMagicLink, r.AuthenticateMagicLink, "token"},
+		{MagicLinkPage, r.MagicLinkPage, ""},
+	}
 }
 
 // Route returns the named route, or nil when the contract has none.
 func (c *Contract) Route(name RouteName) *Route {
-	switch name {
-	case SignUp:
-		return c.Routes.SignUp
-	case SignIn:
-		return c.Routes.SignIn
-	case SendSMSCode:
-		return c.Routes.SendSMSCode
-	case SubmitSMSCode:
-		return c.Routes.SubmitSMSCode
-	case ProtectedPage:
-		return c.Routes.ProtectedPage
-	case SensitiveAction:
-		return c.Routes.SensitiveAction
-	case SignOut:
-		return c.Routes.SignOut
-	case RegisterTOTP:
-		return c.Routes.RegisterTOTP
-	case SubmitTOTPCode:
-		return c.Routes.SubmitTOTPCode
-	case TOTPPage:
-		return c.Routes.TOTPPage
-	case SendMagicLink:
-		return c.Routes.SendMagicLink
-	case AuthenticateMagicLink:
-		return c.Routes.AuthenticateMagicLink
-	case MagicLinkPage:
-		return c.Routes.MagicLinkPage
+	for _, nr := range c.routes() {
+		if nr.name == name {
+			return nr.route
+		}
 	}
 	return nil
 }
