@@ -212,29 +212,18 @@ const maxCookies = 50
 func (c *Contract) classify(r *Response) Kind {
 	// The most specific first: an answer that matches a field or a location wins over a
 	// status-only one, and of two whose locations both match, the longer location wins.
+	kinds := c.pageAnswers()
 	best, bestLen := Other, -1
-	for _, a := range [...]struct {
-		kind Kind
-		a    *Answer
-	}{
-		{NeedsFreshFactor, c.Answers.NeedsFreshFactor}, {NeedsFactor, c.Answers.NeedsFactor},
-		{Unauthenticated, c.Answers.Unauthenticated}, {Allowed, c.Answers.Allowed},
-	} {
-		if a.a != nil && !a.a.statusOnly() && len(a.a.Location) > bestLen && a.a.matches(r) {
-			best, bestLen = a.kind, len(a.a.Location)
+	for _, a := range slices.Backward(kinds) { // needs_fresh_factor first
+		if a.answer != nil && !a.answer.statusOnly() && len(a.answer.Location) > bestLen && a.answer.matches(r) {
+			best, bestLen = a.kind, len(a.answer.Location)
 		}
 	}
 	if best != Other {
 		return best
 	}
-	for _, a := range [...]struct {
-		kind Kind
-		a    *Answer
-	}{
-		{Allowed, c.Answers.Allowed}, {Unauthenticated, c.Answers.Unauthenticated},
-		{NeedsFactor, c.Answers.NeedsFactor}, {NeedsFreshFactor, c.Answers.NeedsFreshFactor},
-	} {
-		if a.a != nil && a.a.statusOnly() && a.a.matches(r) {
+	for _, a := range kinds {
+		if a.answer != nil && a.answer.statusOnly() && a.answer.matches(r) {
 			return a.kind
 		}
 	}

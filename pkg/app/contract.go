@@ -304,24 +304,20 @@ func (c *Contract) Validate() error {
 			fail("answers."+field+".location", "%q is not a path and query of the app", a.Location)
 		}
 	}
-	answer("allowed", c.Answers.Allowed, true)
-	answer("unauthenticated", c.Answers.Unauthenticated, true)
-	answer("needs_factor", c.Answers.NeedsFactor, true)
-	answer("needs_fresh_factor", c.Answers.NeedsFreshFactor, c.Routes.SensitiveAction != nil)
+	for _, a := range c.pageAnswers() {
+		answer(string(a.kind), a.answer, a.kind != NeedsFreshFactor || c.Routes.SensitiveAction != nil)
+	}
 	answer("refused", c.Answers.Refused, false)
 	if len(errs) == 0 {
-		seen := map[Answer]string{}
-		for _, a := range [...]struct {
-			name string
-			a    *Answer
-		}{{"allowed", c.Answers.Allowed}, {"unauthenticated", c.Answers.Unauthenticated}, {"needs_factor", c.Answers.NeedsFactor}, {"needs_fresh_factor", c.Answers.NeedsFreshFactor}} {
-			if a.a == nil {
+		seen := map[Answer]Kind{}
+		for _, a := range c.pageAnswers() {
+			if a.answer == nil {
 				continue
 			}
-			if other, dup := seen[*a.a]; dup {
-				fail("answers."+a.name, "the same as answers.%s: the suite could not tell them apart", other)
+			if other, dup := seen[*a.answer]; dup {
+				fail("answers."+string(a.kind), "the same as answers.%s: the suite could not tell them apart", other)
 			}
-			seen[*a.a] = a.name
+			seen[*a.answer] = a.kind
 		}
 		if r := c.Answers.Refused; r != nil && *r == *c.Answers.Allowed {
 			fail("answers.refused", "the same as answers.allowed: every accepted request would count as turned down")
@@ -331,6 +327,20 @@ func (c *Contract) Validate() error {
 		return errors.New(strings.Join(errs, "; "))
 	}
 	return nil
+}
+
+// kindAnswer is one of the answers a page or an action gets, with its kind (whose name is the
+// answer's key in the contract).
+type kindAnswer struct {
+	kind   Kind
+	answer *Answer
+}
+
+// pageAnswers lists the contract's answers to a page or an action, allowed first: the one place
+// the kinds meet the fields.
+func (c *Contract) pageAnswers() []kindAnswer {
+	a := &c.Answers
+	return []kindAnswer{{Allowed, a.Allowed}, {Unauthenticated, a.Unauthenticated}, {NeedsFactor, a.NeedsFactor}, {NeedsFreshFactor, a.NeedsFreshFactor}}
 }
 
 // pathAndQuery reports whether s is a path on the app, with or without a query: no host, no
